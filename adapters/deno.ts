@@ -1,0 +1,140 @@
+/**
+ * Deno adapter: Deno.connect / Deno.connectTls and the Deno platform.
+ * The few Deno APIs used are typed locally, so other runtimes' type checks
+ * never need Deno's types.
+ *
+ * @module
+ */
+
+import {
+  caList,
+  type ConnectOptions,
+  guardConnect,
+  type Platform,
+  type Socket,
+  type SocketHandlers,
+  type Transport,
+} from "./transport.ts";
+
+interface DenoConn {
+  read(p: Uint8Array): Promise<number | null>;
+  write(p: Uint8Array): Promise<number>;
+  close(): void;
+  setNoDelay?(noDelay?: boolean): void;
+  setKeepAlive?(keepAlive?: boolean): void;
+}
+
+interface DenoApi {
+  connect(o: { hostname: string; port: number }): Promise<DenoConn>;
+  connectTls(
+    o: { hostname: string; port: number; caCerts?: string[] },
+  ): Promise<DenoConn>;
+  hostname(): string;
+  readonly pid: number;
+  memoryUsage(): { rss: number };
+  env: { get(name: string): string | undefined };
+  build: { os: string };
+  addSignalListener(signal: string, handler: () => void): void;
+  removeSignalListener(signal: string, handler: () => void): void;
+}
+
+const Deno = (globalThis as unknown as { Deno: DenoApi }).Deno;
+
+/**
+ * The Deno transport.
+ *
+ * @example
+ * ```ts
+ * import { denoTransport } from "@x/faktory-worker";
+ * console.log(denoTransport.name); // "deno"
+ * ```
+ */
+export const denoTransport: Transport = {
+  name: "deno",
+  connect(options: ConnectOptions, handlers: SocketHandlers): Promise<Socket> {
+    const attempt = options.tls
+      ? Deno.connectTls({
+        hostname: options.host,
+        port: options.port,
+        ...(caList(options.tls) ? { caCerts: caList(options.tls)! } : {}),
+      })
+      : Deno.connect({ hostname: options.host, port: options.port });
+    return guardConnect(options, attempt, () => {}, (c) => c.close())
+      .then((conn) => wrap(conn, handlers));
+  },
+};
+
+function wrap(conn: DenoConn, handlers: SocketHandlers): Socket {
+  conn.setNoDelay?.(true);
+  conn.setKeepAlive?.(true);
+  let closed = false;
+  let failure: Error | undefined;
+  let writing: Promise<void> = Promise.resolve();
+  const close = () => {
+    if (closed) return;
+    closed = true;
+    try {
+      conn.close();
+    } catch { /* already closed */ }
+  };
+  (async () => {
+    const buf = new Uint8Array(64 * 1024);
+    try {
+      for (let n; (n = await conn.read(buf)) !== null;) {
+        handlers.data(buf.subarray(0, n));
+      }
+    } catch (err) {
+      if (!closed) failure = err as Error;
+    }
+    close();
+    handlers.close(failure);
+  })();
+  return {
+    write(bytes) {
+      writing = writing.then(async () => {
+        if (closed) throw failure ?? new Error("Socket is closed");
+        for (let off = 0; off < bytes.length;) {
+          off += await conn.write(bytes.subarray(off));
+        }
+      });
+      return writing;
+    },
+    close,
+  };
+}
+
+/**
+ * The Deno platform. Without `--allow-env` or `--allow-sys` it falls back to
+ * no environment and the host name `localhost`.
+ *
+ * @example
+ * ```ts
+ * import { denoPlatform } from "@x/faktory-worker";
+ * console.log(denoPlatform.rssBytes() > 0);
+ * ```
+ */
+export const denoPlatform: Platform = {
+  hostname() {
+    try {
+      return Deno.hostname();
+    } catch {
+      return "localhost";
+    }
+  },
+  get pid() {
+    return Deno.pid;
+  },
+  rssBytes: () => Deno.memoryUsage().rss,
+  env(name) {
+    try {
+      return Deno.env.get(name);
+    } catch {
+      return undefined;
+    }
+  },
+  onSignal(signal, listener) {
+    if (Deno.build.os === "windows" && signal !== "SIGINT") return () => {};
+    Deno.addSignalListener(signal, listener);
+    return () => Deno.removeSignalListener(signal, listener);
+  },
+};

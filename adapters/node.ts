@@ -1,0 +1,100 @@
+/**
+ * Node.js adapter: node:net / node:tls sockets and the process platform.
+ * Bun also uses the platform part.
+ *
+ * @module
+ */
+
+import * as net from "node:net";
+import * as os from "node:os";
+import * as tls from "node:tls";
+import process from "node:process";
+import {
+  caList,
+  type ConnectOptions,
+  guardConnect,
+  type Platform,
+  type Socket,
+  type SocketHandlers,
+  type Transport,
+} from "./transport.ts";
+
+/**
+ * The node:net / node:tls transport.
+ *
+ * @example
+ * ```ts
+ * import { nodeTransport } from "@x/faktory-worker";
+ * console.log(nodeTransport.name); // "node"
+ * ```
+ */
+export const nodeTransport: Transport = {
+  name: "node",
+  connect(options: ConnectOptions, handlers: SocketHandlers): Promise<Socket> {
+    const secure = options.tls !== undefined && options.tls !== false;
+    const sock: net.Socket = secure
+      ? tls.connect({
+        host: options.host,
+        port: options.port,
+        servername: (typeof options.tls === "object" && options.tls.serverName) ||
+          (net.isIP(options.host) ? undefined : options.host),
+        ca: caList(options.tls),
+      } as tls.ConnectionOptions)
+      : net.connect({ host: options.host, port: options.port });
+    sock.setNoDelay(true);
+    sock.setKeepAlive(true, 30_000);
+    let failure: Error | undefined;
+    const attempt = new Promise<Socket>((resolve, reject) => {
+      sock.once(secure ? "secureConnect" : "connect", () => {
+        sock.off("error", reject);
+        sock.on("error", (err) => failure = err);
+        sock.on("data", (b: Uint8Array) => handlers.data(b));
+        sock.once("close", () => handlers.close(failure));
+        resolve({
+          write: (bytes) =>
+            new Promise<void>((ok, fail) => {
+              if (sock.destroyed || !sock.writable) {
+                return fail(failure ?? new Error("Socket is closed"));
+              }
+              if (sock.write(bytes)) return ok();
+              const done = () => {
+                sock.off("drain", done).off("close", done);
+                sock.destroyed ? fail(failure ?? new Error("Socket closed")) : ok();
+              };
+              sock.on("drain", done).on("close", done);
+            }),
+          close: () => {
+            if (sock.destroyed) return;
+            sock.end();
+            const force = setTimeout(() => sock.destroy(), 1000);
+            force.unref?.();
+            sock.once("close", () => clearTimeout(force));
+          },
+        });
+      });
+      sock.once("error", reject);
+    });
+    return guardConnect(options, attempt, () => sock.destroy(), (s) => s.close());
+  },
+};
+
+/**
+ * The process platform for Node.js (and Bun, which provides the same APIs).
+ *
+ * @example
+ * ```ts
+ * import { nodePlatform } from "@x/faktory-worker";
+ * console.log(nodePlatform.pid > 0);
+ * ```
+ */
+export const nodePlatform: Platform = {
+  hostname: () => os.hostname(),
+  pid: process.pid,
+  rssBytes: () => process.memoryUsage.rss(),
+  env: (name) => process.env[name],
+  onSignal(signal, listener) {
+    if (process.platform === "win32" && signal === "SIGTSTP") return () => {};
+    process.on(signal, listener);
+    return () => void process.off(signal, listener);
+  },
+};

@@ -1,0 +1,533 @@
+/**
+ * Every Faktory command as a typed value, its wire encoding, and the typed
+ * result each reply decodes to. Encoding is pure: JSON payloads are escaped,
+ * so no command can carry a CR or LF, and a verb that needs a payload cannot
+ * be encoded without one (a bare `PUSH` line crashes a Faktory 1.8 server).
+ *
+ * @module
+ */
+
+import { LocalProtocolError, RemoteProtocolError, serverError } from "./errors.ts";
+import type { HelloPayload } from "./handshake.ts";
+import {
+  checkQueueName,
+  type Job,
+  type JobPayload,
+  type JsonValue,
+  parseJob,
+  validateJob,
+} from "./job.ts";
+import type { Reply } from "./resp.ts";
+
+/**
+ * What FAIL reports about a failed job. The server keeps at most 100
+ * characters of `errtype`, 1000 of `message` and 50 backtrace lines.
+ *
+ * @example
+ * ```ts
+ * import type { FailPayload } from "@x/faktory-worker";
+ * const fail: FailPayload = { jid: "0123456789ab", errtype: "TypeError", message: "x is undefined" };
+ * console.log(fail.errtype);
+ * ```
+ */
+export interface FailPayload {
+  readonly jid: string;
+  readonly errtype: string;
+  readonly message: string;
+  readonly backtrace?: readonly string[];
+}
+
+/**
+ * The worker state a heartbeat reports or the server asks for.
+ *
+ * @example
+ * ```ts
+ * import type { WorkerState } from "@x/faktory-worker";
+ * const state: WorkerState = "quiet";
+ * console.log(state);
+ * ```
+ */
+export type WorkerState = "quiet" | "terminate";
+
+/**
+ * The body of a BEAT.
+ *
+ * @example
+ * ```ts
+ * import type { BeatPayload } from "@x/faktory-worker";
+ * const beat: BeatPayload = { wid: "4f1c2a", rss_kb: 54176 };
+ * console.log(beat.wid);
+ * ```
+ */
+export interface BeatPayload {
+  readonly wid: string;
+  readonly current_state?: WorkerState | "";
+  readonly rss_kb?: number;
+}
+
+/**
+ * A set MUTATE works on.
+ *
+ * @example
+ * ```ts
+ * import type { MutateTarget } from "@x/faktory-worker";
+ * const target: MutateTarget = "retries";
+ * console.log(target);
+ * ```
+ */
+export type MutateTarget = "scheduled" | "retries" | "dead";
+
+/**
+ * Which jobs of a set MUTATE touches. With no filter, every job in the set.
+ * The server matches `regexp` as a Redis glob on the job JSON (such as
+ * `*ImportantJob*`); a `jobtype` filter is not narrowed by `jids`.
+ *
+ * @example
+ * ```ts
+ * import type { MutateFilter } from "@x/faktory-worker";
+ * const filter: MutateFilter = { jobtype: "Email", regexp: "*example.com*" };
+ * console.log(filter.jobtype);
+ * ```
+ */
+export interface MutateFilter {
+  readonly jobtype?: string;
+  readonly jids?: readonly string[];
+  readonly regexp?: string;
+}
+
+/**
+ * A MUTATE operation: `kill` moves to dead, `requeue` enqueues now,
+ * `discard` deletes, `clear` empties (with or without a filter).
+ *
+ * @example
+ * ```ts
+ * import type { Mutation } from "@x/faktory-worker";
+ * const m: Mutation = { cmd: "requeue", target: "retries", filter: { jobtype: "Email" } };
+ * console.log(m.cmd);
+ * ```
+ */
+export interface Mutation {
+  readonly cmd: "kill" | "requeue" | "discard" | "clear";
+  readonly target: MutateTarget;
+  readonly filter?: MutateFilter;
+}
+
+/**
+ * The body of BATCH NEW (Faktory Enterprise).
+ *
+ * @example
+ * ```ts
+ * import type { BatchPayload } from "@x/faktory-worker";
+ * const batch: BatchPayload = { description: "import", success: { jid: "0123456789ab", jobtype: "Done", args: [] } };
+ * console.log(batch.description);
+ * ```
+ */
+export interface BatchPayload {
+  readonly description?: string;
+  readonly parent_bid?: string;
+  readonly success?: JobPayload;
+  readonly complete?: JobPayload;
+}
+
+/**
+ * The body of TRACK SET (Faktory Enterprise).
+ *
+ * @example
+ * ```ts
+ * import type { TrackPayload } from "@x/faktory-worker";
+ * const t: TrackPayload = { jid: "0123456789ab", percent: 50, desc: "halfway" };
+ * console.log(t.percent);
+ * ```
+ */
+export interface TrackPayload {
+  readonly jid: string;
+  readonly percent?: number;
+  readonly desc?: string;
+  readonly reserve_until?: string;
+}
+
+/**
+ * One command, tagged by its verb.
+ *
+ * @example
+ * ```ts
+ * import { encodeCommand, type Command } from "@x/faktory-worker";
+ * const cmd: Command = { type: "FETCH", queues: ["critical", "default"] };
+ * console.log(encodeCommand(cmd)); // "FETCH critical default\r\n"
+ * ```
+ */
+export type Command =
+  | { readonly type: "HELLO"; readonly payload: HelloPayload }
+  | { readonly type: "FLUSH" }
+  | { readonly type: "END" }
+  | { readonly type: "INFO" }
+  | { readonly type: "PUSH"; readonly job: JobPayload }
+  | { readonly type: "PUSHB"; readonly jobs: readonly JobPayload[] }
+  | { readonly type: "FETCH"; readonly queues: readonly string[] }
+  | { readonly type: "ACK"; readonly jid: string }
+  | { readonly type: "FAIL"; readonly payload: FailPayload }
+  | { readonly type: "BEAT"; readonly payload: BeatPayload }
+  | {
+    readonly type: "QUEUE PAUSE" | "QUEUE RESUME" | "QUEUE REMOVE";
+    readonly queues: readonly string[] | "*";
+  }
+  | { readonly type: "MUTATE"; readonly mutation: Mutation }
+  | { readonly type: "BATCH NEW"; readonly batch: BatchPayload }
+  | {
+    readonly type: "BATCH OPEN" | "BATCH COMMIT" | "BATCH STATUS";
+    readonly bid: string;
+  }
+  | { readonly type: "TRACK SET"; readonly payload: TrackPayload }
+  | { readonly type: "TRACK GET"; readonly jid: string };
+
+/**
+ * The verb of a command, such as `PUSH` or `QUEUE PAUSE`.
+ *
+ * @example
+ * ```ts
+ * import type { Verb } from "@x/faktory-worker";
+ * const verb: Verb = "ACK";
+ * console.log(verb);
+ * ```
+ */
+export type Verb = Command["type"];
+
+/**
+ * The status of a batch, as BATCH STATUS returns it.
+ *
+ * @example
+ * ```ts
+ * import type { BatchStatus } from "@x/faktory-worker";
+ * const s: BatchStatus = { bid: "b-1", total: 3, pending: 1, failed: 0 };
+ * console.log(s.pending);
+ * ```
+ */
+export interface BatchStatus {
+  readonly bid: string;
+  readonly total?: number;
+  readonly pending?: number;
+  readonly failed?: number;
+  readonly [key: string]: JsonValue | undefined;
+}
+
+/**
+ * Counters of one server task, as INFO reports them.
+ *
+ * @example
+ * ```ts
+ * import type { TaskInfo } from "@x/faktory-worker";
+ * const t: TaskInfo = { size: 1, cycles: 5, enqueued: 0, wall_time_sec: 0.0006 };
+ * console.log(t.size);
+ * ```
+ */
+export interface TaskInfo {
+  readonly size: number;
+  readonly reaped?: number;
+  readonly cycles?: number;
+  readonly enqueued?: number;
+  readonly wall_time_sec?: number;
+}
+
+/**
+ * What INFO returns (Faktory 1.8 shape).
+ *
+ * @example
+ * ```ts
+ * import type { ServerInfo } from "@x/faktory-worker";
+ * function backlog(info: ServerInfo): number {
+ *   return Object.values(info.faktory.queues).reduce((a, b) => a + b, 0);
+ * }
+ * ```
+ */
+export interface ServerInfo {
+  readonly faktory: {
+    readonly queues: { readonly [queue: string]: number };
+    readonly tasks: {
+      readonly Busy: TaskInfo;
+      readonly Dead: TaskInfo;
+      readonly Retries: TaskInfo;
+      readonly Scheduled: TaskInfo;
+      readonly Workers: TaskInfo;
+      readonly [task: string]: TaskInfo;
+    };
+    readonly total_enqueued: number;
+    readonly total_failures: number;
+    readonly total_processed: number;
+    readonly total_queues: number;
+  };
+  readonly now: string;
+  readonly server: {
+    readonly command_count: number;
+    readonly connections: number;
+    readonly description: string;
+    readonly faktory_version: string;
+    readonly uptime: number;
+    readonly used_memory_mb: number;
+  };
+  readonly server_utc_time: string;
+}
+
+/**
+ * The typed result of each command once its reply arrived.
+ *
+ * @example
+ * ```ts
+ * import type { CommandResults } from "@x/faktory-worker";
+ * type FetchResult = CommandResults["FETCH"]; // Job | null
+ * ```
+ */
+export interface CommandResults {
+  HELLO: void;
+  FLUSH: void;
+  END: void;
+  INFO: ServerInfo;
+  PUSH: void;
+  PUSHB: Record<string, string>;
+  FETCH: Job | null;
+  ACK: void;
+  FAIL: void;
+  BEAT: WorkerState | null;
+  "QUEUE PAUSE": void;
+  "QUEUE RESUME": void;
+  "QUEUE REMOVE": void;
+  MUTATE: void;
+  "BATCH NEW": string;
+  "BATCH OPEN": void;
+  "BATCH COMMIT": void;
+  "BATCH STATUS": BatchStatus;
+  "TRACK SET": void;
+  "TRACK GET": { readonly [key: string]: JsonValue };
+}
+
+const TOKEN = /^[^\s\x00-\x1f\x7f]+$/;
+
+function token(value: string, what: string, verb: string): string {
+  if (typeof value !== "string" || !TOKEN.test(value)) {
+    throw new LocalProtocolError(
+      `${verb} needs a ${what} without spaces or control characters, got ${
+        JSON.stringify(value)
+      }`,
+    );
+  }
+  return value;
+}
+
+function json(value: unknown): string {
+  // JSON.stringify escapes CR and LF inside strings and adds no whitespace,
+  // so the payload is always one line and MUTATE's no-space rule holds.
+  return JSON.stringify(value);
+}
+
+/**
+ * Encodes a command as the line the client writes, CRLF included.
+ *
+ * @param command The command.
+ * @returns The line.
+ * @throws {LocalProtocolError} When a required payload is missing or a name
+ * contains whitespace or control characters.
+ * @throws {InvalidJobError} When a pushed job would be refused by the server.
+ *
+ * @example
+ * ```ts
+ * import { encodeCommand } from "@x/faktory-worker";
+ * console.log(encodeCommand({ type: "ACK", jid: "0123456789ab" }));
+ * // ACK {"jid":"0123456789ab"}\r\n
+ * ```
+ */
+export function encodeCommand(command: Command): string {
+  return `${commandLine(command)}\r\n`;
+}
+
+function commandLine(command: Command): string {
+  switch (command.type) {
+    case "FLUSH":
+    case "END":
+    case "INFO":
+      return command.type;
+    case "HELLO":
+      if (typeof command.payload !== "object" || command.payload === null) {
+        throw new LocalProtocolError("HELLO needs a payload object");
+      }
+      return `HELLO ${json(command.payload)}`;
+    case "PUSH":
+      return `PUSH ${json(validateJob(command.job))}`;
+    case "PUSHB":
+      if (!Array.isArray(command.jobs)) {
+        throw new LocalProtocolError("PUSHB needs an array of jobs");
+      }
+      return `PUSHB ${json(command.jobs.map((j) => validateJob(j)))}`;
+    case "FETCH": {
+      if (!Array.isArray(command.queues) || command.queues.length === 0) {
+        throw new LocalProtocolError("FETCH needs at least one queue");
+      }
+      return `FETCH ${command.queues.map(checkQueueName).join(" ")}`;
+    }
+    case "ACK":
+      return `ACK ${json({ jid: token(command.jid, "jid", "ACK") })}`;
+    case "FAIL": {
+      const p = command.payload;
+      if (typeof p !== "object" || p === null) {
+        throw new LocalProtocolError("FAIL needs a payload object");
+      }
+      token(p.jid, "jid", "FAIL");
+      return `FAIL ${json(p)}`;
+    }
+    case "BEAT": {
+      const p = command.payload;
+      if (typeof p !== "object" || p === null) {
+        throw new LocalProtocolError("BEAT needs a payload object");
+      }
+      token(p.wid, "wid", "BEAT");
+      return `BEAT ${json(p)}`;
+    }
+    case "QUEUE PAUSE":
+    case "QUEUE RESUME":
+    case "QUEUE REMOVE": {
+      const q = command.queues;
+      if (q === "*") return `${command.type} *`;
+      if (!Array.isArray(q) || q.length === 0) {
+        throw new LocalProtocolError(
+          `${command.type} needs at least one queue name or "*"`,
+        );
+      }
+      return `${command.type} ${q.map(checkQueueName).join(" ")}`;
+    }
+    case "MUTATE": {
+      const m = command.mutation;
+      if (typeof m !== "object" || m === null) {
+        throw new LocalProtocolError("MUTATE needs a mutation object");
+      }
+      if (!["kill", "requeue", "discard", "clear"].includes(m.cmd)) {
+        throw new LocalProtocolError(`Unknown MUTATE operation ${json(m.cmd)}`);
+      }
+      if (!["scheduled", "retries", "dead"].includes(m.target)) {
+        throw new LocalProtocolError(`Invalid MUTATE target ${json(m.target)}`);
+      }
+      return `MUTATE ${json(m)}`;
+    }
+    case "BATCH NEW":
+      if (typeof command.batch !== "object" || command.batch === null) {
+        throw new LocalProtocolError("BATCH NEW needs a batch object");
+      }
+      return `BATCH NEW ${json(command.batch)}`;
+    case "BATCH OPEN":
+    case "BATCH COMMIT":
+    case "BATCH STATUS":
+      return `${command.type} ${token(command.bid, "bid", command.type)}`;
+    case "TRACK SET":
+      if (typeof command.payload !== "object" || command.payload === null) {
+        throw new LocalProtocolError("TRACK SET needs a payload object");
+      }
+      token(command.payload.jid, "jid", "TRACK SET");
+      return `TRACK SET ${json(command.payload)}`;
+    case "TRACK GET":
+      return `TRACK GET ${token(command.jid, "jid", "TRACK GET")}`;
+    default: {
+      const unknown: { type?: unknown } = command;
+      throw new LocalProtocolError(`Unknown command ${json(unknown.type)}`);
+    }
+  }
+}
+
+function expectOk(verb: Verb, reply: Reply): void {
+  if (reply.type === "simple" && reply.value === "OK") return;
+  throw unexpected(verb, reply);
+}
+
+function expectBulkJson(verb: Verb, reply: Reply): unknown {
+  if (reply.type !== "bulk" || reply.value === null) {
+    throw unexpected(verb, reply);
+  }
+  try {
+    return JSON.parse(reply.value);
+  } catch (err) {
+    throw new RemoteProtocolError(`${verb} reply is not valid JSON`, {
+      cause: err,
+    });
+  }
+}
+
+function expectObject(verb: Verb, value: unknown): Record<string, unknown> {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new RemoteProtocolError(`${verb} reply is not a JSON object`);
+  }
+  return value as Record<string, unknown>;
+}
+
+function unexpected(verb: Verb, reply: Reply): RemoteProtocolError {
+  const shown = reply.type === "simple" || reply.type === "bulk"
+    ? `${reply.type} ${JSON.stringify(reply.value)?.slice(0, 80)}`
+    : reply.type;
+  return new RemoteProtocolError(`Unexpected reply to ${verb}: ${shown}`);
+}
+
+/**
+ * Decodes the reply to a command into its typed result.
+ *
+ * @param verb The verb of the command the reply answers.
+ * @param reply The reply.
+ * @returns The typed result.
+ * @throws {ServerError} For an error reply (the connection stays usable).
+ * @throws {RemoteProtocolError} For a reply of the wrong shape.
+ *
+ * @example
+ * ```ts
+ * import { decodeResult } from "@x/faktory-worker";
+ * console.log(decodeResult("BEAT", { type: "bulk", value: '{"state":"quiet"}' })); // "quiet"
+ * console.log(decodeResult("FETCH", { type: "bulk", value: null })); // null
+ * ```
+ */
+export function decodeResult<V extends Verb>(
+  verb: V,
+  reply: Reply,
+): CommandResults[V] {
+  return decode(verb, reply) as CommandResults[V];
+}
+
+function decode(verb: Verb, reply: Reply): unknown {
+  if (reply.type === "error") {
+    throw serverError(reply.code, reply.message, verb);
+  }
+  switch (verb) {
+    case "FETCH":
+      if (reply.type === "bulk") {
+        return reply.value === null ? null : parseJob(reply.value);
+      }
+      throw unexpected(verb, reply);
+    case "BEAT": {
+      if (reply.type === "simple") return expectOk(verb, reply), null;
+      const state = expectObject(verb, expectBulkJson(verb, reply)).state;
+      if (state === "quiet" || state === "terminate") return state;
+      throw new RemoteProtocolError(
+        `BEAT reply has an unknown state ${JSON.stringify(state)}`,
+      );
+    }
+    case "PUSHB": {
+      const map = expectObject(verb, expectBulkJson(verb, reply));
+      for (const value of Object.values(map)) {
+        if (typeof value !== "string") {
+          throw new RemoteProtocolError("PUSHB reply values must be strings");
+        }
+      }
+      return map;
+    }
+    case "INFO": {
+      const info = expectObject(verb, expectBulkJson(verb, reply));
+      if (typeof info.faktory !== "object" || info.faktory === null) {
+        throw new RemoteProtocolError("INFO reply has no faktory section");
+      }
+      return info;
+    }
+    case "BATCH NEW":
+      if (reply.type === "bulk" && reply.value) return reply.value;
+      if (reply.type === "simple" && reply.value) return reply.value;
+      throw unexpected(verb, reply);
+    case "BATCH STATUS":
+    case "TRACK GET":
+      return expectObject(verb, expectBulkJson(verb, reply));
+    case "END":
+      throw new RemoteProtocolError("END gets no reply, but one arrived");
+    default:
+      return expectOk(verb, reply);
+  }
+}

@@ -1,0 +1,153 @@
+/**
+ * The opening of every connection: the server's `HI` greeting and the
+ * client's `HELLO`. Hashing the password needs crypto, so the core only
+ * reports the challenge; the worker layer computes the hash.
+ *
+ * @module
+ */
+
+import { RemoteProtocolError } from "./errors.ts";
+import type { Reply } from "./resp.ts";
+
+/**
+ * The server's greeting. `i` and `s` are present when the server has a
+ * password: the client must send `pwdhash`, SHA-256 applied `i` times to
+ * `password + s`.
+ *
+ * @example
+ * ```ts
+ * import { parseHi } from "@x/faktory-worker";
+ * const hi = parseHi({ type: "simple", value: 'HI {"v":2,"i":7042,"s":"7f98f68a58bcecf5"}' });
+ * console.log(hi.i, hi.s);
+ * ```
+ */
+export interface Hi {
+  /** Protocol version; 2 for Faktory 1.x. */
+  readonly v: number;
+  /** Hash iterations, when a password is required. */
+  readonly i?: number;
+  /** Salt, when a password is required. */
+  readonly s?: string;
+}
+
+/**
+ * The body of HELLO. Workers send `wid`; producers leave it out.
+ *
+ * @example
+ * ```ts
+ * import { buildHello } from "@x/faktory-worker";
+ * const hello = buildHello({ hostname: "web-1", pid: 42, labels: ["web"] });
+ * console.log(JSON.stringify(hello));
+ * ```
+ */
+export interface HelloPayload {
+  readonly hostname?: string;
+  readonly pid?: number;
+  readonly labels?: readonly string[];
+  readonly v: number;
+  readonly wid?: string;
+  readonly pwdhash?: string;
+  readonly rss_kb?: number;
+}
+
+/**
+ * Who a connection says it is in HELLO.
+ *
+ * @example
+ * ```ts
+ * import type { Identity } from "@x/faktory-worker";
+ * const id: Identity = { hostname: "web-1", pid: 42, labels: ["web"], wid: "9f8e7d6c5b4a" };
+ * console.log(id.wid);
+ * ```
+ */
+export interface Identity {
+  readonly hostname: string;
+  readonly pid: number;
+  readonly labels: readonly string[];
+  /** Worker id; absent for producer connections. */
+  readonly wid?: string;
+}
+
+/** The protocol version this library speaks. */
+export const PROTOCOL_VERSION = 2;
+
+/**
+ * Parses the `+HI {...}` greeting.
+ *
+ * @param reply The first reply on the connection.
+ * @returns The greeting.
+ * @throws {RemoteProtocolError} When the reply is not a valid greeting.
+ *
+ * @example
+ * ```ts
+ * import { parseHi } from "@x/faktory-worker";
+ * console.log(parseHi({ type: "simple", value: 'HI {"v":2}' }).v); // 2
+ * ```
+ */
+export function parseHi(reply: Reply): Hi {
+  if (reply.type === "error") {
+    throw new RemoteProtocolError(
+      `Server refused the connection: ${reply.code} ${reply.message}`,
+    );
+  }
+  if (reply.type !== "simple" || !reply.value.startsWith("HI ")) {
+    throw new RemoteProtocolError("Expected a HI greeting from the server");
+  }
+  let hi: unknown;
+  try {
+    hi = JSON.parse(reply.value.slice(3));
+  } catch (err) {
+    throw new RemoteProtocolError("HI greeting is not valid JSON", {
+      cause: err,
+    });
+  }
+  if (typeof hi !== "object" || hi === null) {
+    throw new RemoteProtocolError("HI greeting is not a JSON object");
+  }
+  const { v, i, s } = hi as Record<string, unknown>;
+  if (typeof v !== "number") {
+    throw new RemoteProtocolError("HI greeting has no protocol version");
+  }
+  if (i === undefined && s === undefined) return { v };
+  if (!Number.isInteger(i) || (i as number) < 1 || typeof s !== "string") {
+    throw new RemoteProtocolError("HI greeting has a malformed password challenge");
+  }
+  return { v, i: i as number, s };
+}
+
+/**
+ * Builds the HELLO body: hostname, pid, labels, v, then wid and pwdhash when
+ * given.
+ *
+ * @param identity Who is connecting.
+ * @param pwdhash The password hash, when the server asked for one.
+ * @returns The HELLO payload.
+ *
+ * @example
+ * ```ts
+ * import { buildHello } from "@x/faktory-worker";
+ * const hello = buildHello({ hostname: "h", pid: 1, labels: [], wid: "w-123456" });
+ * console.log(hello.wid);
+ * ```
+ */
+export function buildHello(
+  identity: Identity,
+  pwdhash?: string,
+): HelloPayload {
+  const hello: {
+    hostname: string;
+    pid: number;
+    labels: readonly string[];
+    v: number;
+    wid?: string;
+    pwdhash?: string;
+  } = {
+    hostname: identity.hostname,
+    pid: identity.pid,
+    labels: identity.labels,
+    v: PROTOCOL_VERSION,
+  };
+  if (identity.wid !== undefined) hello.wid = identity.wid;
+  if (pwdhash !== undefined) hello.pwdhash = pwdhash;
+  return hello;
+}

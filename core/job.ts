@@ -1,0 +1,412 @@
+/**
+ * Job payloads: the JSON a producer pushes and a worker fetches, the options
+ * users set in TypeScript idiom, and validation that matches the server's.
+ *
+ * @module
+ */
+
+import { LocalProtocolError, RemoteProtocolError } from "./errors.ts";
+
+/**
+ * A value that survives a JSON round trip unchanged.
+ *
+ * @example
+ * ```ts
+ * import type { JsonValue } from "@x/faktory-worker";
+ * const args: JsonValue[] = [1, "two", { three: [3] }, null];
+ * console.log(args.length);
+ * ```
+ */
+export type JsonValue =
+  | null
+  | boolean
+  | number
+  | string
+  | readonly JsonValue[]
+  | { readonly [key: string]: JsonValue };
+
+/**
+ * A job as sent on the wire by PUSH. Only fields the caller set are present:
+ * the server owns every default (queue `default`, retry 25, reserve_for 1800).
+ *
+ * @example
+ * ```ts
+ * import type { JobPayload } from "@x/faktory-worker";
+ * const job: JobPayload = { jid: "0123456789abcdef", jobtype: "Email", args: [42] };
+ * console.log(job.jobtype);
+ * ```
+ */
+export interface JobPayload {
+  /** Unique job id, at least 8 characters. */
+  readonly jid: string;
+  /** The name a worker registered a handler under. */
+  readonly jobtype: string;
+  /** Positional arguments for the handler. */
+  readonly args: readonly JsonValue[];
+  /** Queue name; the server uses `default` when absent. */
+  readonly queue?: string;
+  /** Seconds the job may run before the server retries it (at most 86400). */
+  readonly reserve_for?: number;
+  /** RFC 3339 time at which the job becomes runnable. */
+  readonly at?: string;
+  /** Retries before the job dies: 0 discards it on failure, -1 kills it. */
+  readonly retry?: number;
+  /** Number of backtrace lines the server keeps for a failure. */
+  readonly backtrace?: number;
+  /** Free-form metadata, also used by Enterprise features. */
+  readonly custom?: { readonly [key: string]: JsonValue };
+}
+
+/**
+ * Failure details the server records on a retried job.
+ *
+ * @example
+ * ```ts
+ * import type { JobFailure } from "@x/faktory-worker";
+ * const failure: JobFailure = { retry_count: 1, message: "boom", errtype: "Error" };
+ * console.log(failure.retry_count);
+ * ```
+ */
+export interface JobFailure {
+  readonly retry_count: number;
+  readonly retry_remaining?: number;
+  readonly failed_at?: string;
+  readonly next_at?: string;
+  readonly message?: string;
+  readonly errtype?: string;
+  readonly backtrace?: readonly string[];
+}
+
+/**
+ * A job as FETCH returns it: the pushed payload plus the server's fields.
+ *
+ * @example
+ * ```ts
+ * import type { Job } from "@x/faktory-worker";
+ * function describe(job: Job): string {
+ *   return `${job.jobtype}(${job.jid}) from ${job.queue ?? "default"}`;
+ * }
+ * console.log(describe({ jid: "0123456789ab", jobtype: "T", args: [] }));
+ * ```
+ */
+export interface Job extends JobPayload {
+  readonly created_at?: string;
+  readonly enqueued_at?: string;
+  readonly failure?: JobFailure;
+}
+
+/**
+ * Options for a job, in TypeScript idiom. Keys are sent in the order given.
+ *
+ * @example
+ * ```ts
+ * import type { JobOptions } from "@x/faktory-worker";
+ * const options: JobOptions = { queue: "critical", retry: 3, at: new Date(Date.now() + 60_000) };
+ * console.log(options.queue);
+ * ```
+ */
+export interface JobOptions {
+  /** Job id; generated (16 random bytes, hex) when absent. */
+  readonly jid?: string;
+  /** Queue name (letters, digits, `.`, `_`, `-`). */
+  readonly queue?: string;
+  /** Seconds the job may run before the server retries it, 1..86400. */
+  readonly reserveFor?: number;
+  /** When the job becomes runnable: a Date or an RFC 3339 string. */
+  readonly at?: Date | string;
+  /** Retries before the job dies: 0 discards on failure, -1 kills at once. */
+  readonly retry?: number;
+  /** Number of backtrace lines to keep on failure. */
+  readonly backtrace?: number;
+  /** Free-form JSON metadata. */
+  readonly custom?: { readonly [key: string]: JsonValue };
+}
+
+/**
+ * A job that failed validation before it was sent. The message is the one
+ * the server would have answered with, where the server has one.
+ *
+ * @example
+ * ```ts
+ * import { buildJob, InvalidJobError } from "@x/faktory-worker";
+ * try {
+ *   buildJob("Email", [1], { jid: "short" }, "unused0");
+ * } catch (err) {
+ *   if (err instanceof InvalidJobError) console.log(err.field); // "jid"
+ * }
+ * ```
+ */
+export class InvalidJobError extends LocalProtocolError {
+  /** The offending field, such as `jid` or `args`. */
+  readonly field: string;
+
+  /**
+   * Creates the error.
+   *
+   * @param field The offending field.
+   * @param message What is wrong with it.
+   */
+  constructor(field: string, message: string) {
+    super(message);
+    this.field = field;
+  }
+}
+
+const QUEUE_NAME = /^[a-zA-Z0-9._-]+$/;
+const RFC3339 =
+  /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$/;
+const OPTION_KEYS: Record<keyof JobOptions, keyof JobPayload | undefined> = {
+  jid: undefined,
+  queue: "queue",
+  reserveFor: "reserve_for",
+  at: "at",
+  retry: "retry",
+  backtrace: "backtrace",
+  custom: "custom",
+};
+
+/**
+ * Checks a queue name the way the server does.
+ *
+ * @param name The queue name.
+ * @returns The name.
+ * @throws {InvalidJobError} When the name has characters the server refuses.
+ *
+ * @example
+ * ```ts
+ * import { checkQueueName } from "@x/faktory-worker";
+ * console.log(checkQueueName("critical"));
+ * ```
+ */
+export function checkQueueName(name: string): string {
+  if (typeof name !== "string" || !QUEUE_NAME.test(name)) {
+    throw new InvalidJobError(
+      "queue",
+      `cannot get ${
+        JSON.stringify(String(name))
+      } queue: queue names must match \\A[a-zA-Z0-9._-]+\\z`,
+    );
+  }
+  return name;
+}
+
+/**
+ * Builds a job payload from a job type, arguments and options, validating it
+ * like the server does. The jid comes from `options.jid` or, when absent, the
+ * `jid` parameter (the caller generates it, so this function stays pure).
+ *
+ * @param jobtype The registered job type.
+ * @param args The handler's arguments (JSON values only).
+ * @param options Queue, retry, schedule and other options.
+ * @param jid The jid to use when `options.jid` is absent.
+ * @returns A payload ready for PUSH.
+ * @throws {InvalidJobError} When a field would be refused by the server.
+ *
+ * @example
+ * ```ts
+ * import { buildJob } from "@x/faktory-worker";
+ * const job = buildJob("Email", ["a@example.com"], { queue: "mail", retry: 3 }, "0123456789abcdef");
+ * console.log(JSON.stringify(job));
+ * ```
+ */
+export function buildJob(
+  jobtype: string,
+  args: readonly JsonValue[],
+  options: JobOptions,
+  jid: string,
+): JobPayload {
+  const job: Record<string, unknown> = {
+    jid: options.jid ?? jid,
+    jobtype,
+    args,
+  };
+  for (const key of Object.keys(options) as (keyof JobOptions)[]) {
+    const wire = OPTION_KEYS[key];
+    const value = options[key];
+    if (wire === undefined || value === undefined) continue;
+    job[wire] = value instanceof Date ? formatTime(value) : value;
+  }
+  return validateJob(job);
+}
+
+/**
+ * Validates a job payload the way the server does, with the server's
+ * messages, and returns it typed.
+ *
+ * @param job An object that should be a job payload.
+ * @returns The same object, typed.
+ * @throws {InvalidJobError} When the server would refuse the job.
+ *
+ * @example
+ * ```ts
+ * import { validateJob } from "@x/faktory-worker";
+ * const job = validateJob({ jid: "0123456789abcdef", jobtype: "T", args: [] });
+ * console.log(job.jid);
+ * ```
+ */
+export function validateJob(job: unknown): JobPayload {
+  if (!isPlainObject(job)) {
+    throw new InvalidJobError("job", "A job must be a plain object");
+  }
+  const { jid, jobtype, args, queue, reserve_for, at, retry, backtrace } = job;
+  if (typeof jid !== "string" || jid.length < 8) {
+    throw new InvalidJobError("jid", "jobs must have a reasonable jid parameter");
+  }
+  if (typeof jobtype !== "string" || jobtype === "") {
+    throw new InvalidJobError("jobtype", "jobs must have a jobtype parameter");
+  }
+  if (args === undefined || args === null) {
+    throw new InvalidJobError("args", "jobs must have an args parameter");
+  }
+  if (!Array.isArray(args)) {
+    throw new InvalidJobError("args", "Job args must be an array");
+  }
+  checkJson(args, "args", new Set());
+  if (queue !== undefined) checkQueueName(queue as string);
+  if (reserve_for !== undefined) {
+    checkInteger(reserve_for, "reserve_for", 1);
+    if ((reserve_for as number) > 86400) {
+      throw new InvalidJobError(
+        "reserve_for",
+        "jobs cannot be reserved for more than one day",
+      );
+    }
+  }
+  if (at !== undefined && (typeof at !== "string" || !RFC3339.test(at))) {
+    throw new InvalidJobError(
+      "at",
+      `invalid timestamp for 'at': ${
+        JSON.stringify(String(at))
+      }: expected RFC 3339, such as 2006-01-02T15:04:05Z`,
+    );
+  }
+  if (retry !== undefined) checkInteger(retry, "retry", -1);
+  if (backtrace !== undefined) checkInteger(backtrace, "backtrace", 0);
+  if (job.custom !== undefined) {
+    if (!isPlainObject(job.custom)) {
+      throw new InvalidJobError("custom", "Job custom must be a plain object");
+    }
+    checkJson(job.custom, "custom", new Set());
+  }
+  if ("priority" in job) {
+    throw new InvalidJobError(
+      "priority",
+      "Job priority no longer exists in Faktory: use queues instead",
+    );
+  }
+  return job as unknown as JobPayload;
+}
+
+/**
+ * Parses the JSON of a fetched job and checks the fields a worker relies on.
+ *
+ * @param text The bulk reply of FETCH.
+ * @returns The job.
+ * @throws {RemoteProtocolError} When the text is not a job.
+ *
+ * @example
+ * ```ts
+ * import { parseJob } from "@x/faktory-worker";
+ * const job = parseJob('{"jid":"0123456789ab","jobtype":"T","args":[]}');
+ * console.log(job.jobtype);
+ * ```
+ */
+export function parseJob(text: string): Job {
+  let job: unknown;
+  try {
+    job = JSON.parse(text);
+  } catch (err) {
+    throw new RemoteProtocolError("FETCH returned invalid JSON", { cause: err });
+  }
+  if (
+    !isPlainObject(job) || typeof job.jid !== "string" ||
+    typeof job.jobtype !== "string" || !Array.isArray(job.args)
+  ) {
+    throw new RemoteProtocolError(
+      "FETCH returned JSON that is not a job (needs jid, jobtype, args)",
+    );
+  }
+  return job as unknown as Job;
+}
+
+/**
+ * Formats a Date as RFC 3339 in UTC, as the server expects for `at`.
+ *
+ * @param date The time.
+ * @returns The formatted time.
+ * @throws {InvalidJobError} When the date is invalid.
+ *
+ * @example
+ * ```ts
+ * import { formatTime } from "@x/faktory-worker";
+ * console.log(formatTime(new Date(0))); // "1970-01-01T00:00:00.000Z"
+ * ```
+ */
+export function formatTime(date: Date): string {
+  if (Number.isNaN(date.getTime())) {
+    throw new InvalidJobError("at", "invalid timestamp for 'at': Invalid Date");
+  }
+  return date.toISOString();
+}
+
+function checkInteger(value: unknown, field: string, min: number): void {
+  if (!Number.isInteger(value) || (value as number) < min) {
+    throw new InvalidJobError(
+      field,
+      `Job ${field} must be an integer of at least ${min}, got ${
+        String(value)
+      }`,
+    );
+  }
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== "object" || value === null) return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+function checkJson(value: unknown, path: string, seen: Set<unknown>): void {
+  switch (typeof value) {
+    case "string":
+    case "boolean":
+      return;
+    case "number":
+      if (Number.isFinite(value)) return;
+      throw new InvalidJobError(
+        path.split(/[.[]/)[0]!,
+        `Job ${path} is ${value}, which JSON cannot carry`,
+      );
+    case "object": {
+      if (value === null) return;
+      if (seen.has(value)) {
+        throw new InvalidJobError(
+          path.split(/[.[]/)[0]!,
+          `Job ${path} is circular`,
+        );
+      }
+      seen.add(value);
+      if (Array.isArray(value)) {
+        value.forEach((item, i) => checkJson(item, `${path}[${i}]`, seen));
+      } else if (isPlainObject(value)) {
+        for (const [k, v] of Object.entries(value)) {
+          checkJson(v, `${path}.${k}`, seen);
+        }
+      } else {
+        throw new InvalidJobError(
+          path.split(/[.[]/)[0]!,
+          `Job ${path} is a ${
+            value.constructor?.name ?? "object"
+          }, not a JSON value (convert it first)`,
+        );
+      }
+      seen.delete(value);
+      return;
+    }
+    default:
+      throw new InvalidJobError(
+        path.split(/[.[]/)[0]!,
+        `Job ${path} is a ${typeof value}, not a JSON value`,
+      );
+  }
+}

@@ -1,0 +1,98 @@
+// Runs the whole test suite on Node (via tsx), Deno and Bun, then prints one line:
+// "N passed, N failed", summed over the three runtimes. Exits non-zero if any runtime fails,
+// exits abnormally, or runs no test. Usage: tsx scripts/test_all.ts [node|deno|bun ...]
+import { spawn } from "node:child_process";
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
+import process from "node:process";
+
+const root = join(import.meta.dirname ?? ".", "..");
+const bin = (name: string) => join(root, "node_modules", ".bin", name);
+const files = readdirSync(join(root, "tests"))
+  .filter((f) => f.endsWith(".test.ts"))
+  .sort()
+  .map((f) => `./tests/${f}`);
+
+interface Runtime {
+  name: string;
+  cmd: string;
+  args: string[];
+  parse(out: string): { passed: number; failed: number } | undefined;
+}
+
+const last = (out: string, re: RegExp) => [...out.matchAll(re)].pop();
+
+const runtimes: Runtime[] = [
+  {
+    name: "node",
+    cmd: process.execPath,
+    args: ["--import", "tsx", "--test", "--test-reporter=spec", ...files],
+    parse(out) {
+      const pass = last(out, /^ℹ pass (\d+)$/gm);
+      const fail = last(out, /^ℹ fail (\d+)$/gm);
+      return pass && fail ? { passed: Number(pass[1]), failed: Number(fail[1]) } : undefined;
+    },
+  },
+  {
+    name: "deno",
+    cmd: bin("deno"),
+    args: ["test", "-A", "--no-prompt", ...files],
+    parse(out) {
+      const m = last(out, /^(?:ok|FAILED) \| (\d+) passed(?: \(\d+ steps?\))? \| (\d+) failed/gm);
+      return m ? { passed: Number(m[1]), failed: Number(m[2]) } : undefined;
+    },
+  },
+  {
+    name: "bun",
+    cmd: bin("bun"),
+    args: ["test", ...files],
+    parse(out) {
+      const pass = last(out, /^\s*(\d+) pass$/gm);
+      const fail = last(out, /^\s*(\d+) fail$/gm);
+      return pass && fail ? { passed: Number(pass[1]), failed: Number(fail[1]) } : undefined;
+    },
+  },
+];
+
+function run(rt: Runtime): Promise<{ code: number | null; out: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(rt.cmd, rt.args, {
+      cwd: root,
+      env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: "0" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    const collect = (stream: NodeJS.WritableStream) => (chunk: Buffer) => {
+      out += chunk.toString();
+      stream.write(chunk);
+    };
+    child.stdout.on("data", collect(process.stdout));
+    child.stderr.on("data", collect(process.stderr));
+    child.on("close", (code) => resolve({ code, out }));
+  });
+}
+
+const wanted = process.argv.slice(2);
+let passed = 0;
+let failed = 0;
+let ok = true;
+const lines: string[] = [];
+for (const rt of runtimes.filter((r) => wanted.length === 0 || wanted.includes(r.name))) {
+  console.log(`\n=== ${rt.name}: ${files.length} test files ===`);
+  const started = Date.now();
+  const { code, out } = await run(rt);
+  const counts = rt.parse(out.replace(/\x1b\[[0-9;]*m/g, ""));
+  const secs = ((Date.now() - started) / 1000).toFixed(1);
+  if (!counts) {
+    ok = false;
+    lines.push(`${rt.name}: no test summary found (exit ${code}, ${secs}s)`);
+    continue;
+  }
+  passed += counts.passed;
+  failed += counts.failed;
+  if (code !== 0 || counts.failed > 0 || counts.passed === 0) ok = false;
+  lines.push(`${rt.name}: ${counts.passed} passed, ${counts.failed} failed (exit ${code}, ${secs}s)`);
+}
+console.log("\n" + lines.join("\n"));
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(ok && failed === 0 && passed > 0 ? 0 : 1);

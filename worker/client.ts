@@ -1,0 +1,415 @@
+/**
+ * The Client: every command a producer (or a worker) sends, as typed
+ * methods over one connection.
+ *
+ * @module
+ */
+
+import type {
+  BatchPayload,
+  BatchStatus,
+  BeatPayload,
+  Command,
+  CommandResults,
+  FailPayload,
+  MutateFilter,
+  MutateTarget,
+  Mutation,
+  ServerInfo,
+  TrackPayload,
+  WorkerState,
+} from "../core/commands.ts";
+import { LocalProtocolError } from "../core/errors.ts";
+import { failureFor } from "../core/failure.ts";
+import type { Job, JobOptions, JobPayload, JsonValue } from "../core/job.ts";
+import { Connection, type ConnectionOptions, type RequestOptions } from "./connection.ts";
+import { createJob } from "./jid.ts";
+
+/**
+ * Options for {@linkcode Client.connect}: the connection options.
+ *
+ * @example
+ * ```ts
+ * import type { ClientOptions } from "@x/faktory-worker";
+ * const options: ClientOptions = { url: "tcp://localhost:7419", labels: ["producer"] };
+ * console.log(options.url);
+ * ```
+ */
+export type ClientOptions = ConnectionOptions;
+
+/**
+ * What a heartbeat reports.
+ *
+ * @example
+ * ```ts
+ * import type { BeatOptions } from "@x/faktory-worker";
+ * const beat: BeatOptions = { state: "quiet", rssKb: 51200 };
+ * console.log(beat.state);
+ * ```
+ */
+export interface BeatOptions extends RequestOptions {
+  /** The state the worker is in, echoed back to the server. */
+  readonly state?: WorkerState | "";
+  /** Resident memory in KiB. */
+  readonly rssKb?: number;
+}
+
+/**
+ * A connection to Faktory with a typed method per command. A Client is
+ * promise-safe: concurrent calls are pipelined on its one socket. Use a
+ * {@linkcode Pool} to spread load over several sockets.
+ *
+ * @example Push a job
+ * ```ts ignore
+ * import { Client } from "@x/faktory-worker";
+ * const client = await Client.connect(); // FAKTORY_URL or tcp://localhost:7419
+ * const jid = await client.push("SendEmail", ["a@example.com"], { queue: "mail" });
+ * console.log("pushed", jid);
+ * await client.close();
+ * ```
+ */
+export class Client {
+  readonly #conn: Connection;
+  readonly #wid: string | undefined;
+
+  private constructor(conn: Connection, wid: string | undefined) {
+    this.#conn = conn;
+    this.#wid = wid;
+  }
+
+  /**
+   * Connects and says HELLO.
+   *
+   * @param options Connection options, or just the URL.
+   * @returns The connected client.
+   * @throws {ConnectError} When the server cannot be reached.
+   * @throws {AuthenticationError} When the password is wrong.
+   */
+  static async connect(options: ClientOptions | string = {}): Promise<Client> {
+    const opts = typeof options === "string" ? { url: options } : options;
+    return new Client(await Connection.open(opts), opts.wid);
+  }
+
+  /** The underlying connection. */
+  get connection(): Connection {
+    return this.#conn;
+  }
+
+  /** Whether the connection is closed (the client is then unusable). */
+  get closed(): boolean {
+    return this.#conn.closed;
+  }
+
+  #send<C extends Command>(
+    command: C,
+    options?: RequestOptions,
+  ): Promise<CommandResults[C["type"]]> {
+    return this.#conn.request(command, options);
+  }
+
+  /**
+   * Pushes one job. Either pass a payload (see {@linkcode createJob}) or a
+   * job type with arguments and options.
+   *
+   * @returns The jid.
+   * @throws {InvalidJobError} When the server would refuse the job (nothing is sent).
+   * @throws {ServerError} When the server refuses it.
+   */
+  push(job: JobPayload, options?: RequestOptions): Promise<string>;
+  push(
+    jobtype: string,
+    args?: readonly JsonValue[],
+    options?: JobOptions & RequestOptions,
+  ): Promise<string>;
+  async push(
+    job: JobPayload | string,
+    argsOrOptions?: readonly JsonValue[] | RequestOptions,
+    options: JobOptions & RequestOptions = {},
+  ): Promise<string> {
+    let payload: JobPayload;
+    let request: RequestOptions | undefined;
+    if (typeof job === "string") {
+      const { signal, ...jobOptions } = options;
+      payload = createJob(job, (argsOrOptions ?? []) as JsonValue[], jobOptions);
+      request = signal ? { signal } : undefined;
+    } else {
+      payload = job;
+      request = argsOrOptions as RequestOptions | undefined;
+    }
+    await this.#send({ type: "PUSH", job: payload }, request);
+    return payload.jid;
+  }
+
+  /**
+   * Pushes many jobs in one round trip.
+   *
+   * @param jobs The jobs.
+   * @param options An abort signal.
+   * @returns The jobs the server refused, jid to reason; empty when all were accepted.
+   */
+  pushBulk(
+    jobs: readonly JobPayload[],
+    options?: RequestOptions,
+  ): Promise<Record<string, string>> {
+    return this.#send({ type: "PUSHB", jobs }, options);
+  }
+
+  /**
+   * Fetches the next job from the queues, in the order given. The server
+   * waits up to 2 s for one.
+   *
+   * @param queues Queue names, in priority order.
+   * @param options An abort signal.
+   * @returns The job, or null when none arrived.
+   */
+  fetch(queues: readonly string[], options?: RequestOptions): Promise<Job | null> {
+    return this.#send({ type: "FETCH", queues }, options);
+  }
+
+  /**
+   * Reports a job as done. Harmless for an unknown jid.
+   *
+   * @param jid The job.
+   * @param options An abort signal.
+   */
+  ack(jid: string, options?: RequestOptions): Promise<void> {
+    return this.#send({ type: "ACK", jid }, options);
+  }
+
+  /**
+   * Reports a job as failed, for a retry according to its `retry`.
+   *
+   * @param jid The job.
+   * @param error What the job threw, or a ready FAIL payload's fields.
+   * @param options An abort signal.
+   * @throws {ServerError} `Job not found` when the job is not reserved.
+   */
+  fail(
+    jid: string,
+    error: unknown,
+    options?: RequestOptions,
+  ): Promise<void> {
+    const payload: FailPayload = isFailFields(error)
+      ? { jid, ...error }
+      : failureFor(jid, error);
+    return this.#send({ type: "FAIL", payload }, options);
+  }
+
+  /**
+   * Sends a heartbeat for this client's wid.
+   *
+   * @param options State, memory and an abort signal.
+   * @returns The state the server asks for (`quiet` or `terminate`), or null.
+   * @throws {LocalProtocolError} When the client was opened without a wid.
+   */
+  beat(options: BeatOptions = {}): Promise<WorkerState | null> {
+    if (this.#wid === undefined) {
+      return Promise.reject(
+        new LocalProtocolError("BEAT needs a worker connection: connect with a wid"),
+      );
+    }
+    const payload: { -readonly [K in keyof BeatPayload]: BeatPayload[K] } = {
+      wid: this.#wid,
+    };
+    if (options.state !== undefined) payload.current_state = options.state;
+    if (options.rssKb !== undefined) payload.rss_kb = options.rssKb;
+    return this.#send({ type: "BEAT", payload }, options);
+  }
+
+  /**
+   * Reads the server's state: queue sizes, task counters, server details.
+   *
+   * @param options An abort signal.
+   * @returns The INFO document.
+   */
+  info(options?: RequestOptions): Promise<ServerInfo> {
+    return this.#send({ type: "INFO" }, options);
+  }
+
+  /**
+   * Deletes every job and queue on the server. For tests.
+   *
+   * @param options An abort signal.
+   */
+  flush(options?: RequestOptions): Promise<void> {
+    return this.#send({ type: "FLUSH" }, options);
+  }
+
+  /**
+   * Pauses queues: FETCH skips them until resumed.
+   *
+   * @param queues Queue names, or `"*"` for all.
+   * @param options An abort signal.
+   */
+  pauseQueues(queues: readonly string[] | "*", options?: RequestOptions): Promise<void> {
+    return this.#send({ type: "QUEUE PAUSE", queues }, options);
+  }
+
+  /**
+   * Resumes paused queues.
+   *
+   * @param queues Queue names, or `"*"` for all.
+   * @param options An abort signal.
+   */
+  resumeQueues(queues: readonly string[] | "*", options?: RequestOptions): Promise<void> {
+    return this.#send({ type: "QUEUE RESUME", queues }, options);
+  }
+
+  /**
+   * Deletes queues and their jobs.
+   *
+   * @param queues Queue names, or `"*"` for all.
+   * @param options An abort signal.
+   */
+  removeQueues(queues: readonly string[] | "*", options?: RequestOptions): Promise<void> {
+    return this.#send({ type: "QUEUE REMOVE", queues }, options);
+  }
+
+  /**
+   * Changes jobs in the scheduled, retries or dead set.
+   *
+   * @param mutation The operation, the set and an optional filter.
+   * @param options An abort signal.
+   */
+  mutate(mutation: Mutation, options?: RequestOptions): Promise<void> {
+    return this.#send({ type: "MUTATE", mutation }, options);
+  }
+
+  /**
+   * Moves matching jobs of a set to the dead set.
+   *
+   * @param target The set.
+   * @param filter Which jobs; all when absent.
+   * @param options An abort signal.
+   */
+  kill(target: MutateTarget, filter?: MutateFilter, options?: RequestOptions): Promise<void> {
+    return this.mutate(mutation("kill", target, filter), options);
+  }
+
+  /**
+   * Enqueues matching jobs of a set now.
+   *
+   * @param target The set.
+   * @param filter Which jobs; all when absent.
+   * @param options An abort signal.
+   */
+  requeue(target: MutateTarget, filter?: MutateFilter, options?: RequestOptions): Promise<void> {
+    return this.mutate(mutation("requeue", target, filter), options);
+  }
+
+  /**
+   * Deletes matching jobs of a set.
+   *
+   * @param target The set.
+   * @param filter Which jobs; all when absent.
+   * @param options An abort signal.
+   */
+  discard(target: MutateTarget, filter?: MutateFilter, options?: RequestOptions): Promise<void> {
+    return this.mutate(mutation("discard", target, filter), options);
+  }
+
+  /**
+   * Empties a set.
+   *
+   * @param target The set.
+   * @param options An abort signal.
+   */
+  clear(target: MutateTarget, options?: RequestOptions): Promise<void> {
+    return this.mutate({ cmd: "clear", target }, options);
+  }
+
+  /**
+   * Creates a batch (Faktory Enterprise).
+   *
+   * @param batch Description and callback jobs.
+   * @param options An abort signal.
+   * @returns The batch id.
+   * @throws {EnterpriseOnlyError} On the open-source server.
+   */
+  batchNew(batch: BatchPayload, options?: RequestOptions): Promise<string> {
+    return this.#send({ type: "BATCH NEW", batch }, options);
+  }
+
+  /**
+   * Reopens a batch to add jobs (Faktory Enterprise).
+   *
+   * @param bid The batch id.
+   * @param options An abort signal.
+   * @throws {EnterpriseOnlyError} On the open-source server.
+   */
+  batchOpen(bid: string, options?: RequestOptions): Promise<void> {
+    return this.#send({ type: "BATCH OPEN", bid }, options);
+  }
+
+  /**
+   * Commits a batch (Faktory Enterprise).
+   *
+   * @param bid The batch id.
+   * @param options An abort signal.
+   * @throws {EnterpriseOnlyError} On the open-source server.
+   */
+  batchCommit(bid: string, options?: RequestOptions): Promise<void> {
+    return this.#send({ type: "BATCH COMMIT", bid }, options);
+  }
+
+  /**
+   * Reads a batch's status (Faktory Enterprise).
+   *
+   * @param bid The batch id.
+   * @param options An abort signal.
+   * @throws {EnterpriseOnlyError} On the open-source server.
+   */
+  batchStatus(bid: string, options?: RequestOptions): Promise<BatchStatus> {
+    return this.#send({ type: "BATCH STATUS", bid }, options);
+  }
+
+  /**
+   * Sets a job's progress (Faktory Enterprise).
+   *
+   * @param progress The jid, percent and description.
+   * @param options An abort signal.
+   * @throws {EnterpriseOnlyError} On the open-source server.
+   */
+  trackSet(progress: TrackPayload, options?: RequestOptions): Promise<void> {
+    return this.#send({ type: "TRACK SET", payload: progress }, options);
+  }
+
+  /**
+   * Reads a job's progress (Faktory Enterprise).
+   *
+   * @param jid The job.
+   * @param options An abort signal.
+   * @returns The tracking document.
+   * @throws {EnterpriseOnlyError} On the open-source server.
+   */
+  trackGet(jid: string, options?: RequestOptions): Promise<{ readonly [key: string]: JsonValue }> {
+    return this.#send({ type: "TRACK GET", jid }, options);
+  }
+
+  /**
+   * Sends END and closes the socket without waiting for a reply.
+   * Idempotent.
+   */
+  close(): Promise<void> {
+    return this.#conn.close();
+  }
+}
+
+function mutation(
+  cmd: Mutation["cmd"],
+  target: MutateTarget,
+  filter: MutateFilter | undefined,
+): Mutation {
+  return filter === undefined ? { cmd, target } : { cmd, target, filter };
+}
+
+function isFailFields(
+  value: unknown,
+): value is Omit<FailPayload, "jid"> {
+  if (typeof value !== "object" || value === null || value instanceof Error) {
+    return false;
+  }
+  const v = value as Record<string, unknown>;
+  return typeof v.errtype === "string" && typeof v.message === "string" &&
+    Object.getPrototypeOf(value) === Object.prototype;
+}
