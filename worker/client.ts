@@ -21,7 +21,14 @@ import type {
 } from "../core/commands.ts";
 import { LocalProtocolError } from "../core/errors.ts";
 import { failureFor } from "../core/failure.ts";
-import type { Job, JobOptions, JobPayload, JsonValue } from "../core/job.ts";
+import {
+  InvalidJobError,
+  type Job,
+  type JobOptions,
+  type JobPayload,
+  type JsonValue,
+  validateJob,
+} from "../core/job.ts";
 import { Connection, type ConnectionOptions, type RequestOptions } from "./connection.ts";
 import { createJob } from "./jid.ts";
 
@@ -141,17 +148,31 @@ export class Client {
   }
 
   /**
-   * Pushes many jobs in one round trip.
+   * Pushes many jobs in one round trip. Jobs the server would refuse are
+   * refused locally, with the server's message, and the rest are sent.
    *
    * @param jobs The jobs.
    * @param options An abort signal.
-   * @returns The jobs the server refused, jid to reason; empty when all were accepted.
+   * @returns The refused jobs, jid to reason; empty when all were accepted.
    */
-  pushBulk(
+  async pushBulk(
     jobs: readonly JobPayload[],
     options?: RequestOptions,
   ): Promise<Record<string, string>> {
-    return this.#send({ type: "PUSHB", jobs }, options);
+    const refused: Record<string, string> = {};
+    const valid: JobPayload[] = [];
+    for (const job of jobs) {
+      try {
+        valid.push(validateJob(job));
+      } catch (err) {
+        if (!(err instanceof InvalidJobError)) throw err;
+        const jid = (job as { jid?: unknown } | null)?.jid;
+        refused[typeof jid === "string" ? jid : ""] = err.message;
+      }
+    }
+    if (valid.length === 0) return refused;
+    const result = await this.#send({ type: "PUSHB", jobs: valid }, options);
+    return { ...result, ...refused };
   }
 
   /**
