@@ -29,6 +29,7 @@ interface BunSocketHandler {
   error(socket: BunSocket, error: Error): void;
   connectError?(socket: BunSocket, error: Error): void;
   end?(socket: BunSocket): void;
+  handshake?(socket: BunSocket, success: boolean, error: Error | null): void;
 }
 
 interface BunApi {
@@ -82,14 +83,18 @@ export const bunTransport: Transport = {
       queue = waiters = [];
       if (!cancelled) handlers.close(failure);
     };
-    const tls = options.tls
-      ? {
-        ...(caList(options.tls) ? { ca: caList(options.tls)! } : {}),
-        ...(typeof options.tls === "object" && options.tls.serverName
-          ? { serverName: options.tls.serverName }
-          : {}),
-      }
+    const ca = caList(options.tls);
+    const serverName = typeof options.tls === "object"
+      ? options.tls.serverName
       : undefined;
+    // An empty tls object would not turn TLS on: pass `true` then.
+    const tls = !options.tls ? undefined : ca || serverName
+      ? { ...(ca ? { ca } : {}), ...(serverName ? { serverName } : {}) }
+      : true;
+    let handshook: ((error?: Error) => void) | undefined;
+    const handshake = new Promise<void>((ok, fail) =>
+      handshook = (error) => error ? fail(error) : ok()
+    );
     const attempt = Bun.connect({
       hostname: options.host,
       port: options.port,
@@ -100,10 +105,20 @@ export const bunTransport: Transport = {
         error: (_s, err) => void (failure = err),
         close: (_s, err) => {
           failure ??= err;
+          handshook?.(failure ?? new Error("Closed during the TLS handshake"));
           finish();
         },
         end: (s) => s.end(),
+        handshake: (_s, success, error) =>
+          handshook?.(
+            success && !error ? undefined : error ?? new Error("TLS handshake failed"),
+          ),
       },
+    }).then(async (sock) => {
+      // Finish the TLS handshake now, so a bad certificate fails the connect.
+      if (tls) await handshake.catch((err) => (sock.end(), Promise.reject(err)));
+      handshook = undefined;
+      return sock;
     });
     return guardConnect(options, attempt, () => cancelled = true, (s) => s.end())
       .then((sock) => {

@@ -22,6 +22,7 @@ interface DenoConn {
   close(): void;
   setNoDelay?(noDelay?: boolean): void;
   setKeepAlive?(keepAlive?: boolean): void;
+  handshake?(): Promise<unknown>;
 }
 
 interface DenoApi {
@@ -57,6 +58,15 @@ export const denoTransport: Transport = {
         hostname: options.host,
         port: options.port,
         ...(caList(options.tls) ? { caCerts: caList(options.tls)! } : {}),
+      }).then(async (conn) => {
+        // Finish the handshake now, so a bad certificate fails the connect.
+        try {
+          await conn.handshake?.();
+        } catch (err) {
+          conn.close();
+          throw err;
+        }
+        return conn;
       })
       : Deno.connect({ hostname: options.host, port: options.port });
     return guardConnect(options, attempt, () => {}, (c) => c.close())

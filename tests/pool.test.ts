@@ -1,0 +1,85 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { ConnectionClosedError, Pool } from "../mod.ts";
+import { type ReplayStep, ReplayServer } from "./_replay.ts";
+
+const HI = '+HI {"v":2}\r\n';
+
+/** A connection that answers `pushes` PUSH commands with +OK, then expects END. */
+function pushes(n: number, end = true): ReplayStep[] {
+  const steps: ReplayStep[] = [{ send: HI }, { expect: /^HELLO / }, { send: "+OK\r\n" }];
+  for (let i = 0; i < n; i++) steps.push({ expect: /^PUSH \{"jid":"[0-9a-f]{24}","jobtype":"Square","args":\[\d+\]\}\r\n$/ }, { send: "+OK\r\n" });
+  if (end) steps.push({ expect: "END\r\n" });
+  return steps;
+}
+
+test("Pool.with() opens connections lazily, never more than size, and reuses them", async () => {
+  const server = await ReplayServer.start([pushes(3), pushes(3)]);
+  const pool = new Pool({ url: server.url, size: 2 });
+  assert.equal(pool.size, 0);
+  let active = 0;
+  let peak = 0;
+  const jids = await Promise.all(
+    [1, 2, 3, 4, 5, 6].map((n) =>
+      pool.with(async (client) => {
+        peak = Math.max(peak, ++active);
+        const jid = await client.push("Square", [n]);
+        await new Promise((r) => setTimeout(r, 10));
+        active--;
+        return jid;
+      })
+    ),
+  );
+  assert.equal(new Set(jids).size, 6);
+  assert.equal(peak, 2);
+  assert.equal(pool.size, 2);
+  await pool.close();
+  await pool.close();
+  await server.finished();
+  assert.deepEqual(server.errors, []);
+  assert.equal(server.connections, 2);
+  await assert.rejects(pool.with(() => 1), ConnectionClosedError);
+  await server.close();
+});
+
+test("Pool drops a client whose connection broke and connects a fresh one", async () => {
+  const broken: ReplayStep[] = [{ send: HI }, { expect: /^HELLO / }, { send: "+OK\r\n" }, { expect: /^PUSH / }, { close: true }];
+  const server = await ReplayServer.start([broken, pushes(1)]);
+  const pool = new Pool({ url: server.url, size: 1 });
+  await assert.rejects(pool.with((c) => c.push("Square", [1])), ConnectionClosedError);
+  assert.equal(pool.size, 0);
+  await pool.with((c) => c.push("Square", [2]));
+  assert.equal(pool.size, 1);
+  await pool.close();
+  await server.finished();
+  assert.deepEqual(server.errors, []);
+  await server.close();
+});
+
+test("Pool rejects waiting borrowers when closed, and closes lent clients on return", async () => {
+  const server = await ReplayServer.start([pushes(1)]);
+  const pool = new Pool({ url: server.url, size: 1 });
+  const client = await pool.acquire();
+  const waiting = pool.acquire();
+  const closing = pool.close();
+  await assert.rejects(waiting, ConnectionClosedError);
+  await client.push("Square", [1]);
+  pool.release(client);
+  await closing;
+  assert.ok(client.closed);
+  await server.finished();
+  assert.deepEqual(server.errors, []);
+  await server.close();
+  assert.throws(() => new Pool({ size: 0 }), RangeError);
+});
+
+test("Pool passes a connect failure to the borrower and frees the slot", async () => {
+  const server = await ReplayServer.start([]);
+  const url = server.url;
+  await server.close();
+  const pool = new Pool({ url, size: 1 });
+  await assert.rejects(pool.with(() => 1), /refused/);
+  await assert.rejects(pool.with(() => 1), /refused/);
+  assert.equal(pool.size, 0);
+  await pool.close();
+});
