@@ -31,7 +31,12 @@ export type {
   TlsOptions,
   Transport,
 } from "./adapters/transport.ts";
-export { defaultPlatform, defaultTransport, detectRuntime, type Runtime } from "./adapters/runtime.ts";
+export {
+  defaultPlatform,
+  defaultTransport,
+  detectRuntime,
+  type Runtime,
+} from "./adapters/runtime.ts";
 export * from "./worker/connection.ts";
 export * from "./worker/client.ts";
 export * from "./worker/pool.ts";

@@ -88,7 +88,9 @@ export const bunTransport: Transport = {
       ? options.tls.serverName
       : undefined;
     // An empty tls object would not turn TLS on: pass `true` then.
-    const tls = !options.tls ? undefined : ca || serverName
+    const tls = !options.tls
+      ? undefined
+      : ca || serverName
       ? { ...(ca ? { ca } : {}), ...(serverName ? { serverName } : {}) }
       : true;
     let handshook: ((error?: Error) => void) | undefined;
@@ -111,22 +113,33 @@ export const bunTransport: Transport = {
         end: (s) => s.end(),
         handshake: (_s, success, error) =>
           handshook?.(
-            success && !error ? undefined : error ?? new Error("TLS handshake failed"),
+            success && !error
+              ? undefined
+              : error ?? new Error("TLS handshake failed"),
           ),
       },
     }).then(async (sock) => {
       // Finish the TLS handshake now, so a bad certificate fails the connect.
-      if (tls) await handshake.catch((err) => (sock.end(), Promise.reject(err)));
+      if (tls) {
+        await handshake.catch((err) => (sock.end(), Promise.reject(err)));
+      }
       handshook = undefined;
       return sock;
     });
-    return guardConnect(options, attempt, () => cancelled = true, (s) => s.end())
+    return guardConnect(
+      options,
+      attempt,
+      () => cancelled = true,
+      (s) => s.end(),
+    )
       .then((sock) => {
         sock.setNoDelay?.(true);
         sock.setKeepAlive?.(true, 30_000);
         return {
           write(bytes) {
-            if (closed) return Promise.reject(failure ?? new Error("Socket is closed"));
+            if (closed) {
+              return Promise.reject(failure ?? new Error("Socket is closed"));
+            }
             if (queue.length === 0) {
               const n = sock.write(bytes);
               if (n === bytes.length) return Promise.resolve();

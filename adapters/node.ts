@@ -36,7 +36,8 @@ export const nodeTransport: Transport = {
       ? tls.connect({
         host: options.host,
         port: options.port,
-        servername: (typeof options.tls === "object" && options.tls.serverName) ||
+        servername:
+          (typeof options.tls === "object" && options.tls.serverName) ||
           (net.isIP(options.host) ? undefined : options.host),
         ca: caList(options.tls),
       } as tls.ConnectionOptions)
@@ -59,7 +60,9 @@ export const nodeTransport: Transport = {
               if (sock.write(bytes)) return ok();
               const done = () => {
                 sock.off("drain", done).off("close", done);
-                sock.destroyed ? fail(failure ?? new Error("Socket closed")) : ok();
+                sock.destroyed
+                  ? fail(failure ?? new Error("Socket closed"))
+                  : ok();
               };
               sock.on("drain", done).on("close", done);
             }),
@@ -74,7 +77,12 @@ export const nodeTransport: Transport = {
       });
       sock.once("error", reject);
     });
-    return guardConnect(options, attempt, () => sock.destroy(), (s) => s.close());
+    return guardConnect(
+      options,
+      attempt,
+      () => sock.destroy(),
+      (s) => s.close(),
+    );
   },
 };
 

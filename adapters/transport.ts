@@ -35,7 +35,9 @@ export interface TlsOptions {
  * ```
  */
 export interface ConnectOptions {
+  /** Host name or IP address. */
   readonly host: string;
+  /** TCP port. */
   readonly port: number;
   /** Use TLS; `true` trusts the system store. */
   readonly tls?: boolean | TlsOptions;
@@ -64,7 +66,9 @@ export interface ConnectOptions {
  * ```
  */
 export interface SocketHandlers {
+  /** Called with each chunk as it arrives. */
   data(chunk: Uint8Array): void;
+  /** Called once when the socket closed, with the error if one closed it. */
   close(error?: Error): void;
 }
 
@@ -136,7 +140,10 @@ export interface Platform {
    * Listens for a signal. Returns a function that removes the listener.
    * Signals the runtime or OS does not support are ignored.
    */
-  onSignal(signal: "SIGTERM" | "SIGINT" | "SIGTSTP", listener: () => void): () => void;
+  onSignal(
+    signal: "SIGTERM" | "SIGINT" | "SIGTSTP",
+    listener: () => void,
+  ): () => void;
 }
 
 /**
@@ -182,7 +189,9 @@ export function guardConnect<T>(
   cancel: () => void,
   dispose: (socket: T) => void,
 ): Promise<T> {
-  const where = `${options.tls ? "tcp+tls" : "tcp"}://${options.host}:${options.port}`;
+  const where = `${
+    options.tls ? "tcp+tls" : "tcp"
+  }://${options.host}:${options.port}`;
   const ms = options.connectTimeout ?? 10_000;
   return new Promise<T>((resolve, reject) => {
     let settled = false;

@@ -7,7 +7,11 @@
  * @module
  */
 
-import { LocalProtocolError, RemoteProtocolError, serverError } from "./errors.ts";
+import {
+  LocalProtocolError,
+  RemoteProtocolError,
+  serverError,
+} from "./errors.ts";
 import type { HelloPayload } from "./handshake.ts";
 import {
   checkQueueName,
@@ -31,9 +35,13 @@ import type { Reply } from "./resp.ts";
  * ```
  */
 export interface FailPayload {
+  /** The job id. */
   readonly jid: string;
+  /** The error's type, such as `TypeError`. */
   readonly errtype: string;
+  /** The error's message. */
   readonly message: string;
+  /** Stack lines, innermost first. */
   readonly backtrace?: readonly string[];
 }
 
@@ -60,8 +68,11 @@ export type WorkerState = "quiet" | "terminate";
  * ```
  */
 export interface BeatPayload {
+  /** The worker id given in HELLO. */
   readonly wid: string;
+  /** The state the worker is in (echoes what the server asked for). */
   readonly current_state?: WorkerState | "";
+  /** Resident memory of the worker process, in KiB. */
   readonly rss_kb?: number;
 }
 
@@ -90,8 +101,11 @@ export type MutateTarget = "scheduled" | "retries" | "dead";
  * ```
  */
 export interface MutateFilter {
+  /** Only jobs of this type. */
   readonly jobtype?: string;
+  /** Only these jobs. */
   readonly jids?: readonly string[];
+  /** Only jobs whose JSON matches this Redis glob, such as `*urgent*`. */
   readonly regexp?: string;
 }
 
@@ -107,8 +121,11 @@ export interface MutateFilter {
  * ```
  */
 export interface Mutation {
+  /** The operation. */
   readonly cmd: "kill" | "requeue" | "discard" | "clear";
+  /** The set to change. */
   readonly target: MutateTarget;
+  /** Which jobs; all when absent. */
   readonly filter?: MutateFilter;
 }
 
@@ -123,9 +140,13 @@ export interface Mutation {
  * ```
  */
 export interface BatchPayload {
+  /** Shown in the Web UI. */
   readonly description?: string;
+  /** The enclosing batch, for nested batches. */
   readonly parent_bid?: string;
+  /** Pushed when every job of the batch succeeded. */
   readonly success?: JobPayload;
+  /** Pushed when every job of the batch ran, successful or not. */
   readonly complete?: JobPayload;
 }
 
@@ -140,9 +161,13 @@ export interface BatchPayload {
  * ```
  */
 export interface TrackPayload {
+  /** The job id. */
   readonly jid: string;
+  /** Progress, 0..100. */
   readonly percent?: number;
+  /** What the job is doing. */
   readonly desc?: string;
+  /** Extends the job's reservation to this RFC 3339 time. */
   readonly reserve_until?: string;
 }
 
@@ -175,6 +200,7 @@ export type Command =
   | { readonly type: "BATCH NEW"; readonly batch: BatchPayload }
   | {
     readonly type: "BATCH OPEN" | "BATCH COMMIT" | "BATCH STATUS";
+    /** The batch id. */
     readonly bid: string;
   }
   | { readonly type: "TRACK SET"; readonly payload: TrackPayload }
@@ -203,10 +229,15 @@ export type Verb = Command["type"];
  * ```
  */
 export interface BatchStatus {
+  /** The batch id. */
   readonly bid: string;
+  /** Jobs in the batch. */
   readonly total?: number;
+  /** Jobs not yet finished. */
   readonly pending?: number;
+  /** Jobs that failed. */
   readonly failed?: number;
+  /** Other fields the server reports. */
   readonly [key: string]: JsonValue | undefined;
 }
 
@@ -221,10 +252,15 @@ export interface BatchStatus {
  * ```
  */
 export interface TaskInfo {
+  /** Items in the set. */
   readonly size: number;
+  /** Items the server expired. */
   readonly reaped?: number;
+  /** Times the task ran. */
   readonly cycles?: number;
+  /** Jobs the task moved to queues. */
   readonly enqueued?: number;
+  /** Seconds the task spent running. */
   readonly wall_time_sec?: number;
 }
 
@@ -240,6 +276,7 @@ export interface TaskInfo {
  * ```
  */
 export interface ServerInfo {
+  /** Queue sizes, task counters and totals. */
   readonly faktory: {
     readonly queues: { readonly [queue: string]: number };
     readonly tasks: {
@@ -255,7 +292,9 @@ export interface ServerInfo {
     readonly total_processed: number;
     readonly total_queues: number;
   };
+  /** The server's clock, RFC 3339. */
   readonly now: string;
+  /** Server version, uptime, connections and memory. */
   readonly server: {
     readonly command_count: number;
     readonly connections: number;
@@ -264,6 +303,7 @@ export interface ServerInfo {
     readonly uptime: number;
     readonly used_memory_mb: number;
   };
+  /** The server's clock, `HH:MM:SS UTC`. */
   readonly server_utc_time: string;
 }
 
@@ -277,28 +317,49 @@ export interface ServerInfo {
  * ```
  */
 export interface CommandResults {
+  /** `+OK`. */
   HELLO: void;
+  /** `+OK`. */
   FLUSH: void;
+  /** No reply. */
   END: void;
+  /** The INFO document. */
   INFO: ServerInfo;
+  /** `+OK`. */
   PUSH: void;
+  /** Refused jobs, jid to reason. */
   PUSHB: Record<string, string>;
+  /** The job, or null when none arrived. */
   FETCH: Job | null;
+  /** `+OK`. */
   ACK: void;
+  /** `+OK`. */
   FAIL: void;
+  /** The state the server asks for, or null. */
   BEAT: WorkerState | null;
+  /** `+OK`. */
   "QUEUE PAUSE": void;
+  /** `+OK`. */
   "QUEUE RESUME": void;
+  /** `+OK`. */
   "QUEUE REMOVE": void;
+  /** `+OK`. */
   MUTATE: void;
+  /** The new batch id. */
   "BATCH NEW": string;
+  /** `+OK`. */
   "BATCH OPEN": void;
+  /** `+OK`. */
   "BATCH COMMIT": void;
+  /** The batch status. */
   "BATCH STATUS": BatchStatus;
+  /** `+OK`. */
   "TRACK SET": void;
+  /** The tracking document. */
   "TRACK GET": { readonly [key: string]: JsonValue };
 }
 
+// deno-lint-ignore no-control-regex -- control characters are exactly what it refuses
 const TOKEN = /^[^\s\x00-\x1f\x7f]+$/;
 
 function token(value: string, what: string, verb: string): string {

@@ -38,7 +38,11 @@ export function failureFor(jid: string, thrown: unknown): FailPayload {
     message = thrown.message;
     stack = thrown.stack;
   } else if (typeof thrown === "object" && thrown !== null) {
-    const obj = thrown as { name?: unknown; message?: unknown; stack?: unknown };
+    const obj = thrown as {
+      name?: unknown;
+      message?: unknown;
+      stack?: unknown;
+    };
     errtype = typeof obj.name === "string" && obj.name
       ? obj.name
       : thrown.constructor?.name ?? "Object";

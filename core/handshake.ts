@@ -41,12 +41,19 @@ export interface Hi {
  * ```
  */
 export interface HelloPayload {
+  /** Host name of the client. */
   readonly hostname?: string;
+  /** Process id of the client. */
   readonly pid?: number;
+  /** Labels shown in the Web UI. */
   readonly labels?: readonly string[];
+  /** Protocol version, 2. */
   readonly v: number;
+  /** Worker id; absent for producers. */
   readonly wid?: string;
+  /** The password hash, when the server asked for one. */
   readonly pwdhash?: string;
+  /** Resident memory in KiB. */
   readonly rss_kb?: number;
 }
 
@@ -61,8 +68,11 @@ export interface HelloPayload {
  * ```
  */
 export interface Identity {
+  /** Host name of the client. */
   readonly hostname: string;
+  /** Process id of the client. */
   readonly pid: number;
+  /** Labels shown in the Web UI. */
   readonly labels: readonly string[];
   /** Worker id; absent for producer connections. */
   readonly wid?: string;
@@ -110,7 +120,9 @@ export function parseHi(reply: Reply): Hi {
   }
   if (i === undefined && s === undefined) return { v };
   if (!Number.isInteger(i) || (i as number) < 1 || typeof s !== "string") {
-    throw new RemoteProtocolError("HI greeting has a malformed password challenge");
+    throw new RemoteProtocolError(
+      "HI greeting has a malformed password challenge",
+    );
   }
   return { v, i: i as number, s };
 }

@@ -68,12 +68,19 @@ export interface JobPayload {
  * ```
  */
 export interface JobFailure {
+  /** Failures so far. */
   readonly retry_count: number;
+  /** Retries left. */
   readonly retry_remaining?: number;
+  /** When the job last failed. */
   readonly failed_at?: string;
+  /** When the job runs again. */
   readonly next_at?: string;
+  /** The last error's message. */
   readonly message?: string;
+  /** The last error's type. */
   readonly errtype?: string;
+  /** The last error's stack lines. */
   readonly backtrace?: readonly string[];
 }
 
@@ -90,8 +97,11 @@ export interface JobFailure {
  * ```
  */
 export interface Job extends JobPayload {
+  /** When the job was first pushed. */
   readonly created_at?: string;
+  /** When the job was last put on its queue. */
   readonly enqueued_at?: string;
+  /** Details of the last failure, for a retried job. */
   readonly failure?: JobFailure;
 }
 
@@ -250,7 +260,10 @@ export function validateJob(job: unknown): JobPayload {
   }
   const { jid, jobtype, args, queue, reserve_for, at, retry, backtrace } = job;
   if (typeof jid !== "string" || jid.length < 8) {
-    throw new InvalidJobError("jid", "jobs must have a reasonable jid parameter");
+    throw new InvalidJobError(
+      "jid",
+      "jobs must have a reasonable jid parameter",
+    );
   }
   if (typeof jobtype !== "string" || jobtype === "") {
     throw new InvalidJobError("jobtype", "jobs must have a jobtype parameter");
@@ -316,7 +329,9 @@ export function parseJob(text: string): Job {
   try {
     job = JSON.parse(text);
   } catch (err) {
-    throw new RemoteProtocolError("FETCH returned invalid JSON", { cause: err });
+    throw new RemoteProtocolError("FETCH returned invalid JSON", {
+      cause: err,
+    });
   }
   if (
     !isPlainObject(job) || typeof job.jid !== "string" ||

@@ -224,8 +224,9 @@ export class ClientProtocol {
       );
     }
     const verb = this.#pending[this.#head++]!;
-    if (this.#head === this.#pending.length) this.#pending.length = this.#head = 0;
-    else if (this.#head > 1024) {
+    if (this.#head === this.#pending.length) {
+      this.#pending.length = this.#head = 0;
+    } else if (this.#head > 1024) {
       this.#pending.splice(0, this.#head);
       this.#head = 0;
     }
@@ -235,7 +236,9 @@ export class ClientProtocol {
       } else if (reply.type === "simple" && reply.value === "OK") {
         if (this.#state === "hello-sent") this.#state = "ready";
       } else {
-        throw new RemoteProtocolError(`Unexpected reply to HELLO: ${reply.type}`);
+        throw new RemoteProtocolError(
+          `Unexpected reply to HELLO: ${reply.type}`,
+        );
       }
     }
     return { type: "reply", verb, reply };

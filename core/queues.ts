@@ -87,7 +87,9 @@ export function weightedQueueOrder(
   const names = unique(Object.keys(weights));
   const entries = names.map((name) => {
     const weight = weights[name]!;
-    if (typeof weight !== "number" || !(weight > 0) || !Number.isFinite(weight)) {
+    if (
+      typeof weight !== "number" || !(weight > 0) || !Number.isFinite(weight)
+    ) {
       throw new RangeError(
         `Queue weight must be a positive number, got ${weight} for ${name}`,
       );

@@ -9,28 +9,39 @@ import { RemoteProtocolError } from "./errors.ts";
 
 /** A `+text` reply. */
 export interface SimpleReply {
+  /** Tag. */
   readonly type: "simple";
+  /** The text after `+`. */
   readonly value: string;
 }
 /** A `-CODE message` reply. */
 export interface ErrorReply {
+  /** Tag. */
   readonly type: "error";
+  /** The first word, such as `ERR`. */
   readonly code: string;
+  /** The rest of the line. */
   readonly message: string;
 }
 /** A `$len` bulk string; `$-1` is `null`. */
 export interface BulkReply {
+  /** Tag. */
   readonly type: "bulk";
+  /** The string, or null for `$-1`. */
   readonly value: string | null;
 }
 /** A `:n` integer reply. */
 export interface IntegerReply {
+  /** Tag. */
   readonly type: "integer";
+  /** The integer. */
   readonly value: number;
 }
 /** A `*n` array reply; `*-1` is `null`. */
 export interface ArrayReply {
+  /** Tag. */
   readonly type: "array";
+  /** The items, or null for `*-1`. */
   readonly value: readonly Reply[] | null;
 }
 
@@ -245,7 +256,9 @@ export class ReplyParser {
           );
         }
         if (after + len + 2 > this.#end) return undefined;
-        if (this.#buf[after + len] !== CR || this.#buf[after + len + 1] !== LF) {
+        if (
+          this.#buf[after + len] !== CR || this.#buf[after + len + 1] !== LF
+        ) {
           throw new RemoteProtocolError(
             `Bulk reply of ${len} bytes is not followed by CRLF`,
           );

@@ -20,6 +20,7 @@ interface Runtime {
   parse(out: string): { passed: number; failed: number } | undefined;
 }
 
+const ESC = String.fromCharCode(27);
 const last = (out: string, re: RegExp) => [...out.matchAll(re)].pop();
 
 const runtimes: Runtime[] = [
@@ -30,7 +31,9 @@ const runtimes: Runtime[] = [
     parse(out) {
       const pass = last(out, /^ℹ pass (\d+)$/gm);
       const fail = last(out, /^ℹ fail (\d+)$/gm);
-      return pass && fail ? { passed: Number(pass[1]), failed: Number(fail[1]) } : undefined;
+      return pass && fail
+        ? { passed: Number(pass[1]), failed: Number(fail[1]) }
+        : undefined;
     },
   },
   {
@@ -38,7 +41,10 @@ const runtimes: Runtime[] = [
     cmd: bin("deno"),
     args: ["test", "-A", "--no-prompt", ...files],
     parse(out) {
-      const m = last(out, /^(?:ok|FAILED) \| (\d+) passed(?: \(\d+ steps?\))? \| (\d+) failed/gm);
+      const m = last(
+        out,
+        /^(?:ok|FAILED) \| (\d+) passed(?: \(\d+ steps?\))? \| (\d+) failed/gm,
+      );
       return m ? { passed: Number(m[1]), failed: Number(m[2]) } : undefined;
     },
   },
@@ -49,7 +55,9 @@ const runtimes: Runtime[] = [
     parse(out) {
       const pass = last(out, /^\s*(\d+) pass$/gm);
       const fail = last(out, /^\s*(\d+) fail$/gm);
-      return pass && fail ? { passed: Number(pass[1]), failed: Number(fail[1]) } : undefined;
+      return pass && fail
+        ? { passed: Number(pass[1]), failed: Number(fail[1]) }
+        : undefined;
     },
   },
 ];
@@ -77,11 +85,15 @@ let passed = 0;
 let failed = 0;
 let ok = true;
 const lines: string[] = [];
-for (const rt of runtimes.filter((r) => wanted.length === 0 || wanted.includes(r.name))) {
+for (
+  const rt of runtimes.filter((r) =>
+    wanted.length === 0 || wanted.includes(r.name)
+  )
+) {
   console.log(`\n=== ${rt.name}: ${files.length} test files ===`);
   const started = Date.now();
   const { code, out } = await run(rt);
-  const counts = rt.parse(out.replace(/\x1b\[[0-9;]*m/g, ""));
+  const counts = rt.parse(out.replaceAll(ESC, "").replace(/\[[0-9;]*m/g, ""));
   const secs = ((Date.now() - started) / 1000).toFixed(1);
   if (!counts) {
     ok = false;
@@ -91,7 +103,9 @@ for (const rt of runtimes.filter((r) => wanted.length === 0 || wanted.includes(r
   passed += counts.passed;
   failed += counts.failed;
   if (code !== 0 || counts.failed > 0 || counts.passed === 0) ok = false;
-  lines.push(`${rt.name}: ${counts.passed} passed, ${counts.failed} failed (exit ${code}, ${secs}s)`);
+  lines.push(
+    `${rt.name}: ${counts.passed} passed, ${counts.failed} failed (exit ${code}, ${secs}s)`,
+  );
 }
 console.log("\n" + lines.join("\n"));
 console.log(`${passed} passed, ${failed} failed`);

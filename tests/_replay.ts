@@ -29,13 +29,21 @@ export class ReplayServer {
     this.#scripts = scripts;
     const handler = (sock: net.Socket) => this.#serve(sock);
     this.#server = options.tls
-      ? tls.createServer({ key: options.tls.key, cert: options.tls.cert }, handler)
+      ? tls.createServer(
+        { key: options.tls.key, cert: options.tls.cert },
+        handler,
+      )
       : net.createServer(handler);
   }
 
-  static async start(scripts: ReplayStep[][], options: ReplayOptions = {}): Promise<ReplayServer> {
+  static async start(
+    scripts: ReplayStep[][],
+    options: ReplayOptions = {},
+  ): Promise<ReplayServer> {
     const s = new ReplayServer(scripts, options);
-    await new Promise<void>((resolve) => s.#server.listen(0, "127.0.0.1", resolve));
+    await new Promise<void>((resolve) =>
+      s.#server.listen(0, "127.0.0.1", resolve)
+    );
     s.port = (s.#server.address() as net.AddressInfo).port;
     return s;
   }
@@ -93,10 +101,15 @@ export class ReplayServer {
         } else {
           for (;;) {
             if (typeof s.expect === "string") {
-              if (buffer.length >= s.expect.length || (buffer && !s.expect.startsWith(buffer))) break;
+              if (
+                buffer.length >= s.expect.length ||
+                (buffer && !s.expect.startsWith(buffer))
+              ) break;
             } else if (buffer.includes("\n")) break;
             if (sock.destroyed) {
-              this.errors.push(`connection ${index}: closed while expecting ${show(s.expect)}`);
+              this.errors.push(
+                `connection ${index}: closed while expecting ${show(s.expect)}`,
+              );
               return;
             }
             await nextData();
@@ -104,7 +117,11 @@ export class ReplayServer {
           if (typeof s.expect === "string") {
             const got = buffer.slice(0, s.expect.length);
             if (got !== s.expect) {
-              this.errors.push(`connection ${index}: expected ${show(s.expect)}, got ${show(buffer)}`);
+              this.errors.push(
+                `connection ${index}: expected ${show(s.expect)}, got ${
+                  show(buffer)
+                }`,
+              );
               sock.destroy();
               return;
             }
@@ -112,7 +129,9 @@ export class ReplayServer {
           } else {
             const line = buffer.slice(0, buffer.indexOf("\n") + 1);
             if (!s.expect.test(line)) {
-              this.errors.push(`connection ${index}: ${show(line)} does not match ${s.expect}`);
+              this.errors.push(
+                `connection ${index}: ${show(line)} does not match ${s.expect}`,
+              );
               sock.destroy();
               return;
             }
@@ -123,17 +142,25 @@ export class ReplayServer {
     };
     run().then(() => {
       this.#finished++;
-      if (this.#finished >= this.#scripts.length) this.#onFinish.splice(0).forEach((f) => f());
+      if (this.#finished >= this.#scripts.length) {
+        this.#onFinish.splice(0).forEach((f) => f());
+      }
     });
   }
 }
 
 function show(value: string | RegExp): string {
-  return typeof value === "string" ? JSON.stringify(value.slice(0, 300)) : String(value);
+  return typeof value === "string"
+    ? JSON.stringify(value.slice(0, 300))
+    : String(value);
 }
 
 /** The server greeting of a conversation, then the listed exchanges, then END. */
-export function scriptOf(greeting: string, picked: readonly Exchange[], end = true): ReplayStep[] {
+export function scriptOf(
+  greeting: string,
+  picked: readonly Exchange[],
+  end = true,
+): ReplayStep[] {
   const steps: ReplayStep[] = [{ send: greeting }];
   for (const ex of picked) {
     steps.push({ expect: ex.send });
@@ -144,7 +171,10 @@ export function scriptOf(greeting: string, picked: readonly Exchange[], end = tr
 }
 
 /** Replays a whole recorded connection: greeting, every exchange, END. */
-export function replayOf(conv: Conversation, skip: (ex: Exchange) => boolean = () => false): ReplayStep[] {
+export function replayOf(
+  conv: Conversation,
+  skip: (ex: Exchange) => boolean = () => false,
+): ReplayStep[] {
   const all = exchanges(conv);
   const greeting = all[0]!;
   const rest = all.slice(1).filter((ex) => ex.send !== "END\r\n" && !skip(ex));

@@ -41,7 +41,9 @@ export function loadTranscript(name: string): Conversation[] {
       current.steps.push({ dir: "C", text: unescape(m[1]!) });
     } else if (line.startsWith("S: ") && current) {
       const text = line.slice(3);
-      if (!text.endsWith("\\r\\n")) throw new Error(`Unterminated server line in ${name}`);
+      if (!text.endsWith("\\r\\n")) {
+        throw new Error(`Unterminated server line in ${name}`);
+      }
       current.steps.push({ dir: "S", text: text.slice(0, -4) + "\r\n" });
     } else if (/^#\s+<server closed the connection/.test(line) && current) {
       current.steps.push({ dir: "EOF" });

@@ -1,6 +1,16 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { buildJob, createJob, failureFor, formatTime, InvalidJobError, parseJob, randomJid, RemoteProtocolError, validateJob } from "../mod.ts";
+import {
+  buildJob,
+  createJob,
+  failureFor,
+  formatTime,
+  InvalidJobError,
+  parseJob,
+  randomJid,
+  RemoteProtocolError,
+  validateJob,
+} from "../mod.ts";
 
 function invalid(field: string, message: string | RegExp) {
   return (err: unknown) => {
@@ -24,52 +34,132 @@ test("buildJob sends only the fields given, in the order given, as the recorded 
     '{"jid":"jid-valid-6b0a2a26","jobtype":"LabJob","args":[1,"two"],"queue":"lab-push-6b0a2a26","custom":{"k":"v"},"retry":3,"reserve_for":600}',
   );
   // No server-owned defaults: no queue, retry, reserve_for or priority.
-  assert.equal(JSON.stringify(buildJob("LabJob", [], {}, "jid-minimal-6b0a2a26")), '{"jid":"jid-minimal-6b0a2a26","jobtype":"LabJob","args":[]}');
+  assert.equal(
+    JSON.stringify(buildJob("LabJob", [], {}, "jid-minimal-6b0a2a26")),
+    '{"jid":"jid-minimal-6b0a2a26","jobtype":"LabJob","args":[]}',
+  );
 });
 
 test("buildJob formats a Date 'at' as RFC 3339 UTC and keeps a string as given", () => {
   const at = new Date(Date.UTC(2099, 0, 1));
-  assert.equal(buildJob("T", [], { at }, "0123456789ab").at, "2099-01-01T00:00:00.000Z");
-  assert.equal(buildJob("T", [], { at: "2099-01-01T00:00:00Z" }, "0123456789ab").at, "2099-01-01T00:00:00Z");
-  assert.equal(buildJob("T", [], { at: "2026-11-28T01:32:11+02:00" }, "0123456789ab").at, "2026-11-28T01:32:11+02:00");
-  assert.throws(() => formatTime(new Date("nope")), invalid("at", /Invalid Date/));
+  assert.equal(
+    buildJob("T", [], { at }, "0123456789ab").at,
+    "2099-01-01T00:00:00.000Z",
+  );
+  assert.equal(
+    buildJob("T", [], { at: "2099-01-01T00:00:00Z" }, "0123456789ab").at,
+    "2099-01-01T00:00:00Z",
+  );
+  assert.equal(
+    buildJob("T", [], { at: "2026-11-28T01:32:11+02:00" }, "0123456789ab").at,
+    "2026-11-28T01:32:11+02:00",
+  );
+  assert.throws(
+    () => formatTime(new Date("nope")),
+    invalid("at", /Invalid Date/),
+  );
 });
 
 test("validateJob refuses what the server refuses, with the server's messages", () => {
   const base = { jid: "0123456789ab", jobtype: "T", args: [] };
-  assert.throws(() => validateJob({ jobtype: "T", args: [] }), invalid("jid", "jobs must have a reasonable jid parameter"));
-  assert.throws(() => validateJob({ ...base, jid: "" }), invalid("jid", "jobs must have a reasonable jid parameter"));
-  assert.throws(() => validateJob({ ...base, jid: "short" }), invalid("jid", "jobs must have a reasonable jid parameter"));
-  assert.throws(() => validateJob({ jid: base.jid, args: [] }), invalid("jobtype", "jobs must have a jobtype parameter"));
-  assert.throws(() => validateJob({ jid: base.jid, jobtype: "T" }), invalid("args", "jobs must have an args parameter"));
-  assert.throws(() => validateJob({ ...base, args: null }), invalid("args", "jobs must have an args parameter"));
-  assert.throws(() => validateJob({ ...base, args: { a: 1 } }), invalid("args", /must be an array/));
-  assert.throws(() => validateJob({ ...base, reserve_for: 86401 }), invalid("reserve_for", "jobs cannot be reserved for more than one day"));
-  assert.throws(() => validateJob({ ...base, at: "tomorrow" }), invalid("at", /^invalid timestamp for 'at': "tomorrow"/));
-  assert.throws(() => validateJob({ ...base, queue: "has space" }), invalid("queue", 'cannot get "has space" queue: queue names must match \\A[a-zA-Z0-9._-]+\\z'));
-  assert.throws(() => validateJob({ ...base, retry: -2 }), invalid("retry", /at least -1/));
-  assert.throws(() => validateJob({ ...base, retry: 1.5 }), invalid("retry", /integer/));
-  assert.throws(() => validateJob({ ...base, priority: 5 }), invalid("priority", /no longer exists/));
+  assert.throws(
+    () => validateJob({ jobtype: "T", args: [] }),
+    invalid("jid", "jobs must have a reasonable jid parameter"),
+  );
+  assert.throws(
+    () => validateJob({ ...base, jid: "" }),
+    invalid("jid", "jobs must have a reasonable jid parameter"),
+  );
+  assert.throws(
+    () => validateJob({ ...base, jid: "short" }),
+    invalid("jid", "jobs must have a reasonable jid parameter"),
+  );
+  assert.throws(
+    () => validateJob({ jid: base.jid, args: [] }),
+    invalid("jobtype", "jobs must have a jobtype parameter"),
+  );
+  assert.throws(
+    () => validateJob({ jid: base.jid, jobtype: "T" }),
+    invalid("args", "jobs must have an args parameter"),
+  );
+  assert.throws(
+    () => validateJob({ ...base, args: null }),
+    invalid("args", "jobs must have an args parameter"),
+  );
+  assert.throws(
+    () => validateJob({ ...base, args: { a: 1 } }),
+    invalid("args", /must be an array/),
+  );
+  assert.throws(
+    () => validateJob({ ...base, reserve_for: 86401 }),
+    invalid("reserve_for", "jobs cannot be reserved for more than one day"),
+  );
+  assert.throws(
+    () => validateJob({ ...base, at: "tomorrow" }),
+    invalid("at", /^invalid timestamp for 'at': "tomorrow"/),
+  );
+  assert.throws(
+    () => validateJob({ ...base, queue: "has space" }),
+    invalid(
+      "queue",
+      'cannot get "has space" queue: queue names must match \\A[a-zA-Z0-9._-]+\\z',
+    ),
+  );
+  assert.throws(
+    () => validateJob({ ...base, retry: -2 }),
+    invalid("retry", /at least -1/),
+  );
+  assert.throws(
+    () => validateJob({ ...base, retry: 1.5 }),
+    invalid("retry", /integer/),
+  );
+  assert.throws(
+    () => validateJob({ ...base, priority: 5 }),
+    invalid("priority", /no longer exists/),
+  );
   assert.throws(() => validateJob([1, 2, 3]), invalid("job", /plain object/));
   // Accepted by the server as recorded in transcript 25.
   assert.doesNotThrow(() => validateJob({ ...base, reserve_for: 10 }));
   assert.doesNotThrow(() => validateJob({ ...base, retry: 0 }));
   assert.doesNotThrow(() => validateJob({ ...base, retry: -1 }));
-  assert.doesNotThrow(() => validateJob({ ...base, at: "2020-01-01T00:00:00Z" }));
+  assert.doesNotThrow(() =>
+    validateJob({ ...base, at: "2020-01-01T00:00:00Z" })
+  );
   assert.doesNotThrow(() => validateJob({ ...base, custom: { _bid: "x" } }));
 });
 
 test("validateJob refuses args and custom values JSON cannot carry", () => {
   const base = { jid: "0123456789ab", jobtype: "T" };
-  assert.throws(() => validateJob({ ...base, args: [undefined] }), invalid("args", "Job args[0] is a undefined, not a JSON value"));
-  assert.throws(() => validateJob({ ...base, args: [NaN] }), invalid("args", "Job args[0] is NaN, which JSON cannot carry"));
-  assert.throws(() => validateJob({ ...base, args: [{ when: new Date(0) }] }), invalid("args", /args\[0\]\.when is a Date/));
-  assert.throws(() => validateJob({ ...base, args: [10n] }), invalid("args", /bigint/));
-  assert.throws(() => validateJob({ ...base, args: [() => 1] }), invalid("args", /function/));
+  assert.throws(
+    () => validateJob({ ...base, args: [undefined] }),
+    invalid("args", "Job args[0] is a undefined, not a JSON value"),
+  );
+  assert.throws(
+    () => validateJob({ ...base, args: [NaN] }),
+    invalid("args", "Job args[0] is NaN, which JSON cannot carry"),
+  );
+  assert.throws(
+    () => validateJob({ ...base, args: [{ when: new Date(0) }] }),
+    invalid("args", /args\[0\]\.when is a Date/),
+  );
+  assert.throws(
+    () => validateJob({ ...base, args: [10n] }),
+    invalid("args", /bigint/),
+  );
+  assert.throws(
+    () => validateJob({ ...base, args: [() => 1] }),
+    invalid("args", /function/),
+  );
   const loop: Record<string, unknown> = {};
   loop.self = loop;
-  assert.throws(() => validateJob({ ...base, args: [loop] }), invalid("args", /circular/));
-  assert.throws(() => validateJob({ ...base, args: [], custom: { m: new Map() } }), invalid("custom", /Map/));
+  assert.throws(
+    () => validateJob({ ...base, args: [loop] }),
+    invalid("args", /circular/),
+  );
+  assert.throws(
+    () => validateJob({ ...base, args: [], custom: { m: new Map() } }),
+    invalid("custom", /Map/),
+  );
   const shared = { a: 1 };
   assert.doesNotThrow(() => validateJob({ ...base, args: [shared, shared] }));
 });
@@ -83,10 +173,15 @@ test("createJob generates distinct 24-character hex jids", () => {
 });
 
 test("parseJob reads a fetched job and refuses JSON that is not a job", () => {
-  const job = parseJob('{"jid":"jid-f1-6b0a2a26","queue":"q","jobtype":"LabJob","args":[{"a":1}],"created_at":"2026-11-28T01:11:04.396597387Z","retry":3,"custom":{"trace":"x"}}');
+  const job = parseJob(
+    '{"jid":"jid-f1-6b0a2a26","queue":"q","jobtype":"LabJob","args":[{"a":1}],"created_at":"2026-11-28T01:11:04.396597387Z","retry":3,"custom":{"trace":"x"}}',
+  );
   assert.equal(job.custom?.trace, "x");
   assert.throws(() => parseJob("{"), RemoteProtocolError);
-  assert.throws(() => parseJob('{"jid":"x","jobtype":"T"}'), RemoteProtocolError);
+  assert.throws(
+    () => parseJob('{"jid":"x","jobtype":"T"}'),
+    RemoteProtocolError,
+  );
   assert.throws(() => parseJob("[]"), RemoteProtocolError);
 });
 
@@ -95,20 +190,49 @@ test("failureFor describes Errors, non-Error throws and caps fields as the serve
   const f = failureFor("0123456789ab", err);
   assert.equal(f.errtype, "TypeError");
   assert.equal(f.message, "x is undefined");
-  assert.ok(f.backtrace && f.backtrace.length > 0 && !f.backtrace[0]!.includes("x is undefined"));
+  assert.ok(
+    f.backtrace && f.backtrace.length > 0 &&
+      !f.backtrace[0]!.includes("x is undefined"),
+  );
   class QuotaExceeded extends Error {
     override name = "QuotaExceeded";
   }
-  assert.equal(failureFor("j", new QuotaExceeded("over")).errtype, "QuotaExceeded");
-  assert.deepEqual(failureFor("j", "plain string"), { jid: "j", errtype: "string", message: "plain string" });
-  assert.deepEqual(failureFor("j", 42), { jid: "j", errtype: "number", message: "42" });
-  assert.deepEqual(failureFor("j", null), { jid: "j", errtype: "null", message: "null" });
-  assert.deepEqual(failureFor("j", undefined), { jid: "j", errtype: "undefined", message: "undefined" });
-  assert.deepEqual(failureFor("j", { code: 7 }), { jid: "j", errtype: "Object", message: '{"code":7}' });
+  assert.equal(
+    failureFor("j", new QuotaExceeded("over")).errtype,
+    "QuotaExceeded",
+  );
+  assert.deepEqual(failureFor("j", "plain string"), {
+    jid: "j",
+    errtype: "string",
+    message: "plain string",
+  });
+  assert.deepEqual(failureFor("j", 42), {
+    jid: "j",
+    errtype: "number",
+    message: "42",
+  });
+  assert.deepEqual(failureFor("j", null), {
+    jid: "j",
+    errtype: "null",
+    message: "null",
+  });
+  assert.deepEqual(failureFor("j", undefined), {
+    jid: "j",
+    errtype: "undefined",
+    message: "undefined",
+  });
+  assert.deepEqual(failureFor("j", { code: 7 }), {
+    jid: "j",
+    errtype: "Object",
+    message: '{"code":7}',
+  });
   assert.equal(failureFor("j", new Error("")).message, "(no message)");
   const big = new Error("m".repeat(5000));
   big.name = "E".repeat(500);
-  big.stack = "E: m\n" + Array.from({ length: 200 }, (_, i) => `    at f${i} (file.ts:${i}:1)`).join("\n");
+  big.stack = "E: m\n" +
+    Array.from({ length: 200 }, (_, i) => `    at f${i} (file.ts:${i}:1)`).join(
+      "\n",
+    );
   const capped = failureFor("j", big);
   assert.equal(capped.errtype.length, 100);
   assert.equal(capped.message.length, 1000);

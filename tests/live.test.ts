@@ -9,44 +9,69 @@ const url = process.env.FAKTORY_URL;
 const skip = url ? false : "FAKTORY_URL is not set";
 const suffix = Math.random().toString(36).slice(2, 10);
 
-test("live: push, fetch, ack and info against a real server", { skip }, async () => {
-  const queue = `live-ack-${suffix}`;
-  const producer = await Client.connect(url!);
-  const worker = await Client.connect({ url: url!, wid: `live-${suffix}` });
-  try {
-    const jid = await producer.push("LiveJob", [1, "two", { three: 3 }], { queue, custom: { from: "live" } });
-    const info = await producer.info();
-    assert.equal(info.faktory.queues[queue], 1);
-    const job = await worker.fetch([queue]);
-    assert.equal(job?.jid, jid);
-    assert.deepEqual(job?.args, [1, "two", { three: 3 }]);
-    assert.equal(job?.custom?.from, "live");
-    await worker.ack(jid);
-    assert.equal(await worker.beat(), null);
-    assert.equal(await worker.fetch([queue]), null);
-  } finally {
-    await producer.removeQueues([queue]).catch(() => {});
-    await producer.close();
-    await worker.close();
-  }
-});
+test(
+  "live: push, fetch, ack and info against a real server",
+  { skip },
+  async () => {
+    const queue = `live-ack-${suffix}`;
+    const producer = await Client.connect(url!);
+    const worker = await Client.connect({ url: url!, wid: `live-${suffix}` });
+    try {
+      const jid = await producer.push("LiveJob", [1, "two", { three: 3 }], {
+        queue,
+        custom: { from: "live" },
+      });
+      const info = await producer.info();
+      assert.equal(info.faktory.queues[queue], 1);
+      const job = await worker.fetch([queue]);
+      assert.equal(job?.jid, jid);
+      assert.deepEqual(job?.args, [1, "two", { three: 3 }]);
+      assert.equal(job?.custom?.from, "live");
+      await worker.ack(jid);
+      assert.equal(await worker.beat(), null);
+      assert.equal(await worker.fetch([queue]), null);
+    } finally {
+      await producer.removeQueues([queue]).catch(() => {});
+      await producer.close();
+      await worker.close();
+    }
+  },
+);
 
-test("live: fail sends the job to retries, and a second fail is Job not found", { skip }, async () => {
-  const queue = `live-fail-${suffix}`;
-  const client = await Client.connect({ url: url!, wid: `live-fail-${suffix}` });
-  try {
-    const job = createJob("LiveJob", [], { queue, retry: 2 });
-    await client.push(job);
-    const fetched = await client.fetch([queue]);
-    await client.fail(fetched!.jid, new TypeError("live failure"));
-    await assert.rejects(client.fail(fetched!.jid, new Error("again")), (err) => err instanceof ServerError && /Job not found/.test(err.message));
-    assert.ok((await client.info()).faktory.tasks.Retries.size >= 1);
-    await client.discard("retries", { jids: [job.jid] });
-    assert.deepEqual(await client.pushBulk([createJob("LiveJob", [], { queue }), { jid: "x", jobtype: "T", args: [] }]), {
-      x: "jobs must have a reasonable jid parameter",
+test(
+  "live: fail sends the job to retries, and a second fail is Job not found",
+  { skip },
+  async () => {
+    const queue = `live-fail-${suffix}`;
+    const client = await Client.connect({
+      url: url!,
+      wid: `live-fail-${suffix}`,
     });
-  } finally {
-    await client.removeQueues([queue]).catch(() => {});
-    await client.close();
-  }
-});
+    try {
+      const job = createJob("LiveJob", [], { queue, retry: 2 });
+      await client.push(job);
+      const fetched = await client.fetch([queue]);
+      await client.fail(fetched!.jid, new TypeError("live failure"));
+      await assert.rejects(
+        client.fail(fetched!.jid, new Error("again")),
+        (err) =>
+          err instanceof ServerError && /Job not found/.test(err.message),
+      );
+      assert.ok((await client.info()).faktory.tasks.Retries.size >= 1);
+      await client.discard("retries", { jids: [job.jid] });
+      assert.deepEqual(
+        await client.pushBulk([createJob("LiveJob", [], { queue }), {
+          jid: "x",
+          jobtype: "T",
+          args: [],
+        }]),
+        {
+          x: "jobs must have a reasonable jid parameter",
+        },
+      );
+    } finally {
+      await client.removeQueues([queue]).catch(() => {});
+      await client.close();
+    }
+  },
+);

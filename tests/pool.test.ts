@@ -1,14 +1,21 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { ConnectionClosedError, Pool } from "../mod.ts";
-import { type ReplayStep, ReplayServer } from "./_replay.ts";
+import { ReplayServer, type ReplayStep } from "./_replay.ts";
 
 const HI = '+HI {"v":2}\r\n';
 
 /** A connection that answers `pushes` PUSH commands with +OK, then expects END. */
 function pushes(n: number, end = true): ReplayStep[] {
-  const steps: ReplayStep[] = [{ send: HI }, { expect: /^HELLO / }, { send: "+OK\r\n" }];
-  for (let i = 0; i < n; i++) steps.push({ expect: /^PUSH \{"jid":"[0-9a-f]{24}","jobtype":"Square","args":\[\d+\]\}\r\n$/ }, { send: "+OK\r\n" });
+  const steps: ReplayStep[] = [{ send: HI }, { expect: /^HELLO / }, {
+    send: "+OK\r\n",
+  }];
+  for (let i = 0; i < n; i++) {
+    steps.push({
+      expect:
+        /^PUSH \{"jid":"[0-9a-f]{24}","jobtype":"Square","args":\[\d+\]\}\r\n$/,
+    }, { send: "+OK\r\n" });
+  }
   if (end) steps.push({ expect: "END\r\n" });
   return steps;
 }
@@ -43,10 +50,19 @@ test("Pool.with() opens connections lazily, never more than size, and reuses the
 });
 
 test("Pool drops a client whose connection broke and connects a fresh one", async () => {
-  const broken: ReplayStep[] = [{ send: HI }, { expect: /^HELLO / }, { send: "+OK\r\n" }, { expect: /^PUSH / }, { close: true }];
+  const broken: ReplayStep[] = [
+    { send: HI },
+    { expect: /^HELLO / },
+    { send: "+OK\r\n" },
+    { expect: /^PUSH / },
+    { close: true },
+  ];
   const server = await ReplayServer.start([broken, pushes(1)]);
   const pool = new Pool({ url: server.url, size: 1 });
-  await assert.rejects(pool.with((c) => c.push("Square", [1])), ConnectionClosedError);
+  await assert.rejects(
+    pool.with((c) => c.push("Square", [1])),
+    ConnectionClosedError,
+  );
   assert.equal(pool.size, 0);
   await pool.with((c) => c.push("Square", [2]));
   assert.equal(pool.size, 1);

@@ -1,6 +1,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { InvalidJobError, strictQueueOrder, weightedQueueOrder } from "../mod.ts";
+import {
+  InvalidJobError,
+  strictQueueOrder,
+  weightedQueueOrder,
+} from "../mod.ts";
 
 /** A seeded generator, so the statistics below are deterministic. */
 function mulberry32(seed: number): () => number {
@@ -21,7 +25,10 @@ test("strictQueueOrder keeps the given order and drops duplicates", () => {
 });
 
 test("weightedQueueOrder lists every queue once per fetch, first in proportion to weight", () => {
-  const order = weightedQueueOrder({ critical: 6, default: 3, bulk: 1 }, mulberry32(42));
+  const order = weightedQueueOrder(
+    { critical: 6, default: 3, bulk: 1 },
+    mulberry32(42),
+  );
   const first: Record<string, number> = { critical: 0, default: 0, bulk: 0 };
   const n = 20000;
   for (let i = 0; i < n; i++) {
@@ -45,7 +52,16 @@ test("weightedQueueOrder is deterministic for a given random source", () => {
 
 test("weightedQueueOrder refuses non-positive weights and empty maps", () => {
   assert.throws(() => weightedQueueOrder({}, Math.random), RangeError);
-  assert.throws(() => weightedQueueOrder({ a: 0 }, Math.random), /positive number/);
-  assert.throws(() => weightedQueueOrder({ a: -1, b: 2 }, Math.random), RangeError);
-  assert.throws(() => weightedQueueOrder({ a: Infinity }, Math.random), RangeError);
+  assert.throws(
+    () => weightedQueueOrder({ a: 0 }, Math.random),
+    /positive number/,
+  );
+  assert.throws(
+    () => weightedQueueOrder({ a: -1, b: 2 }, Math.random),
+    RangeError,
+  );
+  assert.throws(
+    () => weightedQueueOrder({ a: Infinity }, Math.random),
+    RangeError,
+  );
 });

@@ -1,7 +1,16 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { encodeReply, RemoteProtocolError, type Reply, ReplyParser } from "../mod.ts";
-import { loadTranscript, serverBytes, transcriptNames } from "./_transcripts.ts";
+import {
+  encodeReply,
+  RemoteProtocolError,
+  type Reply,
+  ReplyParser,
+} from "../mod.ts";
+import {
+  loadTranscript,
+  serverBytes,
+  transcriptNames,
+} from "./_transcripts.ts";
 
 const enc = new TextEncoder();
 
@@ -23,7 +32,10 @@ test("ReplyParser reads every transcript reply identically at every split index"
       const whole = parseAll(new ReplyParser(), [bytes]);
       assert.ok(whole.length > 0, `${name}: no replies`);
       for (let i = 0; i <= bytes.length; i++) {
-        const split = parseAll(new ReplyParser(), [bytes.subarray(0, i), bytes.subarray(i)]);
+        const split = parseAll(new ReplyParser(), [
+          bytes.subarray(0, i),
+          bytes.subarray(i),
+        ]);
         assert.deepEqual(split, whole, `${name} split at ${i}`);
       }
       checked++;
@@ -37,7 +49,10 @@ test("ReplyParser reads the transcripts fed one byte at a time", () => {
     for (const conv of loadTranscript(name)) {
       const bytes = enc.encode(serverBytes(conv));
       const whole = parseAll(new ReplyParser(), [bytes]);
-      const single = parseAll(new ReplyParser(), [...bytes].map((b) => Uint8Array.of(b)));
+      const single = parseAll(
+        new ReplyParser(),
+        [...bytes].map((b) => Uint8Array.of(b)),
+      );
       assert.deepEqual(single, whole, name);
     }
   }
@@ -45,7 +60,9 @@ test("ReplyParser reads the transcripts fed one byte at a time", () => {
 
 test("ReplyParser decodes each reply type", () => {
   const replies = parseAll(new ReplyParser(), [
-    enc.encode('+OK\r\n-ERR Job not found x\r\n-NOTUNIQUE Job not unique\r\n$-1\r\n$2\r\n{}\r\n:42\r\n:-7\r\n*2\r\n+a\r\n$1\r\nb\r\n*-1\r\n$0\r\n\r\n'),
+    enc.encode(
+      "+OK\r\n-ERR Job not found x\r\n-NOTUNIQUE Job not unique\r\n$-1\r\n$2\r\n{}\r\n:42\r\n:-7\r\n*2\r\n+a\r\n$1\r\nb\r\n*-1\r\n$0\r\n\r\n",
+    ),
   ]);
   assert.deepEqual(replies, [
     { type: "simple", value: "OK" },
@@ -55,7 +72,10 @@ test("ReplyParser decodes each reply type", () => {
     { type: "bulk", value: "{}" },
     { type: "integer", value: 42 },
     { type: "integer", value: -7 },
-    { type: "array", value: [{ type: "simple", value: "a" }, { type: "bulk", value: "b" }] },
+    {
+      type: "array",
+      value: [{ type: "simple", value: "a" }, { type: "bulk", value: "b" }],
+    },
     { type: "array", value: null },
     { type: "bulk", value: "" },
   ]);
@@ -64,12 +84,18 @@ test("ReplyParser decodes each reply type", () => {
 test("ReplyParser counts bulk lengths in bytes, not characters", () => {
   const text = '{"name":"Zoë 🚀"}';
   const wire = encodeReply({ type: "bulk", value: text });
-  assert.equal(new TextDecoder().decode(wire), `$${enc.encode(text).length}\r\n${text}\r\n`);
+  assert.equal(
+    new TextDecoder().decode(wire),
+    `$${enc.encode(text).length}\r\n${text}\r\n`,
+  );
   // Split inside the multi-byte emoji.
   const at = wire.length - 5;
-  assert.deepEqual(parseAll(new ReplyParser(), [wire.subarray(0, at), wire.subarray(at)]), [
-    { type: "bulk", value: text },
-  ]);
+  assert.deepEqual(
+    parseAll(new ReplyParser(), [wire.subarray(0, at), wire.subarray(at)]),
+    [
+      { type: "bulk", value: text },
+    ],
+  );
 });
 
 test("encodeReply output parses back to the same replies", () => {
@@ -88,7 +114,11 @@ test("encodeReply output parses back to the same replies", () => {
 const malformed: [string, string, RegExp][] = [
   ["a bad type byte", "?what\r\n", /Invalid reply type byte 0x3f/],
   ["a non-numeric bulk length", "$abc\r\nxyz\r\n", /Invalid bulk length "abc"/],
-  ["a negative bulk length other than -1", "$-5\r\n", /Invalid bulk length "-5"/],
+  [
+    "a negative bulk length other than -1",
+    "$-5\r\n",
+    /Invalid bulk length "-5"/,
+  ],
   ["a bulk length with a sign", "$+5\r\nhello\r\n", /Invalid bulk length/],
   ["a bulk not followed by CRLF", "$2\r\nabcd\r\n", /not followed by CRLF/],
   ["a CR without LF", "+OK\rX", /CR without LF/],

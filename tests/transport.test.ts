@@ -3,7 +3,13 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as net from "node:net";
 import * as tls from "node:tls";
-import { Client, ConnectError, type ConnectOptions, defaultTransport, detectRuntime } from "../mod.ts";
+import {
+  Client,
+  ConnectError,
+  type ConnectOptions,
+  defaultTransport,
+  detectRuntime,
+} from "../mod.ts";
 import { guardConnect } from "../adapters/transport.ts";
 import { testCerts } from "./_certs.ts";
 import { ReplayServer } from "./_replay.ts";
@@ -17,7 +23,10 @@ interface Peer {
   close(): Promise<void>;
 }
 
-async function listen(secure = false, onSocket: (s: net.Socket) => void = () => {}): Promise<Peer> {
+async function listen(
+  secure = false,
+  onSocket: (s: net.Socket) => void = () => {},
+): Promise<Peer> {
   const sockets: net.Socket[] = [];
   let first!: (s: net.Socket) => void;
   const accepted = new Promise<net.Socket>((r) => (first = r));
@@ -28,7 +37,9 @@ async function listen(secure = false, onSocket: (s: net.Socket) => void = () => 
     first(s);
   };
   const certs = secure ? testCerts() : undefined;
-  const server = certs ? tls.createServer({ key: certs.key, cert: certs.cert }, handler) : net.createServer(handler);
+  const server = certs
+    ? tls.createServer({ key: certs.key, cert: certs.cert }, handler)
+    : net.createServer(handler);
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   return {
     port: (server.address() as net.AddressInfo).port,
@@ -83,7 +94,10 @@ test(`${runtime} transport: connects over TCP, exchanges bytes both ways, closes
   const t = await defaultTransport();
   assert.equal(t.name, runtime);
   const rec = recorder();
-  const sock = await t.connect({ host: "127.0.0.1", port: peer.port }, rec.handlers);
+  const sock = await t.connect(
+    { host: "127.0.0.1", port: peer.port },
+    rec.handlers,
+  );
   await sock.write(new TextEncoder().encode("ping\r\n"));
   await until(() => rec.text() === "ping\r\n");
   sock.close();
@@ -99,7 +113,11 @@ test(`${runtime} transport: TLS with a CA verifies the server and carries data`,
   const peer = await listen(true, (s) => s.on("data", (d) => s.write(d)));
   const t = await defaultTransport();
   const rec = recorder();
-  const sock = await t.connect({ host: "127.0.0.1", port: peer.port, tls: { ca: certs.ca } }, rec.handlers);
+  const sock = await t.connect({
+    host: "127.0.0.1",
+    port: peer.port,
+    tls: { ca: certs.ca },
+  }, rec.handlers);
   await sock.write(new TextEncoder().encode("secret\r\n"));
   await until(() => rec.text() === "secret\r\n");
   sock.close();
@@ -112,12 +130,22 @@ test(`${runtime} transport: TLS refuses a server whose certificate the CA did no
   const peer = await listen(true);
   const t = await defaultTransport();
   await assert.rejects(
-    t.connect({ host: "127.0.0.1", port: peer.port, tls: { ca: certs.otherCa }, connectTimeout: 3000 }, recorder().handlers),
+    t.connect({
+      host: "127.0.0.1",
+      port: peer.port,
+      tls: { ca: certs.otherCa },
+      connectTimeout: 3000,
+    }, recorder().handlers),
     (err) => err instanceof ConnectError && err.code !== "ETIMEDOUT",
   );
   // Without a CA, the system store does not know the test CA either.
   await assert.rejects(
-    t.connect({ host: "127.0.0.1", port: peer.port, tls: true, connectTimeout: 3000 }, recorder().handlers),
+    t.connect({
+      host: "127.0.0.1",
+      port: peer.port,
+      tls: true,
+      connectTimeout: 3000,
+    }, recorder().handlers),
     ConnectError,
   );
   await peer.close();
@@ -133,7 +161,10 @@ test(`${runtime} transport: Client speaks Faktory over TLS with a CA (tcp+tls://
     { send: '$14\r\n{"faktory":{}}\r\n' },
     { expect: "END\r\n" },
   ]], { tls: { key: certs.key, cert: certs.cert } });
-  const client = await Client.connect({ url: `tcp+tls://127.0.0.1:${server.port}`, tls: { ca: certs.ca } });
+  const client = await Client.connect({
+    url: `tcp+tls://127.0.0.1:${server.port}`,
+    tls: { ca: certs.ca },
+  });
   assert.deepEqual((await client.info()).faktory, {});
   await client.close();
   await server.finished();
@@ -151,14 +182,20 @@ test(`${runtime} transport: a large write arrives intact and in order`, async ()
       received += d.length;
     }));
   const t = await defaultTransport();
-  const sock = await t.connect({ host: "127.0.0.1", port: peer.port }, recorder().handlers);
+  const sock = await t.connect(
+    { host: "127.0.0.1", port: peer.port },
+    recorder().handlers,
+  );
   const data = new Uint8Array(size);
   let expected = 0;
   for (let i = 0; i < size; i++) {
     data[i] = (i * 7 + (i >> 13)) & 0xff;
     expected = (expected * 31 + data[i]!) >>> 0;
   }
-  await Promise.all([sock.write(data.subarray(0, size / 2)), sock.write(data.subarray(size / 2))]);
+  await Promise.all([
+    sock.write(data.subarray(0, size / 2)),
+    sock.write(data.subarray(size / 2)),
+  ]);
   await until(() => received === size, 10_000);
   assert.equal(sum, expected);
   sock.close();
@@ -168,13 +205,20 @@ test(`${runtime} transport: a large write arrives intact and in order`, async ()
 test(`${runtime} transport: write waits while the peer does not read (back-pressure)`, async () => {
   const peer = await listen(false, (s) => s.pause());
   const t = await defaultTransport();
-  const sock = await t.connect({ host: "127.0.0.1", port: peer.port }, recorder().handlers);
+  const sock = await t.connect(
+    { host: "127.0.0.1", port: peer.port },
+    recorder().handlers,
+  );
   const remote = await peer.accepted;
   const big = new Uint8Array(64 * 1024 * 1024);
   let done = false;
   const write = sock.write(big).then(() => (done = true));
   await new Promise((r) => setTimeout(r, 300));
-  assert.equal(done, false, "a 64 MiB write to a peer that reads nothing must not complete");
+  assert.equal(
+    done,
+    false,
+    "a 64 MiB write to a peer that reads nothing must not complete",
+  );
   let received = 0;
   remote.on("data", (d: Uint8Array) => (received += d.length));
   remote.resume();
@@ -185,10 +229,13 @@ test(`${runtime} transport: write waits while the peer does not read (back-press
 });
 
 test(`${runtime} transport: the peer closing mid-message delivers what arrived, then close`, async () => {
-  const peer = await listen(false, (s) => s.end("$825\r\n{\"faktory\":"));
+  const peer = await listen(false, (s) => s.end('$825\r\n{"faktory":'));
   const t = await defaultTransport();
   const rec = recorder();
-  const sock = await t.connect({ host: "127.0.0.1", port: peer.port }, rec.handlers);
+  const sock = await t.connect(
+    { host: "127.0.0.1", port: peer.port },
+    rec.handlers,
+  );
   await rec.closed;
   assert.equal(rec.text(), '$825\r\n{"faktory":');
   await assert.rejects(sock.write(new TextEncoder().encode("INFO\r\n")));
@@ -200,12 +247,15 @@ test(`${runtime} transport: connection refused is a ConnectError`, async () => {
   const port = peer.port;
   await peer.close();
   const t = await defaultTransport();
-  await assert.rejects(t.connect({ host: "127.0.0.1", port }, recorder().handlers), (err) => {
-    assert.ok(err instanceof ConnectError, String(err));
-    assert.equal(err.code, "ECONNREFUSED");
-    assert.match(err.message, /tcp:\/\/127\.0\.0\.1:\d+ refused/);
-    return true;
-  });
+  await assert.rejects(
+    t.connect({ host: "127.0.0.1", port }, recorder().handlers),
+    (err) => {
+      assert.ok(err instanceof ConnectError, String(err));
+      assert.equal(err.code, "ECONNREFUSED");
+      assert.match(err.message, /tcp:\/\/127\.0\.0\.1:\d+ refused/);
+      return true;
+    },
+  );
 });
 
 test(`${runtime} transport: a TLS handshake that never completes times out`, async () => {
@@ -214,7 +264,12 @@ test(`${runtime} transport: a TLS handshake that never completes times out`, asy
   const t = await defaultTransport();
   const started = Date.now();
   await assert.rejects(
-    t.connect({ host: "127.0.0.1", port: peer.port, tls: { ca: testCerts().ca }, connectTimeout: 300 }, recorder().handlers),
+    t.connect({
+      host: "127.0.0.1",
+      port: peer.port,
+      tls: { ca: testCerts().ca },
+      connectTimeout: 300,
+    }, recorder().handlers),
     (err) => err instanceof ConnectError && err.code === "ETIMEDOUT",
   );
   assert.ok(Date.now() - started < 3000);
@@ -227,16 +282,32 @@ test("guardConnect times out, aborts, and closes a socket that opens too late", 
   let disposed = 0;
   let open!: (s: string) => void;
   const late = new Promise<string>((r) => (open = r));
-  await assert.rejects(guardConnect(opts, late, () => cancelled++, () => disposed++), /timed out after 50 ms/);
+  await assert.rejects(
+    guardConnect(opts, late, () => cancelled++, () => disposed++),
+    /timed out after 50 ms/,
+  );
   open("socket");
   await new Promise((r) => setTimeout(r, 10));
   assert.deepEqual([cancelled, disposed], [1, 1]);
   const ctl = new AbortController();
-  const pending = guardConnect({ ...opts, connectTimeout: 5000, signal: ctl.signal }, new Promise<string>(() => {}), () => cancelled++, () => {});
+  const pending = guardConnect(
+    { ...opts, connectTimeout: 5000, signal: ctl.signal },
+    new Promise<string>(() => {}),
+    () => cancelled++,
+    () => {},
+  );
   ctl.abort();
-  await assert.rejects(pending, (err) => err instanceof ConnectError && err.code === "ABORTED");
   await assert.rejects(
-    guardConnect({ ...opts, signal: AbortSignal.abort() }, Promise.resolve("s"), () => {}, () => disposed++),
+    pending,
+    (err) => err instanceof ConnectError && err.code === "ABORTED",
+  );
+  await assert.rejects(
+    guardConnect(
+      { ...opts, signal: AbortSignal.abort() },
+      Promise.resolve("s"),
+      () => {},
+      () => disposed++,
+    ),
     /aborted/,
   );
 });

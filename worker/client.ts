@@ -29,7 +29,11 @@ import {
   type JsonValue,
   validateJob,
 } from "../core/job.ts";
-import { Connection, type ConnectionOptions, type RequestOptions } from "./connection.ts";
+import {
+  Connection,
+  type ConnectionOptions,
+  type RequestOptions,
+} from "./connection.ts";
 import { createJob } from "./jid.ts";
 
 /**
@@ -115,14 +119,26 @@ export class Client {
   }
 
   /**
-   * Pushes one job. Either pass a payload (see {@linkcode createJob}) or a
-   * job type with arguments and options.
+   * Pushes a job payload (see {@linkcode createJob}).
    *
+   * @param job The job.
+   * @param options An abort signal.
    * @returns The jid.
    * @throws {InvalidJobError} When the server would refuse the job (nothing is sent).
    * @throws {ServerError} When the server refuses it.
    */
   push(job: JobPayload, options?: RequestOptions): Promise<string>;
+  /**
+   * Pushes a job given its type, arguments and options; the jid is random
+   * unless `options.jid` is set.
+   *
+   * @param jobtype The job type a worker registered.
+   * @param args The arguments (JSON values).
+   * @param options Job options and an abort signal.
+   * @returns The jid.
+   * @throws {InvalidJobError} When the server would refuse the job (nothing is sent).
+   * @throws {ServerError} When the server refuses it.
+   */
   push(
     jobtype: string,
     args?: readonly JsonValue[],
@@ -137,7 +153,11 @@ export class Client {
     let request: RequestOptions | undefined;
     if (typeof job === "string") {
       const { signal, ...jobOptions } = options;
-      payload = createJob(job, (argsOrOptions ?? []) as JsonValue[], jobOptions);
+      payload = createJob(
+        job,
+        (argsOrOptions ?? []) as JsonValue[],
+        jobOptions,
+      );
       request = signal ? { signal } : undefined;
     } else {
       payload = job;
@@ -183,7 +203,10 @@ export class Client {
    * @param options An abort signal.
    * @returns The job, or null when none arrived.
    */
-  fetch(queues: readonly string[], options?: RequestOptions): Promise<Job | null> {
+  fetch(
+    queues: readonly string[],
+    options?: RequestOptions,
+  ): Promise<Job | null> {
     return this.#send({ type: "FETCH", queues }, options);
   }
 
@@ -226,7 +249,9 @@ export class Client {
   beat(options: BeatOptions = {}): Promise<WorkerState | null> {
     if (this.#wid === undefined) {
       return Promise.reject(
-        new LocalProtocolError("BEAT needs a worker connection: connect with a wid"),
+        new LocalProtocolError(
+          "BEAT needs a worker connection: connect with a wid",
+        ),
       );
     }
     const payload: { -readonly [K in keyof BeatPayload]: BeatPayload[K] } = {
@@ -262,7 +287,10 @@ export class Client {
    * @param queues Queue names, or `"*"` for all.
    * @param options An abort signal.
    */
-  pauseQueues(queues: readonly string[] | "*", options?: RequestOptions): Promise<void> {
+  pauseQueues(
+    queues: readonly string[] | "*",
+    options?: RequestOptions,
+  ): Promise<void> {
     return this.#send({ type: "QUEUE PAUSE", queues }, options);
   }
 
@@ -272,7 +300,10 @@ export class Client {
    * @param queues Queue names, or `"*"` for all.
    * @param options An abort signal.
    */
-  resumeQueues(queues: readonly string[] | "*", options?: RequestOptions): Promise<void> {
+  resumeQueues(
+    queues: readonly string[] | "*",
+    options?: RequestOptions,
+  ): Promise<void> {
     return this.#send({ type: "QUEUE RESUME", queues }, options);
   }
 
@@ -282,7 +313,10 @@ export class Client {
    * @param queues Queue names, or `"*"` for all.
    * @param options An abort signal.
    */
-  removeQueues(queues: readonly string[] | "*", options?: RequestOptions): Promise<void> {
+  removeQueues(
+    queues: readonly string[] | "*",
+    options?: RequestOptions,
+  ): Promise<void> {
     return this.#send({ type: "QUEUE REMOVE", queues }, options);
   }
 
@@ -303,7 +337,11 @@ export class Client {
    * @param filter Which jobs; all when absent.
    * @param options An abort signal.
    */
-  kill(target: MutateTarget, filter?: MutateFilter, options?: RequestOptions): Promise<void> {
+  kill(
+    target: MutateTarget,
+    filter?: MutateFilter,
+    options?: RequestOptions,
+  ): Promise<void> {
     return this.mutate(mutation("kill", target, filter), options);
   }
 
@@ -314,7 +352,11 @@ export class Client {
    * @param filter Which jobs; all when absent.
    * @param options An abort signal.
    */
-  requeue(target: MutateTarget, filter?: MutateFilter, options?: RequestOptions): Promise<void> {
+  requeue(
+    target: MutateTarget,
+    filter?: MutateFilter,
+    options?: RequestOptions,
+  ): Promise<void> {
     return this.mutate(mutation("requeue", target, filter), options);
   }
 
@@ -325,7 +367,11 @@ export class Client {
    * @param filter Which jobs; all when absent.
    * @param options An abort signal.
    */
-  discard(target: MutateTarget, filter?: MutateFilter, options?: RequestOptions): Promise<void> {
+  discard(
+    target: MutateTarget,
+    filter?: MutateFilter,
+    options?: RequestOptions,
+  ): Promise<void> {
     return this.mutate(mutation("discard", target, filter), options);
   }
 
@@ -403,7 +449,10 @@ export class Client {
    * @returns The tracking document.
    * @throws {EnterpriseOnlyError} On the open-source server.
    */
-  trackGet(jid: string, options?: RequestOptions): Promise<{ readonly [key: string]: JsonValue }> {
+  trackGet(
+    jid: string,
+    options?: RequestOptions,
+  ): Promise<{ readonly [key: string]: JsonValue }> {
     return this.#send({ type: "TRACK GET", jid }, options);
   }
 

@@ -9,7 +9,7 @@
 
 import type { Command, CommandResults, Verb } from "../core/commands.ts";
 import { decodeResult } from "../core/commands.ts";
-import { ServerAddress, resolveUrl } from "../core/config.ts";
+import { resolveUrl, ServerAddress } from "../core/config.ts";
 import {
   ConnectionClosedError,
   FaktoryError,
@@ -199,7 +199,10 @@ export class Connection {
         }
         pwdhash = await hashPassword(address.password, greeting.s, greeting.i);
       }
-      await conn.request({ type: "HELLO", payload: buildHello(identity, pwdhash) });
+      await conn.request({
+        type: "HELLO",
+        payload: buildHello(identity, pwdhash),
+      });
       return conn;
     } catch (err) {
       conn.close();
@@ -258,26 +261,30 @@ export class Connection {
     } catch (err) {
       return Promise.reject(this.#closed ? this.#closedErrorFor(err) : err);
     }
-    const promise = new Promise<CommandResults[C["type"]]>((resolve, reject) => {
-      const entry: Pending = {
-        verb: command.type,
-        resolve: resolve as (v: unknown) => void,
-        reject,
-        abandoned: false,
-      };
-      this.#pending.push(entry);
-      if (this.#pending.length === 1) this.#armTimer();
-      if (signal) {
-        const onAbort = () => {
-          entry.abandoned = true;
-          reject(signal.reason);
+    const promise = new Promise<CommandResults[C["type"]]>(
+      (resolve, reject) => {
+        const entry: Pending = {
+          verb: command.type,
+          resolve: resolve as (v: unknown) => void,
+          reject,
+          abandoned: false,
         };
-        signal.addEventListener("abort", onAbort, { once: true });
-        const cleanup = () => signal.removeEventListener("abort", onAbort);
-        entry.resolve = (v) => (cleanup(), resolve(v as CommandResults[C["type"]]));
-        entry.reject = (e) => (cleanup(), reject(e));
-      }
-    });
+        this.#pending.push(entry);
+        if (this.#pending.length === 1) this.#armTimer();
+        if (signal) {
+          const onAbort = () => {
+            entry.abandoned = true;
+            reject(signal.reason);
+          };
+          signal.addEventListener("abort", onAbort, { once: true });
+          const cleanup = () => signal.removeEventListener("abort", onAbort);
+          entry.resolve = (
+            v,
+          ) => (cleanup(), resolve(v as CommandResults[C["type"]]));
+          entry.reject = (e) => (cleanup(), reject(e));
+        }
+      },
+    );
     this.#socket!.write(bytes).catch((err) => this.#teardown(err));
     return promise;
   }
@@ -327,7 +334,9 @@ export class Connection {
     this.#timer = setTimeout(() => {
       const verb = this.#pending[0]?.verb ?? "the HI greeting";
       this.#teardown(
-        new TimeoutError(`No reply to ${verb} within ${this.#timeout} ms from ${this.address}`),
+        new TimeoutError(
+          `No reply to ${verb} within ${this.#timeout} ms from ${this.address}`,
+        ),
       );
     }, this.#timeout);
   }
@@ -360,7 +369,9 @@ export class Connection {
         if (!entry.abandoned) entry.reject(err);
         if (err instanceof ServerError && proto.state !== "error") continue;
         this.#teardown(
-          err instanceof FaktoryError ? err : new RemoteProtocolError(String(err)),
+          err instanceof FaktoryError
+            ? err
+            : new RemoteProtocolError(String(err)),
         );
         return;
       }

@@ -4,7 +4,12 @@
  * @module
  */
 
-import { buildJob, type JobOptions, type JobPayload, type JsonValue } from "../core/job.ts";
+import {
+  buildJob,
+  type JobOptions,
+  type JobPayload,
+  type JsonValue,
+} from "../core/job.ts";
 
 /**
  * Generates a random job id: 12 random bytes as 24 hex characters.

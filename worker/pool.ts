@@ -109,7 +109,9 @@ export class Pool {
         throw err;
       });
     }
-    return new Promise((resolve, reject) => this.#waiters.push({ resolve, reject }));
+    return new Promise((resolve, reject) =>
+      this.#waiters.push({ resolve, reject })
+    );
   }
 
   /**
@@ -140,6 +142,8 @@ export class Pool {
     for (const w of this.#waiters.splice(0)) w.reject(error);
     const idle = this.#idle.splice(0);
     this.#open -= idle.length;
-    return this.#closing = Promise.all(idle.map((c) => c.close())).then(() => {});
+    return this.#closing = Promise.all(idle.map((c) => c.close())).then(
+      () => {},
+    );
   }
 }

@@ -1,0 +1,43 @@
+// `npm run check`: every static check, in order; prints a summary and exits non-zero on any failure.
+import { spawnSync } from "node:child_process";
+import { join, resolve } from "node:path";
+import process from "node:process";
+
+const root = resolve(import.meta.dirname ?? ".", "..");
+const bin = (name: string) => join(root, "node_modules", ".bin", name);
+
+const steps: [string, string, string[]][] = [
+  ["deno check", bin("deno"), [
+    "check",
+    "mod.ts",
+    "tests/",
+    "scripts/",
+    "examples/",
+  ]],
+  ["deno lint", bin("deno"), ["lint"]],
+  ["deno fmt --check", bin("deno"), ["fmt", "--check"]],
+  ["deno doc --lint", bin("deno"), ["doc", "--lint", "mod.ts"]],
+  ["tsc (npm build)", bin("tsc"), ["-p", "tsconfig.build.json", "--noEmit"]],
+  ["layers and manifests", process.execPath, [
+    "--import",
+    "tsx",
+    "scripts/check_layers.ts",
+  ]],
+];
+
+const failed: string[] = [];
+for (const [name, cmd, args] of steps) {
+  console.log(`\n=== ${name} ===`);
+  const result = spawnSync(cmd, args, {
+    cwd: root,
+    stdio: "inherit",
+    env: { ...process.env, NO_COLOR: "1" },
+  });
+  if (result.status !== 0) failed.push(name);
+}
+console.log(
+  failed.length === 0
+    ? "\nall checks passed"
+    : `\nfailed: ${failed.join(", ")}`,
+);
+process.exit(failed.length === 0 ? 0 : 1);

@@ -1,0 +1,67 @@
+// Runs the README's producer examples as written (only the package specifier is pointed at this
+// checkout), in-process, against a replay server that checks the bytes they send.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import process from "node:process";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { ReplayServer, type ReplayStep } from "./_replay.ts";
+
+const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8");
+const blocks = [...readme.matchAll(/```(ts|js)\n([\s\S]*?)```/g)].map((m) =>
+  m[2]!
+);
+const producers = blocks.filter((b) =>
+  b.includes("Client.connect()") && b.includes("client.push(")
+);
+const mod =
+  pathToFileURL(fileURLToPath(new URL("../mod.ts", import.meta.url))).href;
+const tmp = fileURLToPath(new URL("../.tmp/", import.meta.url));
+
+test("README has a producer example for Deno, Bun and Node", () => {
+  assert.equal(producers.length, 3);
+  assert.ok(producers[0]!.includes('"jsr:@x/faktory-worker"'));
+  assert.ok(producers[1]!.includes('"@x/faktory-worker"'));
+});
+
+producers.forEach((code, i) => {
+  test(`README producer example ${i + 1} runs as written and pushes the job`, async () => {
+    const script: ReplayStep[] = [
+      { send: '+HI {"v":2}\r\n' },
+      {
+        expect: /^HELLO \{"hostname":".*","pid":\d+,"labels":\[\],"v":2\}\r\n$/,
+      },
+      { send: "+OK\r\n" },
+      {
+        expect:
+          /^PUSH \{"jid":"[0-9a-f]{24}","jobtype":"SendEmail","args":\["alice@example\.com"\],"queue":"mail","retry":5\}\r\n$/,
+      },
+      { send: "+OK\r\n" },
+      { expect: "END\r\n" },
+    ];
+    const server = await ReplayServer.start([script]);
+    const saved = process.env.FAKTORY_URL;
+    process.env.FAKTORY_URL = server.url;
+    mkdirSync(tmp, { recursive: true });
+    const file = `${tmp}readme-producer-${i}-${process.pid}.ts`;
+    writeFileSync(
+      file,
+      code.replace(/"(jsr:)?@x\/faktory-worker"/g, JSON.stringify(mod)),
+    );
+    const logged: unknown[] = [];
+    const log = console.log;
+    console.log = (...args: unknown[]) => void logged.push(args.join(" "));
+    try {
+      await import(pathToFileURL(file).href);
+    } finally {
+      console.log = log;
+      if (saved === undefined) delete process.env.FAKTORY_URL;
+      else process.env.FAKTORY_URL = saved;
+      rmSync(file, { force: true });
+    }
+    await server.finished();
+    assert.deepEqual(server.errors, []);
+    assert.match(String(logged[0]), /^pushed [0-9a-f]{24}$/);
+    await server.close();
+  });
+});
