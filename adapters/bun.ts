@@ -1,15 +1,18 @@
 /**
- * Bun adapter: Bun.connect (with its tls option). The platform part is the
- * Node one, which Bun implements. The Bun API used is typed locally, so
- * Deno and Node never resolve Bun's types.
+ * Bun adapter: Bun.connect (with its tls option) and Bun.listen. The
+ * platform part is the Node one, which Bun implements. The Bun API used is
+ * typed locally, so Deno and Node never resolve Bun's types.
  *
  * @module
  */
 
 import {
+  type Accept,
   caList,
   type ConnectOptions,
   guardConnect,
+  type Listener,
+  type ListenOptions,
   type Socket,
   type SocketHandlers,
   type Transport,
@@ -23,11 +26,11 @@ interface BunSocket {
 }
 
 interface BunSocketHandler {
+  open?(socket: BunSocket): void;
   data(socket: BunSocket, data: Uint8Array): void;
   drain(socket: BunSocket): void;
   close(socket: BunSocket, error?: Error): void;
   error(socket: BunSocket, error: Error): void;
-  connectError?(socket: BunSocket, error: Error): void;
   end?(socket: BunSocket): void;
   handshake?(socket: BunSocket, success: boolean, error: Error | null): void;
 }
@@ -39,9 +42,69 @@ interface BunApi {
     tls?: boolean | { ca?: string[]; serverName?: string };
     socket: BunSocketHandler;
   }): Promise<BunSocket>;
+  listen(options: {
+    hostname: string;
+    port: number;
+    tls?: { key: string; cert: string };
+    socket: BunSocketHandler;
+  }): { readonly port: number; stop(closeActive?: boolean): void };
 }
 
 const Bun = (globalThis as unknown as { Bun: BunApi }).Bun;
+
+/** One Bun socket's write queue, back-pressure and close bookkeeping. */
+class Conn {
+  handlers: SocketHandlers | undefined;
+  failure: Error | undefined;
+  closed = false;
+  #queue: Uint8Array[] = [];
+  #waiters: { ok(): void; fail(e: Error): void }[] = [];
+  readonly socket: Socket;
+
+  constructor(readonly sock: BunSocket) {
+    sock.setNoDelay?.(true);
+    this.socket = {
+      write: (bytes) => {
+        if (this.closed) {
+          return Promise.reject(this.failure ?? new Error("Socket is closed"));
+        }
+        if (this.#queue.length === 0) {
+          const n = sock.write(bytes);
+          if (n === bytes.length) return Promise.resolve();
+          this.#queue.push(bytes.subarray(Math.max(n, 0)));
+        } else this.#queue.push(bytes);
+        return new Promise<void>((ok, fail) =>
+          this.#waiters.push({ ok, fail })
+        );
+      },
+      close: () => sock.end(),
+    };
+  }
+
+  drain(): void {
+    while (this.#queue.length > 0) {
+      const head = this.#queue[0]!;
+      const n = this.sock.write(head);
+      if (n < 0) return;
+      if (n < head.length) {
+        this.#queue[0] = head.subarray(n);
+        return;
+      }
+      this.#queue.shift();
+    }
+    for (const w of this.#waiters.splice(0)) w.ok();
+  }
+
+  finish(error?: Error): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.failure ??= error;
+    const err = this.failure ?? new Error("Socket is closed");
+    for (const w of this.#waiters.splice(0)) w.fail(err);
+    this.#queue = [];
+    this.handlers?.close(this.failure);
+  }
+}
 
 /**
  * The Bun transport.
@@ -55,34 +118,8 @@ const Bun = (globalThis as unknown as { Bun: BunApi }).Bun;
 export const bunTransport: Transport = {
   name: "bun",
   connect(options: ConnectOptions, handlers: SocketHandlers): Promise<Socket> {
-    let queue: Uint8Array[] = [];
-    let waiters: { ok(): void; fail(e: Error): void }[] = [];
-    let closed = false;
-    let failure: Error | undefined;
+    let conn: Conn | undefined;
     let cancelled = false;
-    const flush = (sock: BunSocket) => {
-      while (queue.length > 0) {
-        const head = queue[0]!;
-        const n = sock.write(head);
-        if (n < 0) return;
-        if (n < head.length) {
-          queue[0] = head.subarray(n);
-          return;
-        }
-        queue.shift();
-      }
-      const done = waiters;
-      waiters = [];
-      for (const w of done) w.ok();
-    };
-    const finish = () => {
-      if (closed) return;
-      closed = true;
-      const err = failure ?? new Error("Socket is closed");
-      for (const w of waiters) w.fail(err);
-      queue = waiters = [];
-      if (!cancelled) handlers.close(failure);
-    };
     const ca = caList(options.tls);
     const serverName = typeof options.tls === "object"
       ? options.tls.serverName
@@ -97,18 +134,21 @@ export const bunTransport: Transport = {
     const handshake = new Promise<void>((ok, fail) =>
       handshook = (error) => error ? fail(error) : ok()
     );
+    const get = (s: BunSocket) => conn ??= new Conn(s);
     const attempt = Bun.connect({
       hostname: options.host,
       port: options.port,
       ...(tls ? { tls } : {}),
       socket: {
-        data: (_s, data) => handlers.data(data),
-        drain: (s) => flush(s),
-        error: (_s, err) => void (failure = err),
-        close: (_s, err) => {
-          failure ??= err;
-          handshook?.(failure ?? new Error("Closed during the TLS handshake"));
-          finish();
+        data: (s, data) => get(s).handlers?.data(data),
+        drain: (s) => get(s).drain(),
+        error: (s, err) => void (get(s).failure = err),
+        close: (s, err) => {
+          const c = get(s);
+          handshook?.(
+            err ?? c.failure ?? new Error("Closed during the TLS handshake"),
+          );
+          c.finish(err);
         },
         end: (s) => s.end(),
         handshake: (_s, success, error) =>
@@ -133,22 +173,48 @@ export const bunTransport: Transport = {
       (s) => s.end(),
     )
       .then((sock) => {
-        sock.setNoDelay?.(true);
+        const c = get(sock);
         sock.setKeepAlive?.(true, 30_000);
-        return {
-          write(bytes) {
-            if (closed) {
-              return Promise.reject(failure ?? new Error("Socket is closed"));
-            }
-            if (queue.length === 0) {
-              const n = sock.write(bytes);
-              if (n === bytes.length) return Promise.resolve();
-              queue.push(bytes.subarray(Math.max(n, 0)));
-            } else queue.push(bytes);
-            return new Promise<void>((ok, fail) => waiters.push({ ok, fail }));
-          },
-          close: () => sock.end(),
-        };
+        if (!cancelled) c.handlers = handlers;
+        return c.socket;
       });
+  },
+  async listen(options: ListenOptions, accept: Accept): Promise<Listener> {
+    const conns = new WeakMap<BunSocket, Conn>();
+    const get = (s: BunSocket) => {
+      let c = conns.get(s);
+      if (!c) {
+        c = new Conn(s);
+        conns.set(s, c);
+        c.handlers = accept(c.socket);
+      }
+      return c;
+    };
+    const host = options.host ?? "127.0.0.1";
+    const server = Bun.listen({
+      hostname: host,
+      port: options.port ?? 0,
+      ...(options.tls
+        ? { tls: { key: options.tls.key, cert: options.tls.cert } }
+        : {}),
+      socket: {
+        open: (s) => void get(s),
+        data: (s, data) => get(s).handlers?.data(data),
+        drain: (s) => get(s).drain(),
+        error: (s, err) => void (get(s).failure = err),
+        close: (s, err) => get(s).finish(err),
+        end: (s) => s.end(),
+      },
+    });
+    let closed = false;
+    return {
+      host,
+      port: server.port,
+      close() {
+        if (!closed) server.stop(false);
+        closed = true;
+        return Promise.resolve();
+      },
+    };
   },
 };

@@ -7,9 +7,12 @@
  */
 
 import {
+  type Accept,
   caList,
   type ConnectOptions,
   guardConnect,
+  type Listener,
+  type ListenOptions,
   type Platform,
   type Socket,
   type SocketHandlers,
@@ -25,7 +28,17 @@ interface DenoConn {
   handshake?(): Promise<unknown>;
 }
 
+interface DenoListener {
+  accept(): Promise<DenoConn>;
+  close(): void;
+  readonly addr: { hostname: string; port: number };
+}
+
 interface DenoApi {
+  listen(o: { hostname: string; port: number }): DenoListener;
+  listenTls(
+    o: { hostname: string; port: number; key: string; cert: string },
+  ): DenoListener;
   connect(o: { hostname: string; port: number }): Promise<DenoConn>;
   connectTls(
     o: { hostname: string; port: number; caCerts?: string[] },
@@ -70,13 +83,54 @@ export const denoTransport: Transport = {
       })
       : Deno.connect({ hostname: options.host, port: options.port });
     return guardConnect(options, attempt, () => {}, (c) => c.close())
-      .then((conn) => wrap(conn, handlers));
+      .then((conn) => {
+        conn.setKeepAlive?.(true);
+        const { socket, attach } = wrap(conn);
+        attach(handlers);
+        return socket;
+      });
+  },
+  async listen(options: ListenOptions, accept: Accept): Promise<Listener> {
+    const host = options.host ?? "127.0.0.1";
+    const port = options.port ?? 0;
+    const listener = options.tls
+      ? Deno.listenTls({ hostname: host, port, ...options.tls })
+      : Deno.listen({ hostname: host, port });
+    let closed = false;
+    (async () => {
+      for (;;) {
+        let conn: DenoConn;
+        try {
+          conn = await listener.accept();
+        } catch {
+          return; // the listener was closed
+        }
+        const { socket, attach } = wrap(conn);
+        attach(accept(socket));
+      }
+    })();
+    return {
+      host,
+      port: listener.addr.port,
+      close() {
+        if (!closed) {
+          closed = true;
+          listener.close();
+        }
+        return Promise.resolve();
+      },
+    };
   },
 };
 
-function wrap(conn: DenoConn, handlers: SocketHandlers): Socket {
+/**
+ * Gives a Deno connection the Socket surface; `attach` wires the handlers
+ * and starts reading.
+ */
+function wrap(
+  conn: DenoConn,
+): { socket: Socket; attach(handlers: SocketHandlers): void } {
   conn.setNoDelay?.(true);
-  conn.setKeepAlive?.(true);
   let closed = false;
   let failure: Error | undefined;
   let writing: Promise<void> = Promise.resolve();
@@ -87,7 +141,7 @@ function wrap(conn: DenoConn, handlers: SocketHandlers): Socket {
       conn.close();
     } catch { /* already closed */ }
   };
-  (async () => {
+  const read = async (handlers: SocketHandlers) => {
     const buf = new Uint8Array(64 * 1024);
     try {
       for (let n; (n = await conn.read(buf)) !== null;) {
@@ -98,8 +152,8 @@ function wrap(conn: DenoConn, handlers: SocketHandlers): Socket {
     }
     close();
     handlers.close(failure);
-  })();
-  return {
+  };
+  const socket: Socket = {
     write(bytes) {
       writing = writing.then(async () => {
         if (closed) throw failure ?? new Error("Socket is closed");
@@ -111,6 +165,7 @@ function wrap(conn: DenoConn, handlers: SocketHandlers): Socket {
     },
     close,
   };
+  return { socket, attach: (handlers) => void read(handlers) };
 }
 
 /**

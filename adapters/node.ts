@@ -10,14 +10,57 @@ import * as os from "node:os";
 import * as tls from "node:tls";
 import process from "node:process";
 import {
+  type Accept,
   caList,
   type ConnectOptions,
   guardConnect,
+  type Listener,
+  type ListenOptions,
   type Platform,
   type Socket,
   type SocketHandlers,
   type Transport,
 } from "./transport.ts";
+
+/**
+ * Gives an open node socket the Socket surface; `attach` wires the handlers
+ * (synchronously, before any data event can fire).
+ */
+function wrap(
+  sock: net.Socket,
+): { socket: Socket; attach(handlers: SocketHandlers): void } {
+  sock.setNoDelay(true);
+  let failure: Error | undefined;
+  const socket: Socket = {
+    write: (bytes) =>
+      new Promise<void>((ok, fail) => {
+        if (sock.destroyed || !sock.writable) {
+          return fail(failure ?? new Error("Socket is closed"));
+        }
+        if (sock.write(bytes)) return ok();
+        const done = () => {
+          sock.off("drain", done).off("close", done);
+          sock.destroyed ? fail(failure ?? new Error("Socket closed")) : ok();
+        };
+        sock.on("drain", done).on("close", done);
+      }),
+    close: () => {
+      if (sock.destroyed) return;
+      sock.end();
+      const force = setTimeout(() => sock.destroy(), 1000);
+      force.unref?.();
+      sock.once("close", () => clearTimeout(force));
+    },
+  };
+  sock.on("error", (err) => failure = err);
+  return {
+    socket,
+    attach(h) {
+      sock.on("data", (b: Uint8Array) => h.data(b));
+      sock.once("close", () => h.close(failure));
+    },
+  };
+}
 
 /**
  * The node:net / node:tls transport.
@@ -42,38 +85,13 @@ export const nodeTransport: Transport = {
         ca: caList(options.tls),
       } as tls.ConnectionOptions)
       : net.connect({ host: options.host, port: options.port });
-    sock.setNoDelay(true);
     sock.setKeepAlive(true, 30_000);
-    let failure: Error | undefined;
     const attempt = new Promise<Socket>((resolve, reject) => {
       sock.once(secure ? "secureConnect" : "connect", () => {
         sock.off("error", reject);
-        sock.on("error", (err) => failure = err);
-        sock.on("data", (b: Uint8Array) => handlers.data(b));
-        sock.once("close", () => handlers.close(failure));
-        resolve({
-          write: (bytes) =>
-            new Promise<void>((ok, fail) => {
-              if (sock.destroyed || !sock.writable) {
-                return fail(failure ?? new Error("Socket is closed"));
-              }
-              if (sock.write(bytes)) return ok();
-              const done = () => {
-                sock.off("drain", done).off("close", done);
-                sock.destroyed
-                  ? fail(failure ?? new Error("Socket closed"))
-                  : ok();
-              };
-              sock.on("drain", done).on("close", done);
-            }),
-          close: () => {
-            if (sock.destroyed) return;
-            sock.end();
-            const force = setTimeout(() => sock.destroy(), 1000);
-            force.unref?.();
-            sock.once("close", () => clearTimeout(force));
-          },
-        });
+        const { socket, attach } = wrap(sock);
+        attach(handlers);
+        resolve(socket);
       });
       sock.once("error", reject);
     });
@@ -83,6 +101,32 @@ export const nodeTransport: Transport = {
       () => sock.destroy(),
       (s) => s.close(),
     );
+  },
+  listen(options: ListenOptions, accept: Accept): Promise<Listener> {
+    const onSocket = (sock: net.Socket) => {
+      const { socket, attach } = wrap(sock);
+      attach(accept(socket));
+    };
+    const server = options.tls
+      ? tls.createServer(
+        { key: options.tls.key, cert: options.tls.cert },
+        onSocket,
+      )
+      : net.createServer(onSocket);
+    const host = options.host ?? "127.0.0.1";
+    return new Promise((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(options.port ?? 0, host, () => {
+        server.off("error", reject);
+        let closing: Promise<void> | undefined;
+        resolve({
+          host,
+          port: (server.address() as net.AddressInfo).port,
+          close: () =>
+            closing ??= new Promise<void>((done) => server.close(() => done())),
+        });
+      });
+    });
   },
 };
 

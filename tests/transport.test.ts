@@ -311,3 +311,54 @@ test("guardConnect times out, aborts, and closes a socket that opens too late", 
     /aborted/,
   );
 });
+
+for (const secure of [false, true]) {
+  test(`${runtime} transport: listen() accepts ${secure ? "TLS" : "TCP"} connections and echoes in order`, async () => {
+    const certs = testCerts();
+    const t = await defaultTransport();
+    const accepted: { closed: boolean }[] = [];
+    const listener = await t.listen(
+      {
+        port: 0,
+        ...(secure ? { tls: { key: certs.key, cert: certs.cert } } : {}),
+      },
+      (socket) => {
+        const state = { closed: false };
+        accepted.push(state);
+        return {
+          data: (chunk) => void socket.write(chunk.slice()),
+          close: () => void (state.closed = true),
+        };
+      },
+    );
+    assert.ok(listener.port > 0);
+    const clients = await Promise.all([1, 2, 3].map(async (n) => {
+      const rec = recorder();
+      const sock = await t.connect(
+        {
+          host: "127.0.0.1",
+          port: listener.port,
+          ...(secure ? { tls: { ca: certs.ca } } : {}),
+        },
+        rec.handlers,
+      );
+      const msg = `client ${n} `.repeat(1000);
+      await sock.write(new TextEncoder().encode(msg));
+      return { rec, sock, msg };
+    }));
+    for (const c of clients) await until(() => c.rec.text() === c.msg);
+    assert.equal(accepted.length, 3);
+    for (const c of clients) c.sock.close();
+    await until(() => accepted.every((a) => a.closed));
+    await listener.close();
+    await listener.close();
+    await assert.rejects(
+      t.connect({
+        host: "127.0.0.1",
+        port: listener.port,
+        connectTimeout: 2000,
+      }, recorder().handlers),
+      ConnectError,
+    );
+  });
+}
