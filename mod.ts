@@ -24,7 +24,10 @@ export * from "./core/queues.ts";
 export * from "./core/protocol.ts";
 export * from "./core/failure.ts";
 export type {
+  Accept,
   ConnectOptions,
+  Listener,
+  ListenOptions,
   Platform,
   Socket,
   SocketHandlers,

@@ -179,6 +179,7 @@ export const bunTransport: Transport = {
         return c.socket;
       });
   },
+  // deno-lint-ignore require-await -- async turns a synchronous bind failure into a rejection
   async listen(options: ListenOptions, accept: Accept): Promise<Listener> {
     const conns = new WeakMap<BunSocket, Conn>();
     const get = (s: BunSocket) => {

@@ -90,6 +90,7 @@ export const denoTransport: Transport = {
         return socket;
       });
   },
+  // deno-lint-ignore require-await -- async turns a synchronous bind failure into a rejection
   async listen(options: ListenOptions, accept: Accept): Promise<Listener> {
     const host = options.host ?? "127.0.0.1";
     const port = options.port ?? 0;
