@@ -57,6 +57,7 @@ class Conn {
   handlers: SocketHandlers | undefined;
   failure: Error | undefined;
   closed = false;
+  #ending = false;
   #queue: Uint8Array[] = [];
   #waiters: { ok(): void; fail(e: Error): void }[] = [];
   readonly socket: Socket;
@@ -65,7 +66,7 @@ class Conn {
     sock.setNoDelay?.(true);
     this.socket = {
       write: (bytes) => {
-        if (this.closed) {
+        if (this.closed || this.#ending) {
           return Promise.reject(this.failure ?? new Error("Socket is closed"));
         }
         if (this.#queue.length === 0) {
@@ -77,7 +78,11 @@ class Conn {
           this.#waiters.push({ ok, fail })
         );
       },
-      close: () => sock.end(),
+      // Graceful: queued bytes still go out first.
+      close: () => {
+        this.#ending = true;
+        if (this.#queue.length === 0) sock.end();
+      },
     };
   }
 
@@ -93,6 +98,7 @@ class Conn {
       this.#queue.shift();
     }
     for (const w of this.#waiters.splice(0)) w.ok();
+    if (this.#ending) this.sock.end();
   }
 
   finish(error?: Error): void {

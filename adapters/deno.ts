@@ -132,15 +132,22 @@ function wrap(
   conn: DenoConn,
 ): { socket: Socket; attach(handlers: SocketHandlers): void } {
   conn.setNoDelay?.(true);
-  let closed = false;
+  let closed = false; // no more writes accepted
+  let shut = false; // the connection itself is closed
   let failure: Error | undefined;
   let writing: Promise<void> = Promise.resolve();
-  const close = () => {
-    if (closed) return;
-    closed = true;
+  const shutdown = () => {
+    if (shut) return;
+    shut = closed = true;
     try {
       conn.close();
     } catch { /* already closed */ }
+  };
+  // Graceful: bytes already handed to write() still go out first.
+  const close = () => {
+    if (closed) return;
+    closed = true;
+    writing.then(shutdown, shutdown);
   };
   const read = async (handlers: SocketHandlers) => {
     const buf = new Uint8Array(64 * 1024);
@@ -149,15 +156,18 @@ function wrap(
         handlers.data(buf.subarray(0, n));
       }
     } catch (err) {
-      if (!closed) failure = err as Error;
+      if (!shut) failure = err as Error;
     }
-    close();
+    shutdown();
     handlers.close(failure);
   };
   const socket: Socket = {
     write(bytes) {
+      if (closed) {
+        return Promise.reject(failure ?? new Error("Socket is closed"));
+      }
       writing = writing.then(async () => {
-        if (closed) throw failure ?? new Error("Socket is closed");
+        if (shut) throw failure ?? new Error("Socket is closed");
         for (let off = 0; off < bytes.length;) {
           off += await conn.write(bytes.subarray(off));
         }

@@ -16,7 +16,12 @@ const steps: [string, string, string[]][] = [
   ]],
   ["deno lint", bin("deno"), ["lint"]],
   ["deno fmt --check", bin("deno"), ["fmt", "--check"]],
-  ["deno doc --lint", bin("deno"), ["doc", "--lint", "mod.ts"]],
+  ["deno doc --lint", bin("deno"), [
+    "doc",
+    "--lint",
+    "mod.ts",
+    "testing/mod.ts",
+  ]],
   ["tsc (npm build)", bin("tsc"), ["-p", "tsconfig.build.json", "--noEmit"]],
   ["layers and manifests", process.execPath, [
     "--import",

@@ -1,0 +1,595 @@
+/**
+ * One client connection of the embedded server: greeting, HELLO, then one
+ * command at a time (as Faktory does), with the replies and error strings of
+ * Faktory 1.8.
+ *
+ * @module
+ */
+
+import type { Socket, SocketHandlers } from "../adapters/transport.ts";
+import { checkJobTypes, goParse } from "./_go_json.ts";
+import { parseGoTime } from "./_go_time.ts";
+import { sha256Iterated } from "./_sha256.ts";
+import { iso, mutateMatcher, StoredJob, type WorkerRecord } from "./_store.ts";
+import type { Core, Fault } from "./_core.ts";
+
+const encoder = new TextEncoder();
+const OK = encoder.encode("+OK\r\n");
+const NULL = encoder.encode("$-1\r\n");
+const CRLF = encoder.encode("\r\n");
+const QUEUE_NAME = /^[a-zA-Z0-9._-]+$/;
+const MAX_LINE = 16 * 1024 * 1024;
+/** Verbs whose bare form (no payload) crashes a Faktory 1.8 server. */
+const NEEDS_PAYLOAD = new Set([
+  "PUSH",
+  "PUSHB",
+  "ACK",
+  "FAIL",
+  "BEAT",
+  "QUEUE",
+  "MUTATE",
+  "BATCH",
+  "TRACK",
+]);
+
+type Out = Uint8Array | null;
+
+function error(message: string): Uint8Array {
+  return encoder.encode(`-ERR ${message}\r\n`);
+}
+
+function bulk(bytes: Uint8Array): Uint8Array {
+  const head = encoder.encode(`$${bytes.length}\r\n`);
+  const out = new Uint8Array(head.length + bytes.length + 2);
+  out.set(head);
+  out.set(bytes, head.length);
+  out.set(CRLF, head.length + bytes.length);
+  return out;
+}
+
+function bulkText(text: string): Uint8Array {
+  return bulk(encoder.encode(text));
+}
+
+function sortedObject<T>(entries: Iterable<[string, T]>): Record<string, T> {
+  const out: Record<string, T> = {};
+  for (
+    const [k, v] of [...entries].sort((
+      [a],
+      [b],
+    ) => (a < b ? -1 : a > b ? 1 : 0))
+  ) out[k] = v;
+  return out;
+}
+
+/** A client connection to the embedded server. */
+export class Session {
+  wid: string | undefined;
+  readonly handlers: SocketHandlers;
+  #state: "greeting" | "ready" | "closed" = "greeting";
+  readonly #server: Core;
+  readonly #socket: Socket;
+  readonly #decoder = new TextDecoder();
+  readonly #lines: string[] = [];
+  #partial = "";
+  #busy = false;
+  #out: Uint8Array[] = [];
+  #helloTimer: ReturnType<typeof setTimeout> | undefined;
+  #challenge: { salt: string; iterations: number } | undefined;
+  #worker: WorkerRecord | undefined;
+
+  constructor(server: Core, socket: Socket) {
+    this.#server = server;
+    this.#socket = socket;
+    this.handlers = {
+      data: (chunk) => this.#onData(chunk),
+      close: () => this.#closed(),
+    };
+    const { password, random, helloTimeout } = server.options;
+    let hi = '{"v":2}';
+    if (password !== undefined) {
+      const salt = Array.from(
+        { length: 16 },
+        () => Math.floor(random() * 16).toString(16),
+      ).join("");
+      const iterations = 4000 + Math.floor(random() * 4096);
+      this.#challenge = { salt, iterations };
+      hi = `{"v":2,"i":${iterations},"s":"${salt}"}`;
+    }
+    void socket.write(encoder.encode(`+HI ${hi}\r\n`)).catch(() => {});
+    this.#helloTimer = setTimeout(() => this.close(), helloTimeout);
+  }
+
+  /** Closes the connection. Idempotent. */
+  close(): void {
+    if (this.#state === "closed") return;
+    this.#flush();
+    this.#socket.close();
+    this.#closed();
+  }
+
+  #closed(): void {
+    if (this.#state === "closed") return;
+    this.#state = "closed";
+    clearTimeout(this.#helloTimer);
+    this.#helloTimer = undefined;
+    if (this.#worker) this.#worker.connections--;
+    this.#worker = undefined;
+    this.#lines.length = 0;
+    this.#server.sessionClosed(this);
+  }
+
+  #onData(chunk: Uint8Array): void {
+    if (this.#state === "closed") return;
+    const text = this.#partial + this.#decoder.decode(chunk, { stream: true });
+    const parts = text.split("\n");
+    this.#partial = parts.pop()!;
+    if (this.#partial.length > MAX_LINE) return this.close();
+    for (const line of parts) {
+      this.#lines.push(line.endsWith("\r") ? line.slice(0, -1) : line);
+    }
+    this.#pump();
+  }
+
+  #pump(): void {
+    while (!this.#busy && this.#lines.length > 0 && this.#state !== "closed") {
+      const line = this.#lines.shift()!;
+      if (this.#state === "greeting") {
+        this.#hello(line);
+        continue;
+      }
+      const space = line.indexOf(" ");
+      const verb = space === -1 ? line : line.slice(0, space);
+      this.#server.count(verb);
+      const fault = this.#server.takeFault(verb, this.wid);
+      if (fault?.action === "close") return this.close();
+      if (verb === "END") return this.close();
+      const result = this.#command(
+        verb,
+        space === -1 ? undefined : line.slice(space + 1),
+      );
+      if (result instanceof Promise) {
+        this.#busy = true;
+        result.then((out) => {
+          this.#busy = false;
+          this.#reply(out, fault);
+          this.#flush();
+          this.#pump();
+        });
+        return;
+      }
+      this.#reply(result, fault);
+      if (this.#busy) return;
+    }
+    this.#flush();
+  }
+
+  #reply(out: Out, fault: Fault | undefined): void {
+    if (this.#state === "closed" || out === null) return;
+    switch (fault?.action) {
+      case undefined:
+        this.#out.push(out);
+        return;
+      case "close-after":
+        return this.close();
+      case "cut-reply":
+        this.#out.push(out.subarray(0, Math.max(1, out.length >> 1)));
+        return this.close();
+      case "garbage":
+        this.#out.push(encoder.encode("&this is not RESP\r\n"));
+        return;
+      case "delay":
+        this.#busy = true;
+        setTimeout(() => {
+          this.#busy = false;
+          if (this.#state === "closed") return;
+          this.#out.push(out);
+          this.#flush();
+          this.#pump();
+        }, fault.ms ?? 100);
+        return;
+    }
+  }
+
+  #flush(): void {
+    if (this.#out.length === 0) return;
+    let bytes: Uint8Array;
+    if (this.#out.length === 1) bytes = this.#out[0]!;
+    else {
+      bytes = new Uint8Array(this.#out.reduce((n, b) => n + b.length, 0));
+      let off = 0;
+      for (const b of this.#out) bytes.set(b, off), (off += b.length);
+    }
+    this.#out = [];
+    this.#socket.write(bytes).catch(() => this.close());
+  }
+
+  #hello(line: string): void {
+    // Anything but HELLO first, or HELLO with bad JSON: close without a reply.
+    if (!line.startsWith("HELLO ")) return this.close();
+    let hello: Record<string, unknown>;
+    try {
+      const parsed = JSON.parse(line.slice(6));
+      if (
+        typeof parsed !== "object" || parsed === null || Array.isArray(parsed)
+      ) return this.close();
+      hello = parsed;
+    } catch {
+      return this.close();
+    }
+    if (this.#challenge) {
+      const { salt, iterations } = this.#challenge;
+      const v = typeof hello.v === "number" ? hello.v : 1;
+      const expected = sha256Iterated(
+        this.#server.options.password + salt,
+        v < 2 ? 1 : iterations,
+      );
+      if (hello.pwdhash !== expected) {
+        this.#out.push(error("Invalid password"));
+        return this.close();
+      }
+    }
+    clearTimeout(this.#helloTimer);
+    this.#helloTimer = undefined;
+    if (typeof hello.wid === "string" && hello.wid !== "") {
+      const wid = hello.wid;
+      const store = this.#server.store;
+      let w = store.workers.get(wid);
+      if (!w) {
+        w = {
+          wid,
+          hostname: "",
+          pid: 0,
+          labels: [],
+          lastBeat: 0,
+          state: "running",
+          currentState: "",
+          rssKb: undefined,
+          connections: 0,
+        };
+        store.workers.set(wid, w);
+      }
+      w.hostname = typeof hello.hostname === "string"
+        ? hello.hostname
+        : w.hostname;
+      w.pid = typeof hello.pid === "number" ? hello.pid : w.pid;
+      w.labels = Array.isArray(hello.labels)
+        ? hello.labels.map(String)
+        : w.labels;
+      w.lastBeat = this.#server.options.now();
+      w.connections++;
+      this.wid = wid;
+      this.#worker = w;
+    }
+    this.#state = "ready";
+    this.#out.push(OK);
+    this.#flush();
+  }
+
+  #command(verb: string, payload: string | undefined): Out | Promise<Out> {
+    if (payload === undefined && NEEDS_PAYLOAD.has(verb)) {
+      return error(
+        `${verb} needs a payload (a bare ${verb} crashes Faktory 1.8 servers)`,
+      );
+    }
+    const p = payload ?? "";
+    switch (verb) {
+      case "PUSH":
+        return this.#push(p);
+      case "PUSHB":
+        return this.#pushBulk(p);
+      case "FETCH":
+        return payload === undefined
+          ? error("must call fetch with at least one queue")
+          : this.#fetch(p.split(" "));
+      case "ACK":
+        return this.#ack(p);
+      case "FAIL":
+        return this.#fail(p);
+      case "BEAT":
+        return this.#beat(p);
+      case "INFO":
+        return bulkText(JSON.stringify(this.#info()));
+      case "FLUSH":
+        this.#server.store.flush();
+        return OK;
+      case "QUEUE":
+        return this.#queue(p);
+      case "MUTATE":
+        return this.#mutate(p);
+      case "BATCH":
+        return error("batch subsystem is only available in Faktory Enterprise");
+      case "TRACK":
+        return error(
+          "tracking subsystem is only available in Faktory Enterprise",
+        );
+      default:
+        return error(`unknown command ${verb}`);
+    }
+  }
+
+  /** Validates and normalizes a job as the server does; returns it or an error message. */
+  #job(raw: unknown): StoredJob | string {
+    const job = (raw ?? {}) as Record<string, unknown>;
+    const jid = job.jid as string | undefined;
+    if (!jid || jid.length < 8) {
+      return "jobs must have a reasonable jid parameter";
+    }
+    if (!job.jobtype) return "jobs must have a jobtype parameter";
+    if (job.args === undefined || job.args === null) {
+      return "jobs must have an args parameter";
+    }
+    if ((job.reserve_for as number | undefined ?? 0) > 86400) {
+      return "jobs cannot be reserved for more than one day";
+    }
+    if (job.at) {
+      const t = parseGoTime(job.at as string);
+      if (typeof t === "string") {
+        return `invalid timestamp for 'at': ${JSON.stringify(job.at)}: ${t}`;
+      }
+    }
+    const { options } = this.#server;
+    return new StoredJob({
+      ...job,
+      queue: job.queue || "default",
+      created_at: job.created_at || iso(options.now()),
+      retry: job.retry ?? options.defaultRetry,
+    });
+  }
+
+  /** Schedules or enqueues a valid job; returns an error message or undefined. */
+  #accept(job: StoredJob): string | undefined {
+    const at = job.fields.at
+      ? parseGoTime(job.fields.at as string) as number
+      : 0;
+    if (at > this.#server.options.now()) {
+      job.update({});
+      this.#server.store.scheduled.add(at, job);
+      return undefined;
+    }
+    if (!QUEUE_NAME.test(job.queue)) {
+      return `cannot get ${
+        JSON.stringify(job.queue)
+      } queue: queue names must match \\A[a-zA-Z0-9._-]+\\z`;
+    }
+    this.#server.enqueue(job);
+    return undefined;
+  }
+
+  #push(payload: string): Out {
+    let raw: unknown;
+    try {
+      raw = goParse(payload);
+      checkJobTypes(raw);
+    } catch (err) {
+      return error(`invalid JSON: ${(err as Error).message}`);
+    }
+    const job = this.#job(raw);
+    if (typeof job === "string") return error(job);
+    const failure = this.#accept(job);
+    return failure === undefined ? OK : error(failure);
+  }
+
+  #pushBulk(payload: string): Out {
+    let raw: unknown;
+    try {
+      raw = goParse(payload);
+      if (!Array.isArray(raw)) {
+        throw new Error(
+          `json: cannot unmarshal ${
+            raw === null ? "null" : typeof raw
+          } into Go value of type []client.Job`,
+        );
+      }
+      for (const item of raw) checkJobTypes(item);
+    } catch (err) {
+      return error(`invalid JSON: ${(err as Error).message}`);
+    }
+    const failed: [string, string][] = [];
+    for (const item of raw) {
+      const job = this.#job(item);
+      const message = typeof job === "string" ? job : this.#accept(job);
+      if (message !== undefined) {
+        failed.push([String((item as { jid?: unknown })?.jid ?? ""), message]);
+      }
+    }
+    return bulkText(JSON.stringify(sortedObject(failed)));
+  }
+
+  #fetch(queues: readonly string[]): Out | Promise<Out> {
+    const server = this.#server;
+    if (this.#worker && this.#worker.state !== "running") {
+      // Quiet or terminated workers get no jobs, after the usual wait.
+      return new Promise((resolve) =>
+        setTimeout(() => resolve(NULL), server.options.fetchTimeout)
+      );
+    }
+    const job = server.store.pop(queues);
+    if (job) {
+      server.store.reserve(job, this.wid ?? "", server.options.now());
+      return bulk(job.bytes);
+    }
+    return server.waitForJob(this, queues).then((
+      j,
+    ) => (j ? bulk(j.bytes) : NULL));
+  }
+
+  #ack(payload: string): Out {
+    let jid: unknown;
+    try {
+      const parsed = JSON.parse(payload);
+      const values =
+        typeof parsed === "object" && parsed !== null && !Array.isArray(parsed)
+          ? Object.values(parsed)
+          : [0];
+      if (values.some((v) => typeof v !== "string")) {
+        throw new Error("not a map of strings");
+      }
+      jid = parsed.jid;
+    } catch {
+      return error(`invalid ACK ${payload}`);
+    }
+    if (typeof jid !== "string") return error(`invalid ACK ${payload}`);
+    this.#server.store.ack(jid, this.wid ?? "");
+    return OK;
+  }
+
+  #fail(payload: string): Out {
+    let f: Record<string, unknown>;
+    try {
+      const parsed = JSON.parse(payload);
+      if (
+        typeof parsed !== "object" || parsed === null || Array.isArray(parsed)
+      ) throw new Error();
+      f = parsed;
+    } catch {
+      return error(`invalid FAIL ${payload}`);
+    }
+    const jid = typeof f.jid === "string" ? f.jid : "";
+    if (jid === "") return error("missing JID");
+    const errtype = String(f.errtype ?? "").trim().slice(0, 100) || "unknown";
+    const message = String(f.message ?? "").trim().slice(0, 1000) || "unknown";
+    const backtrace = Array.isArray(f.backtrace)
+      ? f.backtrace.map(String).slice(0, 50)
+      : [];
+    const { store, options } = this.#server;
+    const found = store.fail(
+      jid,
+      this.wid ?? "",
+      { errtype, message, backtrace },
+      options.now(),
+      options.random,
+    );
+    return found ? OK : error(`Job not found ${jid}`);
+  }
+
+  #beat(payload: string): Out {
+    let beat: Record<string, unknown>;
+    try {
+      const parsed = JSON.parse(payload);
+      if (
+        typeof parsed !== "object" || parsed === null || Array.isArray(parsed)
+      ) throw new Error();
+      beat = parsed;
+    } catch {
+      return error(`invalid BEAT ${payload}`);
+    }
+    const wid = typeof beat.wid === "string" ? beat.wid : "";
+    const w = this.#server.store.workers.get(wid);
+    if (!w) return error(`unknown worker ${wid}`);
+    w.lastBeat = this.#server.options.now();
+    if (typeof beat.current_state === "string") {
+      w.currentState = beat.current_state;
+    }
+    if (typeof beat.rss_kb === "number") w.rssKb = beat.rss_kb;
+    return w.state === "running" ? OK : bulkText(`{"state":"${w.state}"}`);
+  }
+
+  #queue(payload: string): Out {
+    const [sub, ...names] = payload.split(" ");
+    const { store } = this.#server;
+    const all = names.includes("*");
+    const targets = all
+      ? [...store.queues.keys()]
+      : names.filter((n) => n !== "");
+    switch (sub) {
+      case "PAUSE":
+        for (const q of targets) store.paused.add(q);
+        break;
+      case "RESUME":
+        for (const q of all ? [...store.paused] : targets) {
+          store.paused.delete(q);
+        }
+        this.#server.wakeWaiters();
+        break;
+      case "REMOVE":
+        for (const q of targets) {
+          store.queues.delete(q);
+          store.paused.delete(q);
+        }
+        break;
+    }
+    return OK;
+  }
+
+  #mutate(payload: string): Out {
+    if (payload.includes(" ")) return error("invalid format");
+    let op: Record<string, unknown>;
+    try {
+      const parsed = goParse(payload);
+      op =
+        (typeof parsed === "object" && parsed !== null ? parsed : {}) as Record<
+          string,
+          unknown
+        >;
+    } catch (err) {
+      return error((err as Error).message);
+    }
+    const { store } = this.#server;
+    if (!["clear", "kill", "discard", "requeue"].includes(op.cmd as string)) {
+      return error("unknown mutate operation");
+    }
+    const set = store.set(op.target);
+    if (!set) return error("invalid target for mutation command");
+    if (op.cmd === "clear" || (op.cmd === "discard" && op.filter == null)) {
+      set.clear();
+      return OK;
+    }
+    const match = mutateMatcher(op.filter);
+    for (const entry of set.entries.filter((e) => match(e.job))) {
+      set.remove(entry);
+      if (op.cmd === "kill") {
+        store.dead.add(this.#server.options.now(), entry.job);
+      } else if (op.cmd === "requeue") this.#server.enqueue(entry.job);
+    }
+    return OK;
+  }
+
+  #info(): unknown {
+    const { store, options } = this.#server;
+    const now = options.now();
+    let enqueued = 0;
+    for (const q of store.queues.values()) enqueued += q.size;
+    const task = (name: "Scheduled" | "Retries" | "Dead", size: number) => {
+      const t = store.tasks[name];
+      return {
+        cycles: t.cycles,
+        enqueued: t.enqueued,
+        size,
+        wall_time_sec: t.wall_time_sec,
+      };
+    };
+    const date = new Date(now);
+    return {
+      faktory: {
+        queues: sortedObject(
+          [...store.queues].map(([name, q]) => [name, q.size]),
+        ),
+        tasks: {
+          Busy: { reaped: store.busyReaped, size: store.working.size },
+          Dead: task("Dead", store.dead.size),
+          Retries: task("Retries", store.retries.size),
+          Scheduled: task("Scheduled", store.scheduled.size),
+          Workers: { reaped: store.workersReaped, size: store.workers.size },
+        },
+        total_enqueued: enqueued,
+        total_failures: store.failures,
+        total_processed: store.processed,
+        total_queues: store.queues.size,
+      },
+      now: date.toISOString(),
+      server: {
+        command_count: this.#server.commandCount,
+        connections: this.#server.sessions.size,
+        description: "Faktory",
+        faktory_version: "1.8.0",
+        uptime: Math.floor((now - this.#server.startedAt) / 1000),
+        used_memory_mb: Math.max(
+          1,
+          Math.round(this.#server.rssBytes() / 1048576),
+        ),
+      },
+      server_utc_time: `${date.toISOString().slice(11, 19)} UTC`,
+    };
+  }
+}

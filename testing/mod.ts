@@ -1,0 +1,27 @@
+/**
+ * Testing helpers: an embedded Faktory-compatible server, so producers and
+ * workers can be tested on Deno, Bun and Node without installing Faktory.
+ *
+ * @example
+ * ```ts ignore
+ * import { Client } from "@x/faktory-worker";
+ * import { FaktoryServer } from "@x/faktory-worker/testing";
+ *
+ * const server = await FaktoryServer.start();
+ * const client = await Client.connect(server.url);
+ * await client.push("Hello", ["world"]);
+ * console.log(server.queues()); // { default: 1 }
+ * await client.close();
+ * await server.stop();
+ * ```
+ *
+ * @module
+ */
+
+export {
+  type BusyJob,
+  FaktoryServer,
+  type FaktoryServerOptions,
+  type Fault,
+  type WorkerInfo,
+} from "./server.ts";

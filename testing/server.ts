@@ -1,0 +1,398 @@
+/**
+ * An embedded, Faktory-compatible server for tests, demos and benchmarks. It
+ * speaks the wire protocol byte for byte as Faktory 1.8 does (as recorded in
+ * transcripts), keeps everything in memory, and adds a control API to
+ * inspect state, quiet or terminate workers, run time-based tasks now, and
+ * inject faults.
+ *
+ * @module
+ */
+
+import { defaultPlatform, defaultTransport } from "../adapters/runtime.ts";
+import type { Listener, Transport } from "../adapters/transport.ts";
+import { Core, type Fault } from "./_core.ts";
+import { Session } from "./_session.ts";
+import type { Reservation, WorkerRecord } from "./_store.ts";
+
+export type { Fault };
+
+/**
+ * Options for {@linkcode FaktoryServer}.
+ *
+ * @example
+ * ```ts
+ * import type { FaktoryServerOptions } from "@x/faktory-worker/testing";
+ * const options: FaktoryServerOptions = { password: "s3cret", fetchTimeout: 100 };
+ * console.log(options.fetchTimeout);
+ * ```
+ */
+export interface FaktoryServerOptions {
+  /** Address to bind. @default {"127.0.0.1"} */
+  readonly host?: string;
+  /** Port to bind; 0 picks a free one. @default {0} */
+  readonly port?: number;
+  /** Require this password (HI then carries a salt and iteration count). */
+  readonly password?: string;
+  /** Serve TLS (`tcp+tls://`) with this PEM key and certificate. */
+  readonly tls?: { readonly key: string; readonly cert: string };
+  /** How long FETCH blocks when no job is ready, in ms. @default {2000} */
+  readonly fetchTimeout?: number;
+  /** How long a client has to send HELLO, in ms. @default {2000} */
+  readonly helloTimeout?: number;
+  /** A worker not heard from for this long is forgotten, in ms. @default {60000} */
+  readonly heartbeatTimeout?: number;
+  /**
+   * How often scheduled and retry jobs are promoted, reservations expired and
+   * silent workers reaped, in ms; 0 runs them only on {@linkcode FaktoryServer.runTasks}.
+   *
+   * @default {1000}
+   */
+  readonly taskInterval?: number;
+  /** The clock, in ms since the epoch. @default {Date.now} */
+  readonly now?: () => number;
+  /** Random numbers in [0, 1) for salts and retry jitter. @default {Math.random} */
+  readonly random?: () => number;
+  /** Retries given to a job pushed without `retry`. @default {25} */
+  readonly defaultRetry?: number;
+  /** The transport to listen with. @default {the current runtime's} */
+  readonly transport?: Transport;
+}
+
+/**
+ * A job and its worker, as listed by {@linkcode FaktoryServer.busy}.
+ *
+ * @example
+ * ```ts
+ * import type { BusyJob } from "@x/faktory-worker/testing";
+ * const show = (b: BusyJob) => `${b.job.jid} reserved by ${b.wid} until ${b.expiresAt.toISOString()}`;
+ * ```
+ */
+export interface BusyJob {
+  /** The job as fetched. */
+  readonly job: Record<string, unknown>;
+  /** The worker that fetched it. */
+  readonly wid: string;
+  /** When it was fetched. */
+  readonly reservedAt: Date;
+  /** When the reservation expires. */
+  readonly expiresAt: Date;
+}
+
+/**
+ * A worker the server knows, as listed by {@linkcode FaktoryServer.workers}.
+ *
+ * @example
+ * ```ts
+ * import type { WorkerInfo } from "@x/faktory-worker/testing";
+ * const show = (w: WorkerInfo) => `${w.wid} on ${w.hostname}: ${w.state}`;
+ * ```
+ */
+export interface WorkerInfo {
+  /** Worker id. */
+  readonly wid: string;
+  /** Host name from HELLO. */
+  readonly hostname: string;
+  /** Process id from HELLO. */
+  readonly pid: number;
+  /** Labels from HELLO. */
+  readonly labels: readonly string[];
+  /** When the worker last said HELLO or BEAT. */
+  readonly lastBeat: Date;
+  /** The state the server asks for. */
+  readonly state: "running" | "quiet" | "terminate";
+  /** The last `current_state` the worker reported. */
+  readonly currentState: string;
+  /** The last `rss_kb` the worker reported. */
+  readonly rssKb: number | undefined;
+  /** Open connections of this worker. */
+  readonly connections: number;
+}
+
+/**
+ * An in-process Faktory server. Start it, point clients and workers at
+ * {@linkcode FaktoryServer.url}, and stop it when done. Runs on Deno, Bun and
+ * Node.
+ *
+ * @example Test a producer without a Faktory installation
+ * ```ts ignore
+ * import { Client } from "@x/faktory-worker";
+ * import { FaktoryServer } from "@x/faktory-worker/testing";
+ *
+ * const server = await FaktoryServer.start();
+ * const client = await Client.connect(server.url);
+ * await client.push("SendEmail", ["alice@example.com"]);
+ * console.log(server.queue("default").length); // 1
+ * await client.close();
+ * await server.stop();
+ * ```
+ */
+export class FaktoryServer {
+  readonly #core: Core;
+  readonly #transport: Transport | undefined;
+  readonly #tls: FaktoryServerOptions["tls"];
+  readonly #taskInterval: number;
+  #listener: Listener | undefined;
+  #starting: Promise<this> | undefined;
+  #stopping: Promise<void> | undefined;
+  #timer: ReturnType<typeof setInterval> | undefined;
+  #port: number;
+
+  /**
+   * Creates a stopped server; most code uses {@linkcode FaktoryServer.start}.
+   *
+   * @param options Address, password, TLS, timing and clock.
+   */
+  constructor(options: FaktoryServerOptions = {}) {
+    this.#core = new Core({
+      host: options.host ?? "127.0.0.1",
+      password: options.password,
+      fetchTimeout: options.fetchTimeout ?? 2000,
+      helloTimeout: options.helloTimeout ?? 2000,
+      heartbeatTimeout: options.heartbeatTimeout ?? 60_000,
+      now: options.now ?? Date.now,
+      random: options.random ?? Math.random,
+      defaultRetry: options.defaultRetry ?? 25,
+    });
+    this.#transport = options.transport;
+    this.#tls = options.tls;
+    this.#taskInterval = options.taskInterval ?? 1000;
+    this.#port = options.port ?? 0;
+  }
+
+  /**
+   * Creates and starts a server.
+   *
+   * @param options Address, password, TLS, timing and clock.
+   * @returns The listening server.
+   */
+  static start(options: FaktoryServerOptions = {}): Promise<FaktoryServer> {
+    return new FaktoryServer(options).start();
+  }
+
+  /** The URL clients connect to, with the password if one is set. */
+  get url(): string {
+    const { password, host } = this.#core.options;
+    const auth = password === undefined
+      ? ""
+      : `:${encodeURIComponent(password)}@`;
+    return `${this.#tls ? "tcp+tls" : "tcp"}://${auth}${host}:${this.#port}`;
+  }
+
+  /** The bound port (0 until started). */
+  get port(): number {
+    return this.#port;
+  }
+
+  /** Whether the server is accepting connections. */
+  get listening(): boolean {
+    return this.#listener !== undefined;
+  }
+
+  /**
+   * Starts listening (on the same port again after a stop). Idempotent.
+   *
+   * @returns This server.
+   */
+  start(): Promise<this> {
+    if (this.#starting) return this.#starting;
+    this.#stopping = undefined;
+    return this.#starting = (async () => {
+      const transport = this.#transport ?? await defaultTransport();
+      const platform = await defaultPlatform();
+      this.#core.rssBytes = () => platform.rssBytes();
+      this.#listener = await transport.listen(
+        {
+          host: this.#core.options.host,
+          port: this.#port,
+          ...(this.#tls ? { tls: this.#tls } : {}),
+        },
+        (socket) => {
+          const session = new Session(this.#core, socket);
+          this.#core.sessions.add(session);
+          return session.handlers;
+        },
+      );
+      this.#port = this.#listener.port;
+      if (this.#taskInterval > 0) {
+        this.#timer = setInterval(() => this.runTasks(), this.#taskInterval);
+      }
+      return this;
+    })();
+  }
+
+  /**
+   * Stops listening, closes every connection and timer. Data is kept, so
+   * {@linkcode FaktoryServer.start} resumes where it stopped. Idempotent.
+   */
+  stop(): Promise<void> {
+    if (this.#stopping) return this.#stopping;
+    const starting = this.#starting;
+    this.#starting = undefined;
+    return this.#stopping = (async () => {
+      await starting?.catch(() => {});
+      clearInterval(this.#timer);
+      this.#timer = undefined;
+      const listener = this.#listener;
+      this.#listener = undefined;
+      await listener?.close();
+      this.dropConnections();
+    })();
+  }
+
+  /** Closes every client connection now, like a network failure. */
+  dropConnections(): void {
+    for (const session of [...this.#core.sessions]) session.close();
+    this.#core.releaseWaiters();
+  }
+
+  /**
+   * Simulates a server restart: drops every connection and forgets the
+   * workers (which live in memory on a real server), keeping jobs and
+   * reservations (which live in its storage).
+   */
+  restart(): void {
+    this.dropConnections();
+    this.#core.store.workers.clear();
+  }
+
+  // ---- time-based tasks ----
+
+  /**
+   * Runs the periodic tasks now: promotes due scheduled and retry jobs,
+   * fails expired reservations as ReservationExpired, and forgets workers
+   * silent for longer than `heartbeatTimeout`.
+   */
+  runTasks(): void {
+    this.#core.runTasks();
+  }
+
+  // ---- control API ----
+
+  /**
+   * Asks a worker to stop fetching, as the Web UI's Quiet button does: its
+   * next BEAT gets `{"state":"quiet"}`.
+   *
+   * @param wid The worker id.
+   * @throws {Error} When no such worker is known.
+   */
+  quiet(wid: string): void {
+    this.#worker(wid).state = "quiet";
+  }
+
+  /**
+   * Asks a worker to shut down, as the Web UI's Stop button does: its next
+   * BEAT gets `{"state":"terminate"}`.
+   *
+   * @param wid The worker id.
+   * @throws {Error} When no such worker is known.
+   */
+  terminate(wid: string): void {
+    this.#worker(wid).state = "terminate";
+  }
+
+  #worker(wid: string): WorkerRecord {
+    const w = this.#core.store.workers.get(wid);
+    if (!w) throw new Error(`No worker ${wid} is known to the server`);
+    return w;
+  }
+
+  /**
+   * The jobs waiting in a queue, oldest first.
+   *
+   * @param name The queue.
+   * @returns Copies of the jobs.
+   */
+  queue(name: string): Record<string, unknown>[] {
+    return (this.#core.store.queues.get(name)?.toArray() ?? []).map((j) =>
+      structuredClone(j.fields)
+    );
+  }
+
+  /**
+   * Every queue with its size.
+   *
+   * @returns Queue name to size.
+   */
+  queues(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const [name, q] of this.#core.store.queues) out[name] = q.size;
+    return out;
+  }
+
+  /** Scheduled jobs, soonest first. */
+  scheduled(): Record<string, unknown>[] {
+    return this.#core.store.scheduled.entries.map((e) =>
+      structuredClone(e.job.fields)
+    );
+  }
+
+  /** Jobs waiting for a retry, soonest first (with their `failure`). */
+  retries(): Record<string, unknown>[] {
+    return this.#core.store.retries.entries.map((e) =>
+      structuredClone(e.job.fields)
+    );
+  }
+
+  /** Dead jobs, oldest first. */
+  dead(): Record<string, unknown>[] {
+    return this.#core.store.dead.entries.map((e) =>
+      structuredClone(e.job.fields)
+    );
+  }
+
+  /** Reserved jobs: fetched and neither acknowledged nor failed. */
+  busy(): BusyJob[] {
+    return [...this.#core.store.working.values()].map((r: Reservation) => ({
+      job: structuredClone(r.job.fields),
+      wid: r.wid,
+      reservedAt: new Date(r.reservedAt),
+      expiresAt: new Date(r.expiresAt),
+    }));
+  }
+
+  /** Workers the server knows, with their last heartbeat. */
+  workers(): WorkerInfo[] {
+    return [...this.#core.store.workers.values()].map((w) => ({
+      wid: w.wid,
+      hostname: w.hostname,
+      pid: w.pid,
+      labels: [...w.labels],
+      lastBeat: new Date(w.lastBeat),
+      state: w.state,
+      currentState: w.currentState,
+      rssKb: w.rssKb,
+      connections: w.connections,
+    }));
+  }
+
+  /** Open connections right now. */
+  get connections(): number {
+    return this.#core.sessions.size;
+  }
+
+  /**
+   * How many commands of a verb the server has received.
+   *
+   * @param verb Such as `ACK`; all commands when absent.
+   * @returns The count.
+   */
+  commands(verb?: string): number {
+    return verb === undefined
+      ? this.#core.commandCount
+      : this.#core.commandCounts.get(verb) ?? 0;
+  }
+
+  /**
+   * Injects a fault into matching commands.
+   *
+   * @param fault What to do, to which commands, how often.
+   */
+  fault(fault: Fault): void {
+    this.#core.addFault(fault);
+  }
+
+  /** Removes every injected fault. */
+  clearFaults(): void {
+    this.#core.clearFaults();
+  }
+}
