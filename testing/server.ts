@@ -234,8 +234,10 @@ export class FaktoryServer {
       this.#timer = undefined;
       const listener = this.#listener;
       this.#listener = undefined;
-      await listener?.close();
+      // Stop accepting, then close the open connections (Node's close waits for them).
+      const closing = listener?.close();
       this.dropConnections();
+      await closing;
     })();
   }
 
