@@ -17,6 +17,12 @@ const producers = blocks.filter((b) =>
 const mod =
   pathToFileURL(fileURLToPath(new URL("../mod.ts", import.meta.url))).href;
 const tmp = fileURLToPath(new URL("../.tmp/", import.meta.url));
+const testingMod =
+  pathToFileURL(fileURLToPath(new URL("../testing/mod.ts", import.meta.url)))
+    .href;
+const selfContained = blocks.filter((b) =>
+  b.includes('"@x/faktory-worker/testing"')
+);
 
 test("README has a producer example for Deno, Bun and Node", () => {
   assert.equal(producers.length, 3);
@@ -64,4 +70,27 @@ producers.forEach((code, i) => {
     assert.match(String(logged[0]), /^pushed [0-9a-f]{24}$/);
     await server.close();
   });
+});
+
+test("README examples that bring their own server run as written", async () => {
+  assert.ok(selfContained.length >= 1);
+  mkdirSync(tmp, { recursive: true });
+  for (const [i, code] of selfContained.entries()) {
+    const file = `${tmp}readme-self-${i}-${process.pid}.ts`;
+    writeFileSync(
+      file,
+      code.replace(/"@x\/faktory-worker\/testing"/g, JSON.stringify(testingMod))
+        .replace(/"(jsr:)?@x\/faktory-worker"/g, JSON.stringify(mod)),
+    );
+    const logged: unknown[] = [];
+    const log = console.log;
+    console.log = (...args: unknown[]) => void logged.push(args);
+    try {
+      await import(pathToFileURL(file).href);
+    } finally {
+      console.log = log;
+      rmSync(file, { force: true });
+    }
+    assert.ok(logged.length > 0, `example ${i} printed nothing`);
+  }
 });

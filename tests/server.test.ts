@@ -21,7 +21,12 @@ async function withServer(
   fn: (server: FaktoryServer, clock: { now: number }) => Promise<void>,
 ): Promise<void> {
   const clock = { now: Date.parse("2026-11-28T12:00:00Z") };
-  const server = await FaktoryServer.start({ taskInterval: 0, fetchTimeout: 100, now: () => clock.now, ...options });
+  const server = await FaktoryServer.start({
+    taskInterval: 0,
+    fetchTimeout: 100,
+    now: () => clock.now,
+    ...options,
+  });
   try {
     await fn(server, clock);
   } finally {
@@ -30,8 +35,11 @@ async function withServer(
   assert.equal(server.connections, 0);
 }
 
-const worker = (server: FaktoryServer, wid: string, extra: Partial<ClientOptions> = {}) =>
-  Client.connect({ url: server.url, wid, labels: ["test"], ...extra });
+const worker = (
+  server: FaktoryServer,
+  wid: string,
+  extra: Partial<ClientOptions> = {},
+) => Client.connect({ url: server.url, wid, labels: ["test"], ...extra });
 
 test("FaktoryServer.start() and stop() are idempotent, restartable on the same port, and keep data", async () => {
   const server = new FaktoryServer({ taskInterval: 10 });
@@ -58,10 +66,19 @@ test("FaktoryServer.start() and stop() are idempotent, restartable on the same p
 test("FaktoryServer queues are FIFO and FETCH takes queues in the given order", async () => {
   await withServer({}, async (server) => {
     const c = await worker(server, "w-fifo-0001");
-    for (const [q, n] of [["low", 1], ["high", 2], ["low", 3], ["high", 4]] as const) await c.push("T", [n], { queue: q });
+    for (
+      const [q, n] of [["low", 1], ["high", 2], ["low", 3], [
+        "high",
+        4,
+      ]] as const
+    ) await c.push("T", [n], { queue: q });
     assert.deepEqual(server.queues(), { low: 2, high: 2 });
     const order: unknown[] = [];
-    for (let job = await c.fetch(["high", "low"]); job; job = await c.fetch(["high", "low"])) {
+    for (
+      let job = await c.fetch(["high", "low"]);
+      job;
+      job = await c.fetch(["high", "low"])
+    ) {
       order.push(job.args[0]);
       await c.ack(job.jid);
     }
@@ -76,7 +93,10 @@ test("FaktoryServer FETCH blocks up to fetchTimeout, then returns null", async (
     const c = await worker(server, "w-block-001");
     const started = Date.now();
     assert.equal(await c.fetch(["empty"]), null);
-    assert.ok(Date.now() - started >= 140, `returned after ${Date.now() - started} ms`);
+    assert.ok(
+      Date.now() - started >= 140,
+      `returned after ${Date.now() - started} ms`,
+    );
     await c.close();
   });
 });
@@ -109,8 +129,14 @@ test("FaktoryServer promotes scheduled jobs when due", async () => {
     clock.now += 60_000;
     server.runTasks();
     assert.equal(server.scheduled().length, 0);
-    assert.deepEqual(server.queue("s").map((j) => j.jobtype), ["Past", "Later"]);
-    assert.equal(server.queue("s")[1]!.enqueued_at, new Date(clock.now).toISOString());
+    assert.deepEqual(server.queue("s").map((j) => j.jobtype), [
+      "Past",
+      "Later",
+    ]);
+    assert.equal(
+      server.queue("s")[1]!.enqueued_at,
+      new Date(clock.now).toISOString(),
+    );
     await c.close();
   });
 });
@@ -163,15 +189,28 @@ test("FaktoryServer FAIL discards retry 0, kills retry -1, and trims fields as t
     for (const retry of [0, -1]) {
       await c.push(createJob("Once", [], { retry, queue: "f" }));
       const job = await c.fetch(["f"]);
-      await c.fail(job!.jid, { errtype: "  E  ", message: "m".repeat(2000), backtrace: Array(80).fill("at x") });
+      await c.fail(job!.jid, {
+        errtype: "  E  ",
+        message: "m".repeat(2000),
+        backtrace: Array(80).fill("at x"),
+      });
     }
     assert.equal(server.retries().length, 0);
     const [dead] = server.dead();
-    const failure = dead!.failure as { errtype: string; message: string; backtrace: string[] };
+    const failure = dead!.failure as {
+      errtype: string;
+      message: string;
+      backtrace: string[];
+    };
     assert.equal(failure.errtype, "E");
     assert.equal(failure.message.length, 1000);
     assert.equal(failure.backtrace.length, 50);
-    await assert.rejects(c.fail("not-reserved-1", new Error("x")), (e) => e instanceof ServerError && e.serverMessage === "Job not found not-reserved-1");
+    await assert.rejects(
+      c.fail("not-reserved-1", new Error("x")),
+      (e) =>
+        e instanceof ServerError &&
+        e.serverMessage === "Job not found not-reserved-1",
+    );
     await c.close();
   });
 });
@@ -189,8 +228,14 @@ test("FaktoryServer expires reservations as ReservationExpired and accepts a lat
     server.runTasks();
     assert.equal(server.busy().length, 0);
     const [retry] = server.retries();
-    assert.equal((retry!.failure as Record<string, unknown>).errtype, "ReservationExpired");
-    assert.equal((retry!.failure as Record<string, unknown>).message, "Faktory job reservation expired");
+    assert.equal(
+      (retry!.failure as Record<string, unknown>).errtype,
+      "ReservationExpired",
+    );
+    assert.equal(
+      (retry!.failure as Record<string, unknown>).message,
+      "Faktory job reservation expired",
+    );
     await c.ack(job!.jid);
     const info = await c.info();
     assert.equal(info.faktory.tasks.Busy.reaped, 1);
@@ -205,7 +250,9 @@ test("FaktoryServer clamps reserve_for to at least 60 s and defaults it to 1800 
     await c.push(createJob("B", [], { queue: "c" }));
     await c.fetch(["c"]);
     await c.fetch(["c"]);
-    const deadlines = server.busy().map((b) => (b.expiresAt.getTime() - clock.now) / 1000).sort((a, b) => a - b);
+    const deadlines = server.busy().map((b) =>
+      (b.expiresAt.getTime() - clock.now) / 1000
+    ).sort((a, b) => a - b);
     assert.deepEqual(deadlines, [60, 1800]);
     await c.close();
   });
@@ -232,8 +279,18 @@ test("FaktoryServer quiet() and terminate() reach the worker through BEAT, and q
     await c.push("T", [], { queue: "q" });
     assert.equal(await c.beat({ rssKb: 1234 }), null);
     assert.deepEqual(
-      server.workers().map(({ wid, hostname, pid, labels, rssKb, state, connections }) => ({ wid, hostname, pid, labels, rssKb, state, connections })),
-      [{ wid: "w-state-001", hostname: "box", pid: 77, labels: ["test"], rssKb: 1234, state: "running", connections: 1 }],
+      server.workers().map((
+        { wid, hostname, pid, labels, rssKb, state, connections },
+      ) => ({ wid, hostname, pid, labels, rssKb, state, connections })),
+      [{
+        wid: "w-state-001",
+        hostname: "box",
+        pid: 77,
+        labels: ["test"],
+        rssKb: 1234,
+        state: "running",
+        connections: 1,
+      }],
     );
     server.quiet("w-state-001");
     assert.equal(await c.beat(), "quiet");
@@ -258,7 +315,12 @@ test("FaktoryServer forgets workers silent for heartbeatTimeout, and BEAT then s
     clock.now += 2_000;
     server.runTasks();
     assert.equal(server.workers().length, 0);
-    await assert.rejects(c.beat(), (e) => e instanceof ServerError && e.serverMessage === "unknown worker w-reaped-01");
+    await assert.rejects(
+      c.beat(),
+      (e) =>
+        e instanceof ServerError &&
+        e.serverMessage === "unknown worker w-reaped-01",
+    );
     assert.equal((await c.info()).faktory.tasks.Workers.reaped, 1);
     await c.close();
   });
@@ -286,7 +348,9 @@ test("FaktoryServer MUTATE filters by jobtype, jids and glob, and kill/requeue/d
   await withServer({}, async (server, clock) => {
     const c = await Client.connect(server.url);
     const at = new Date(clock.now + 3_600_000);
-    const jobs = ["Alpha", "Alpha", "Beta", "Gamma"].map((t, i) => createJob(t, [`arg-${i}`], { at, queue: "m" }));
+    const jobs = ["Alpha", "Alpha", "Beta", "Gamma"].map((t, i) =>
+      createJob(t, [`arg-${i}`], { at, queue: "m" })
+    );
     for (const j of jobs) await c.push(j);
     await c.kill("scheduled", { jobtype: "Alpha" });
     assert.deepEqual(server.dead().map((j) => j.jobtype), ["Alpha", "Alpha"]);
@@ -310,11 +374,16 @@ test("FaktoryServer PUSHB enqueues the valid jobs and maps refused ones to reaso
     await raw.take(1);
     raw.write('HELLO {"v":2}\r\n');
     await raw.take(1);
-    raw.write(`PUSHB [${JSON.stringify(good)},{"jid":"0123456789","args":[]},{"jid":"0123456789b","jobtype":"T","args":[],"queue":"bad queue"}]\r\n`);
+    raw.write(
+      `PUSHB [${
+        JSON.stringify(good)
+      },{"jid":"0123456789","args":[]},{"jid":"0123456789b","jobtype":"T","args":[],"queue":"bad queue"}]\r\n`,
+    );
     const [reply] = await raw.take(1);
     assert.deepEqual(JSON.parse((reply as { value: string }).value), {
       "0123456789": "jobs must have a jobtype parameter",
-      "0123456789b": 'cannot get "bad queue" queue: queue names must match \\A[a-zA-Z0-9._-]+\\z',
+      "0123456789b":
+        'cannot get "bad queue" queue: queue names must match \\A[a-zA-Z0-9._-]+\\z',
     });
     assert.equal(server.queue("b").length, 1);
     raw.close();
@@ -328,7 +397,10 @@ test("FaktoryServer with a password accepts the right hash and refuses a wrong o
     const ok = await Client.connect(server.url);
     await ok.info();
     await ok.close();
-    await assert.rejects(Client.connect(server.url.replace("s3cr3t%20pass", "nope")), AuthenticationError);
+    await assert.rejects(
+      Client.connect(server.url.replace("s3cr3t%20pass", "nope")),
+      AuthenticationError,
+    );
     const raw = await RawConn.open(server.port);
     const [hi] = await raw.take(1);
     const greeting = JSON.parse((hi as { value: string }).value.slice(3));
@@ -352,13 +424,19 @@ test("FaktoryServer closes a connection that sends nothing within helloTimeout, 
 
 test("FaktoryServer serves TLS (tcp+tls://) with the given certificate", async () => {
   const certs = testCerts();
-  await withServer({ tls: { key: certs.key, cert: certs.cert } }, async (server) => {
-    assert.match(server.url, /^tcp\+tls:\/\//);
-    const c = await Client.connect({ url: server.url, tls: { ca: certs.ca } });
-    await c.push("Secure", []);
-    assert.equal(server.queue("default").length, 1);
-    await c.close();
-  });
+  await withServer(
+    { tls: { key: certs.key, cert: certs.cert } },
+    async (server) => {
+      assert.match(server.url, /^tcp\+tls:\/\//);
+      const c = await Client.connect({
+        url: server.url,
+        tls: { ca: certs.ca },
+      });
+      await c.push("Secure", []);
+      assert.equal(server.queue("default").length, 1);
+      await c.close();
+    },
+  );
 });
 
 test("FaktoryServer faults: close, close-after, cut-reply, garbage and delay", async () => {
@@ -366,12 +444,20 @@ test("FaktoryServer faults: close, close-after, cut-reply, garbage and delay", a
     server.fault({ action: "close", verb: "PUSH" });
     let c = await Client.connect(server.url);
     await assert.rejects(c.push("Lost", []), ConnectionClosedError);
-    assert.equal(server.queue("default").length, 0, "a command closed on arrival is not run");
+    assert.equal(
+      server.queue("default").length,
+      0,
+      "a command closed on arrival is not run",
+    );
 
     server.fault({ action: "close-after", verb: "PUSH" });
     c = await Client.connect(server.url);
     await assert.rejects(c.push("Kept", []), ConnectionClosedError);
-    assert.equal(server.queue("default").length, 1, "the command ran, only the reply was lost");
+    assert.equal(
+      server.queue("default").length,
+      1,
+      "the command ran, only the reply was lost",
+    );
 
     server.fault({ action: "cut-reply", verb: "INFO" });
     c = await Client.connect(server.url);
@@ -421,9 +507,20 @@ test("FaktoryServer INFO has the shape of Faktory 1.8's", async () => {
     await c.push("T", [], { queue: "zeta" });
     await c.push("T", [], { queue: "alpha" });
     const info = await c.info();
-    assert.deepEqual(Object.keys(info), ["faktory", "now", "server", "server_utc_time"]);
+    assert.deepEqual(Object.keys(info), [
+      "faktory",
+      "now",
+      "server",
+      "server_utc_time",
+    ]);
     assert.deepEqual(Object.keys(info.faktory.queues), ["alpha", "zeta"]);
-    assert.deepEqual(Object.keys(info.faktory.tasks), ["Busy", "Dead", "Retries", "Scheduled", "Workers"]);
+    assert.deepEqual(Object.keys(info.faktory.tasks), [
+      "Busy",
+      "Dead",
+      "Retries",
+      "Scheduled",
+      "Workers",
+    ]);
     assert.equal(info.faktory.total_enqueued, 2);
     assert.equal(info.faktory.total_queues, 2);
     assert.equal(info.server.faktory_version, "1.8.0");
