@@ -44,3 +44,8 @@ export * from "./worker/connection.ts";
 export * from "./worker/client.ts";
 export * from "./worker/pool.ts";
 export * from "./worker/jid.ts";
+export * from "./worker/manager.ts";
+export * from "./worker/context.ts";
+export * from "./worker/events.ts";
+export * from "./worker/logger.ts";
+export * from "./worker/job_type.ts";

@@ -119,6 +119,7 @@ export class Connection {
   readonly #pending: Pending[] = [];
   readonly #timeout: number;
   readonly #closeListeners: ((error?: Error) => void)[] = [];
+  readonly #idleWaiters: (() => void)[] = [];
   #socket: Socket | undefined;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #hi: { resolve(hi: Hi): void; reject(e: unknown): void } | undefined;
@@ -223,6 +224,16 @@ export class Connection {
   /** How many commands wait for their reply. */
   get pending(): number {
     return this.#pending.length;
+  }
+
+  /**
+   * Resolves when no command waits for its reply (at once if none does).
+   *
+   * @returns A promise that never rejects.
+   */
+  idle(): Promise<void> {
+    if (this.#pending.length === 0 || this.#closed) return Promise.resolve();
+    return new Promise((resolve) => this.#idleWaiters.push(resolve));
   }
 
   /**
@@ -377,6 +388,9 @@ export class Connection {
       }
       if (!entry.abandoned) entry.resolve(result);
     }
+    if (this.#pending.length === 0 && this.#idleWaiters.length > 0) {
+      for (const f of this.#idleWaiters.splice(0)) f();
+    }
   }
 
   #onClose(error?: Error): void {
@@ -408,6 +422,7 @@ export class Connection {
     hi?.reject(error);
     pending.forEach((p, i) => p.abandoned || p.reject(failure(i === 0)));
     if (closeSocket) this.#socket?.close();
+    for (const f of this.#idleWaiters.splice(0)) f();
     for (const listener of this.#closeListeners.splice(0)) {
       try {
         listener(error);

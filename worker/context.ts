@@ -1,0 +1,152 @@
+/**
+ * What a job handler receives: the job, its abort signal and reservation
+ * deadline, a logger, and a way to push more jobs.
+ *
+ * @module
+ */
+
+import type { Job, JsonValue } from "../core/job.ts";
+import type { Client } from "./client.ts";
+import type { Logger } from "./logger.ts";
+
+/**
+ * The context of one job run, passed to handlers and middleware.
+ *
+ * @example
+ * ```ts
+ * import type { JobContext } from "@x/faktory-worker";
+ * async function resize(ctx: JobContext, url: string): Promise<void> {
+ *   ctx.logger.info("resizing", { jid: ctx.jid, url });
+ *   const res = await fetch(url, { signal: ctx.signal }); // aborted at shutdown or expiry
+ *   await ctx.with((client) => client.push("Uploaded", [url, res.status]));
+ * }
+ * ```
+ */
+export class JobContext {
+  /** The whole job as fetched. */
+  readonly job: Job;
+  /**
+   * Aborted when the job must stop: at the shutdown timeout, or when its
+   * reservation expires (the server then retries it elsewhere).
+   */
+  readonly signal: AbortSignal;
+  /** When the server's reservation of this job expires. */
+  readonly deadline: Date;
+  /** The worker's logger. */
+  readonly logger: Logger;
+  readonly #with: <T>(fn: (client: Client) => Promise<T> | T) => Promise<T>;
+
+  /**
+   * Creates a context; the Manager does this for every job.
+   *
+   * @param job The job.
+   * @param signal The job's abort signal.
+   * @param deadline The reservation deadline.
+   * @param services The logger and a way to borrow a client.
+   */
+  constructor(
+    job: Job,
+    signal: AbortSignal,
+    deadline: Date,
+    services: {
+      readonly logger: Logger;
+      with<T>(fn: (client: Client) => Promise<T> | T): Promise<T>;
+    },
+  ) {
+    this.job = job;
+    this.signal = signal;
+    this.deadline = deadline;
+    this.logger = services.logger;
+    this.#with = services.with;
+  }
+
+  /** The job id. */
+  get jid(): string {
+    return this.job.jid;
+  }
+
+  /** The job type. */
+  get jobType(): string {
+    return this.job.jobtype;
+  }
+
+  /** The arguments. */
+  get args(): readonly JsonValue[] {
+    return this.job.args;
+  }
+
+  /** The queue the job came from. */
+  get queue(): string {
+    return this.job.queue ?? "default";
+  }
+
+  /** The job's custom metadata (empty when none). */
+  get custom(): { readonly [key: string]: JsonValue } {
+    return this.job.custom ?? {};
+  }
+
+  /** How many times the job failed before this run (0 on the first run). */
+  get retryCount(): number {
+    return this.job.failure ? this.job.failure.retry_count + 1 : 0;
+  }
+
+  /** The batch this job belongs to (Faktory Enterprise), if any. */
+  get bid(): string | undefined {
+    const bid = this.custom.bid;
+    return typeof bid === "string" ? bid : undefined;
+  }
+
+  /** The batch whose callback this job is (Faktory Enterprise), if any. */
+  get callbackBid(): string | undefined {
+    const bid = this.custom._bid;
+    return typeof bid === "string" ? bid : undefined;
+  }
+
+  /**
+   * Borrows a pooled client, for example to push follow-up jobs.
+   *
+   * @param fn Work to do with the client.
+   * @returns What `fn` returned.
+   */
+  with<T>(fn: (client: Client) => Promise<T> | T): Promise<T> {
+    return this.#with(fn);
+  }
+}
+
+/**
+ * A job handler: receives the context and the job's arguments. Returning
+ * (or resolving) ACKs the job; throwing (or rejecting) FAILs it.
+ *
+ * @example
+ * ```ts
+ * import type { Handler } from "@x/faktory-worker";
+ * const add: Handler<[number, number]> = (ctx, a, b) => ctx.logger.info(`${a + b}`);
+ * ```
+ */
+export type Handler<A extends readonly unknown[] = JsonValue[]> = (
+  ctx: JobContext,
+  ...args: A
+) => unknown;
+
+/**
+ * Middleware around every job, in registration order. Call `next()` to run
+ * the rest of the chain; not calling it skips the job (it is ACKed);
+ * throwing fails it.
+ *
+ * @example
+ * ```ts
+ * import type { Middleware } from "@x/faktory-worker";
+ * const timing: Middleware = async (ctx, next) => {
+ *   const started = Date.now();
+ *   try {
+ *     await next();
+ *   } finally {
+ *     ctx.logger.info(`${ctx.jobType} took ${Date.now() - started} ms`);
+ *   }
+ * };
+ * ```
+ */
+export type Middleware = (
+  ctx: JobContext,
+  next: () => Promise<void>,
+) => unknown;
