@@ -10,12 +10,23 @@ export interface LogLine {
 
 export function captureLogger(): Logger & { lines: LogLine[] } {
   const lines: LogLine[] = [];
-  const at = (level: string) => (message: string, fields?: Record<string, unknown>) =>
-    void lines.push({ level, message, ...(fields ? { fields } : {}) });
-  return { lines, debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") };
+  const at =
+    (level: string) => (message: string, fields?: Record<string, unknown>) =>
+      void lines.push({ level, message, ...(fields ? { fields } : {}) });
+  return {
+    lines,
+    debug: at("debug"),
+    info: at("info"),
+    warn: at("warn"),
+    error: at("error"),
+  };
 }
 
-export async function until(cond: () => boolean, ms = 10_000, what = "condition"): Promise<void> {
+export async function until(
+  cond: () => boolean,
+  ms = 10_000,
+  what = "condition",
+): Promise<void> {
   const end = Date.now() + ms;
   while (!cond()) {
     if (Date.now() > end) throw new Error(`${what} not met within ${ms} ms`);
@@ -36,7 +47,11 @@ export async function rig(
   managerOptions: ManagerOptions = {},
   serverOptions: FaktoryServerOptions = {},
 ): Promise<Rig> {
-  const server = await FaktoryServer.start({ fetchTimeout: 100, taskInterval: 0, ...serverOptions });
+  const server = await FaktoryServer.start({
+    fetchTimeout: 100,
+    taskInterval: 0,
+    ...serverOptions,
+  });
   const client = await Client.connect(server.url);
   const logger = captureLogger();
   const manager = new Manager({

@@ -1,6 +1,12 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { createJob, defineJob, type JobContext, Manager, ShutdownTimeoutError } from "../mod.ts";
+import {
+  createJob,
+  defineJob,
+  type JobContext,
+  Manager,
+  ShutdownTimeoutError,
+} from "../mod.ts";
 import { rig, until } from "./_manager_util.ts";
 
 test("Manager runs registered jobs with their args and ACKs them", async () => {
@@ -12,7 +18,10 @@ test("Manager runs registered jobs with their args and ACKs them", async () => {
     seen.push(a + b);
   });
   const running = r.manager.run();
-  const job = createJob("Add", [2, 3], { custom: { bid: "b-1", _bid: "cb-1" }, reserveFor: 120 });
+  const job = createJob("Add", [2, 3], {
+    custom: { bid: "b-1", _bid: "cb-1" },
+    reserveFor: 120,
+  });
   await r.client.push(job);
   await until(() => seen.length === 1);
   assert.deepEqual(seen, [5]);
@@ -24,8 +33,14 @@ test("Manager runs registered jobs with their args and ACKs them", async () => {
   assert.equal(context!.callbackBid, "cb-1");
   assert.equal(context!.retryCount, 0);
   assert.equal(context!.signal.aborted, false);
-  assert.ok(Math.abs(context!.deadline.getTime() - (Date.now() + 120_000)) < 5_000);
-  await until(() => r.server.busy().length === 0 && r.server.commands("ACK") === 1, 5000, "ACK");
+  assert.ok(
+    Math.abs(context!.deadline.getTime() - (Date.now() + 120_000)) < 5_000,
+  );
+  await until(
+    () => r.server.busy().length === 0 && r.server.commands("ACK") === 1,
+    5000,
+    "ACK",
+  );
   assert.equal(r.manager.state, "running");
   await r.close();
   await running;
@@ -43,11 +58,19 @@ test("Manager FAILs a throwing job with errtype, message and backtrace", async (
   await r.client.push("Plain", [], { retry: 3 });
   await until(() => r.server.retries().length === 2);
   const failures = Object.fromEntries(
-    r.server.retries().map((j) => [j.jobtype, j.failure as { errtype: string; message: string; backtrace: string[] }]),
+    r.server.retries().map((
+      j,
+    ) => [
+      j.jobtype,
+      j.failure as { errtype: string; message: string; backtrace: string[] },
+    ]),
   );
   assert.equal(failures.Boom!.errtype, "RangeError");
   assert.equal(failures.Boom!.message, "out of range");
-  assert.ok(failures.Boom!.backtrace.length > 0 && failures.Boom!.backtrace.length <= 50);
+  assert.ok(
+    failures.Boom!.backtrace.length > 0 &&
+      failures.Boom!.backtrace.length <= 50,
+  );
   assert.equal(failures.Plain!.errtype, "string");
   assert.equal(failures.Plain!.message, "just a string");
   await r.close();
@@ -59,8 +82,14 @@ test("Manager FAILs a job with no handler once, as UnknownJobTypeError, without 
   await r.client.push("Nobody", [1], { retry: 5 });
   await until(() => r.server.retries().length === 1);
   const [retry] = r.server.retries();
-  assert.equal((retry!.failure as { errtype: string }).errtype, "UnknownJobTypeError");
-  assert.match((retry!.failure as { message: string }).message, /No handler is registered for job type "Nobody"/);
+  assert.equal(
+    (retry!.failure as { errtype: string }).errtype,
+    "UnknownJobTypeError",
+  );
+  assert.match(
+    (retry!.failure as { message: string }).message,
+    /No handler is registered for job type "Nobody"/,
+  );
   await new Promise((res) => setTimeout(res, 200));
   assert.equal(r.server.commands("FAIL"), 1);
   await r.close();
@@ -80,7 +109,9 @@ test("Manager never runs more than concurrency jobs, and never holds a job it ca
     done++;
   });
   void r.manager.run();
-  await r.client.pushBulk(Array.from({ length: 30 }, () => createJob("Slow", [])));
+  await r.client.pushBulk(
+    Array.from({ length: 30 }, () => createJob("Slow", [])),
+  );
   await until(() => done === 30);
   assert.equal(peak, 3);
   assert.ok(reservedPeak <= 3, `server had ${reservedPeak} jobs reserved`);
@@ -93,7 +124,9 @@ test("Manager fetches strict priority queues in order", async () => {
   const order: string[] = [];
   r.manager.register("Q", (ctx: JobContext) => void order.push(ctx.queue));
   r.manager.processStrictPriorityQueues("critical", "default", "bulk");
-  for (const q of ["bulk", "default", "critical", "bulk", "critical"]) await r.client.push("Q", [], { queue: q });
+  for (const q of ["bulk", "default", "critical", "bulk", "critical"]) {
+    await r.client.push("Q", [], { queue: q });
+  }
   void r.manager.run();
   await until(() => order.length === 5);
   assert.deepEqual(order, ["critical", "critical", "default", "bulk", "bulk"]);
@@ -105,12 +138,17 @@ test("Manager with weighted queues serves every queue", async () => {
   const order: string[] = [];
   r.manager.register("Q", (ctx: JobContext) => void order.push(ctx.queue));
   r.manager.processWeightedPriorityQueues({ heavy: 9, light: 1 });
-  for (let i = 0; i < 20; i++) await r.client.push("Q", [], { queue: i % 2 ? "heavy" : "light" });
+  for (let i = 0; i < 20; i++) {
+    await r.client.push("Q", [], { queue: i % 2 ? "heavy" : "light" });
+  }
   void r.manager.run();
   await until(() => order.length === 20);
   assert.equal(order.filter((q) => q === "light").length, 10);
   // Weighting shows in the order: heavy jobs mostly come first.
-  assert.ok(order.slice(0, 10).filter((q) => q === "heavy").length >= 6, order.join(","));
+  assert.ok(
+    order.slice(0, 10).filter((q) => q === "heavy").length >= 6,
+    order.join(","),
+  );
   await r.close();
 });
 
@@ -132,26 +170,51 @@ test("Manager middleware wraps jobs in registration order and can skip or fail t
   r.manager.register("Skip", () => void trace.push("never"));
   r.manager.register("Veto", () => void trace.push("never"));
   void r.manager.run();
-  for (const t of ["Run", "Skip", "Veto"]) await r.client.push(t, [], { retry: 1 });
+  for (const t of ["Run", "Skip", "Veto"]) {
+    await r.client.push(t, [], { retry: 1 });
+  }
   await until(() => r.server.commands("ACK") + r.server.commands("FAIL") === 3);
-  assert.deepEqual(trace, ["outer>Run", "inner>Run", "handler", "outer<Run", "outer>Skip", "outer<Skip", "outer>Veto"]);
-  assert.equal((r.server.retries()[0]!.failure as { message: string }).message, "vetoed by middleware");
+  assert.deepEqual(trace, [
+    "outer>Run",
+    "inner>Run",
+    "handler",
+    "outer<Run",
+    "outer>Skip",
+    "outer<Skip",
+    "outer>Veto",
+  ]);
+  assert.equal(
+    (r.server.retries()[0]!.failure as { message: string }).message,
+    "vetoed by middleware",
+  );
   await r.close();
 });
 
 test("Manager emits lifecycle and job events, and a throwing listener does not break the worker", async () => {
   const r = await rig();
   const events: string[] = [];
-  r.manager.on("startup", ({ wid }) => void events.push(`startup:${wid === r.manager.wid}`));
+  r.manager.on(
+    "startup",
+    ({ wid }) => void events.push(`startup:${wid === r.manager.wid}`),
+  );
   r.manager.on("job:start", () => void events.push("job:start"));
   r.manager.on("job:start", () => {
     throw new Error("listener bug");
   });
-  r.manager.on("job:success", ({ durationMs }) => void events.push(`job:success:${durationMs >= 0}`));
-  r.manager.on("job:failure", ({ error }) => void events.push(`job:failure:${(error as Error).message}`));
+  r.manager.on(
+    "job:success",
+    ({ durationMs }) => void events.push(`job:success:${durationMs >= 0}`),
+  );
+  r.manager.on(
+    "job:failure",
+    ({ error }) => void events.push(`job:failure:${(error as Error).message}`),
+  );
   const off = r.manager.on("quiet", () => void events.push("quiet"));
   off();
-  r.manager.on("shutdown", ({ reason }) => void events.push(`shutdown:${reason}`));
+  r.manager.on(
+    "shutdown",
+    ({ reason }) => void events.push(`shutdown:${reason}`),
+  );
   r.manager.register("Ok", () => {});
   r.manager.register("Bad", () => {
     throw new Error("bad");
@@ -163,8 +226,19 @@ test("Manager emits lifecycle and job events, and a throwing listener does not b
   await until(() => events.includes("job:failure:bad"));
   r.manager.quiet();
   await r.close();
-  assert.deepEqual(events, ["startup:true", "job:start", "job:success:true", "job:start", "job:failure:bad", "shutdown:api"]);
-  assert.ok(r.logger.lines.some((l) => l.level === "warn" && /job:start listener threw/.test(l.message)));
+  assert.deepEqual(events, [
+    "startup:true",
+    "job:start",
+    "job:success:true",
+    "job:start",
+    "job:failure:bad",
+    "shutdown:api",
+  ]);
+  assert.ok(
+    r.logger.lines.some((l) =>
+      l.level === "warn" && /job:start listener threw/.test(l.message)
+    ),
+  );
 });
 
 test("Manager.quiet() stops fetching, lets running jobs finish, and keeps beating as quiet", async () => {
@@ -189,7 +263,11 @@ test("Manager.quiet() stops fetching, lets running jobs finish, and keeps beatin
   await new Promise((res) => setTimeout(res, 300));
   assert.equal(started, 1, "no job is fetched while quiet");
   assert.equal(r.server.queue("default").length, 1);
-  await until(() => r.server.workers()[0]?.currentState === "quiet", 2000, "quiet heartbeat");
+  await until(
+    () => r.server.workers()[0]?.currentState === "quiet",
+    2000,
+    "quiet heartbeat",
+  );
   release();
   await until(() => r.server.busy().length === 0);
   await r.close();
@@ -202,7 +280,10 @@ test("Manager goes quiet and terminates when the server asks through BEAT", asyn
   await until(() => r.server.workers().length === 1);
   const reasons: string[] = [];
   r.manager.on("quiet", ({ reason }) => void reasons.push(`quiet:${reason}`));
-  r.manager.on("shutdown", ({ reason }) => void reasons.push(`shutdown:${reason}`));
+  r.manager.on(
+    "shutdown",
+    ({ reason }) => void reasons.push(`shutdown:${reason}`),
+  );
   r.server.quiet(r.manager.wid);
   await until(() => r.manager.state === "quiet", 2000, "quiet");
   r.server.terminate(r.manager.wid);
@@ -230,11 +311,16 @@ test("Manager.stop() fails unfinished jobs after the timeout, aborts their signa
   assert.equal(a, b);
   await a;
   await running;
-  assert.ok(Date.now() - started < 3000, `stop took ${Date.now() - started} ms`);
+  assert.ok(
+    Date.now() - started < 3000,
+    `stop took ${Date.now() - started} ms`,
+  );
   assert.ok(signal?.aborted);
   assert.ok(signal?.reason instanceof ShutdownTimeoutError);
   assert.equal(r.server.busy().length, 0, "no reservation is left behind");
-  const failures = r.server.retries().map((j) => (j.failure as { errtype: string }).errtype);
+  const failures = r.server.retries().map((j) =>
+    (j.failure as { errtype: string }).errtype
+  );
   assert.deepEqual(failures, ["ShutdownTimeoutError", "ShutdownTimeoutError"]);
   finishLate();
   await new Promise((res) => setTimeout(res, 50));
@@ -245,7 +331,11 @@ test("Manager.stop() fails unfinished jobs after the timeout, aborts their signa
 
 test("Manager.run() rejects on a wrong password instead of retrying forever", async () => {
   const r = await rig({}, { password: "right" });
-  const m = new Manager({ url: r.server.url.replace("right", "wrong"), handleSignals: false, logger: r.logger });
+  const m = new Manager({
+    url: r.server.url.replace("right", "wrong"),
+    handleSignals: false,
+    logger: r.logger,
+  });
   await assert.rejects(m.run(), { name: "AuthenticationError" });
   assert.equal(m.state, "stopped");
   await r.close();
@@ -258,12 +348,17 @@ test("Manager validates its options", () => {
   assert.throws(() => new Manager({ maxFetchers: 16 }), RangeError);
   assert.throws(() => new Manager().register("", () => {}), TypeError);
   assert.throws(() => new Manager().processStrictPriorityQueues(), RangeError);
-  assert.throws(() => new Manager().processWeightedPriorityQueues({ a: 0 }), RangeError);
+  assert.throws(
+    () => new Manager().processWeightedPriorityQueues({ a: 0 }),
+    RangeError,
+  );
 });
 
 test("Manager.register() accepts typed job definitions, and ctx.with() pushes from inside a job", async () => {
   const r = await rig();
-  const Resize = defineJob<[url: string, width: number]>("Resize", { queue: "images" });
+  const Resize = defineJob<[url: string, width: number]>("Resize", {
+    queue: "images",
+  });
   const Done = defineJob<[url: string]>("Done");
   const done: string[] = [];
   r.manager.processStrictPriorityQueues("images", "default");
