@@ -1,96 +1,67 @@
 // Throughput of the embedded server: PUSH and FETCH+ACK per second through 1 and 10
 // connections. The server runs in its own process (same runtime), the clients here.
 // Usage: <runtime> bench/server_bench.ts [jobs]      (npm run bench runs it on all three)
-import { spawn } from "node:child_process";
 import process from "node:process";
-import { fileURLToPath } from "node:url";
 import { Client, createJob, detectRuntime } from "../mod.ts";
-import { FaktoryServer } from "../testing/mod.ts";
+import { serveInChild } from "./_serve.ts";
 
-if (process.argv.includes("--serve")) {
-  const server = await FaktoryServer.start({ taskInterval: 0 });
-  console.log(server.url);
-  process.stdin.on("data", () => {});
-  process.stdin.on("end", () => void server.stop().then(() => process.exit(0)));
-} else {
-  const total = Number(process.argv.find((a) => /^\d+$/.test(a)) ?? 20000);
-  const runtime = detectRuntime();
-  const self = fileURLToPath(import.meta.url);
-  const args = runtime === "node"
-    ? ["--import", "tsx", self, "--serve"]
-    : runtime === "deno"
-    ? ["run", "-A", self, "--serve"]
-    : [self, "--serve"];
-  const child = spawn(process.execPath, args, {
-    stdio: ["pipe", "pipe", "inherit"],
-  });
-  const url = await new Promise<string>((resolve) =>
-    child.stdout!.once("data", (d) => resolve(String(d).trim()))
+const total = Number(process.argv.find((a) => /^\d+$/.test(a)) ?? 20000);
+const runtime = detectRuntime();
+const server = await serveInChild();
+const url = server.url;
+
+const rate = async (
+  label: string,
+  conns: number,
+  fn: (c: Client, n: number) => Promise<void>,
+) => {
+  const clients = await Promise.all(
+    Array.from(
+      { length: conns },
+      (_, i) => Client.connect({ url, wid: `bench-${i}` }),
+    ),
   );
+  const each = Math.floor(total / conns);
+  const started = performance.now();
+  await Promise.all(clients.map((c) => fn(c, each)));
+  const secs = (performance.now() - started) / 1000;
+  await Promise.all(clients.map((c) => c.close()));
+  const perSec = Math.round((each * conns) / secs);
+  console.log(
+    `${runtime.padEnd(5)} ${label.padEnd(10)} ${
+      String(conns).padStart(2)
+    } conn  ${String(perSec).padStart(7)} /s`,
+  );
+};
 
-  const rate = async (
-    label: string,
-    conns: number,
-    fn: (c: Client, n: number) => Promise<void>,
-  ) => {
-    const clients = await Promise.all(
+const fill = async (queue: string) => {
+  const c = await Client.connect(url);
+  for (let i = 0; i < total; i += 1000) {
+    await c.pushBulk(
       Array.from(
-        { length: conns },
-        (_, i) => Client.connect({ url, wid: `bench-${i}` }),
+        { length: Math.min(1000, total - i) },
+        () => createJob("Noop", [], { queue }),
       ),
     );
-    const each = Math.floor(total / conns);
-    const started = performance.now();
-    await Promise.all(clients.map((c) => fn(c, each)));
-    const secs = (performance.now() - started) / 1000;
-    await Promise.all(clients.map((c) => c.close()));
-    const perSec = Math.round((each * conns) / secs);
-    console.log(
-      `${runtime.padEnd(5)} ${label.padEnd(28)} ${
-        String(conns).padStart(2)
-      } conn  ${String(perSec).padStart(7)} /s`,
-    );
-    return perSec;
-  };
+  }
+  await c.close();
+};
 
-  const fill = async (queue: string) => {
-    const c = await Client.connect(url);
-    for (let i = 0; i < total; i += 1000) {
-      await c.pushBulk(
-        Array.from(
-          { length: Math.min(1000, total - i) },
-          () => createJob("Noop", [], { queue }),
-        ),
-      );
+for (const conns of [1, 10]) {
+  await rate("PUSH", conns, async (c, n) => {
+    for (let i = 0; i < n; i++) {
+      await c.push("Noop", [i], { queue: `push-${conns}` });
     }
-    await c.close();
-  };
-
-  const results: Record<string, number> = {};
-  for (const conns of [1, 10]) {
-    results[`push-${conns}`] = await rate("PUSH", conns, async (c, n) => {
-      for (let i = 0; i < n; i++) {
-        await c.push("Noop", [i], { queue: `push-${conns}` });
-      }
-    });
-  }
-  for (const conns of [1, 10]) {
-    await fill(`work-${conns}`);
-    results[`fetch-ack-${conns}`] = await rate(
-      "FETCH+ACK",
-      conns,
-      async (c, n) => {
-        for (let i = 0; i < n; i++) {
-          const job = await c.fetch([`work-${conns}`]);
-          if (!job) throw new Error("queue ran dry");
-          await c.ack(job.jid);
-        }
-      },
-    );
-  }
-  child.stdin!.end();
-  await new Promise((r) => child.once("exit", r));
-  if (process.argv.includes("--json")) {
-    console.log(JSON.stringify({ runtime, ...results }));
-  }
+  });
 }
+for (const conns of [1, 10]) {
+  await fill(`work-${conns}`);
+  await rate("FETCH+ACK", conns, async (c, n) => {
+    for (let i = 0; i < n; i++) {
+      const job = await c.fetch([`work-${conns}`]);
+      if (!job) throw new Error("queue ran dry");
+      await c.ack(job.jid);
+    }
+  });
+}
+await server.stop();
