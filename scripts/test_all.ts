@@ -51,7 +51,7 @@ const runtimes: Runtime[] = [
   {
     name: "bun",
     cmd: bin("bun"),
-    args: ["test", ...files],
+    args: ["test", "--timeout", "60000", ...files],
     parse(out) {
       const pass = last(out, /^\s*(\d+) pass$/gm);
       const fail = last(out, /^\s*(\d+) fail$/gm);

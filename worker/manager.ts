@@ -7,6 +7,7 @@
  * @module
  */
 
+import type { FailPayload } from "../core/commands.ts";
 import {
   ConnectionClosedError,
   FaktoryError,
@@ -25,7 +26,8 @@ import type { Platform } from "../adapters/transport.ts";
 import { Client } from "./client.ts";
 import type { ConnectionOptions } from "./connection.ts";
 import { type Handler, JobContext, type Middleware } from "./context.ts";
-import { Emitter, type EventListener, type ManagerEvents } from "./events.ts";
+import type { EventListener, ManagerEvents } from "./events.ts";
+import { Emitter } from "./_emitter.ts";
 import { FetcherPool } from "./_fetcher.ts";
 import { randomJid } from "./jid.ts";
 import type { JobType } from "./job_type.ts";
@@ -82,7 +84,7 @@ export type JobOutcome =
   | {
     readonly ok: false;
     readonly error: unknown;
-    readonly failure: Extract<Result, { type: "FAIL" }>["payload"];
+    readonly failure: FailPayload;
     readonly durationMs: number;
   };
 
@@ -112,7 +114,22 @@ export class UnknownJobTypeError extends FaktoryError {
   }
 }
 
-type State = "idle" | "running" | "quiet" | "stopping" | "stopped";
+/**
+ * Where a {@linkcode Manager} is in its life.
+ *
+ * @example
+ * ```ts
+ * import type { ManagerState } from "@x/faktory-worker";
+ * const state: ManagerState = "quiet";
+ * console.log(state);
+ * ```
+ */
+export type ManagerState =
+  | "idle"
+  | "running"
+  | "quiet"
+  | "stopping"
+  | "stopped";
 
 interface Running {
   readonly job: Job;
@@ -151,7 +168,7 @@ export class Manager {
   readonly #random: () => number;
   #logger: Logger;
   #order: QueueOrder;
-  #state: State = "idle";
+  #state: ManagerState = "idle";
   #control: Client | undefined;
   #online = false;
   #offlineSince = 0;
@@ -222,7 +239,7 @@ export class Manager {
   }
 
   /** The manager's state: idle, running, quiet, stopping or stopped. */
-  get state(): State {
+  get state(): ManagerState {
     return this.#state;
   }
 
@@ -747,14 +764,11 @@ export class Manager {
     for (const f of this.#onlineWaiters.splice(0)) f();
     // In-flight FETCHes finish within the server's 2 s block; the jobs they bring still run.
     const fetchersDone = this.#fetchers?.drain() ?? Promise.resolve();
-    await Promise.race([fetchersDone, sleep(timeout)]);
+    await within(fetchersDone, timeout);
     const jobsDone = this.#running.size === 0
       ? Promise.resolve()
       : new Promise<void>((r) => this.#idleJobs.push(r));
-    await Promise.race([
-      jobsDone,
-      sleep(Math.max(0, timeout - (Date.now() - started))),
-    ]);
+    await within(jobsDone, Math.max(0, timeout - (Date.now() - started)));
     if (this.#running.size > 0) {
       this.#logger.warn(
         "Shutdown timeout: failing unfinished jobs so they are retried",
@@ -790,13 +804,8 @@ export class Manager {
   /** Delivers every queued result, reconnecting if needed, for at most 10 s. */
   async #deliverResults(): Promise<void> {
     if (this.#results.outstanding === 0) return;
-    const limit = sleep(10_000);
     this.#results.flush(); // if the control connection is down, its reconnect loop flushes
-    const outcome = await Promise.race([
-      this.#results.idle().then(() => "done"),
-      limit.then(() => "timeout"),
-    ]);
-    if (outcome === "timeout") {
+    if (!(await within(this.#results.idle(), 10_000))) {
       this.#logger.error(
         "Could not deliver job results before exiting; the server will retry those jobs",
         {
@@ -822,6 +831,18 @@ export class Manager {
     this.#results.stop();
     for (const f of this.#onlineWaiters.splice(0)) f();
   }
+}
+
+/** Waits for `promise` at most `ms`; true if it settled in time. Leaves no timer behind. */
+async function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  const stop = new AbortController();
+  const settled = promise.then(() => true, () => true);
+  const result = await Promise.race([
+    settled,
+    sleep(ms, stop.signal).then(() => false),
+  ]);
+  stop.abort();
+  return result;
 }
 
 function reserveSeconds(job: Job): number {
