@@ -25,3 +25,4 @@ export {
   type Fault,
   type WorkerInfo,
 } from "./server.ts";
+export { type InlineOptions, runInline } from "./inline.ts";

@@ -1,0 +1,66 @@
+/**
+ * Runs one job through a Manager's middleware and handler, in-process and
+ * without any server: for unit tests of job handlers.
+ *
+ * @module
+ */
+
+import type { JobOptions, JsonValue } from "../core/job.ts";
+import type { Client } from "../worker/client.ts";
+import { createJob } from "../worker/jid.ts";
+import type { JobOutcome, Manager } from "../worker/manager.ts";
+
+/**
+ * Options for {@linkcode runInline}.
+ *
+ * @example
+ * ```ts
+ * import type { InlineOptions } from "@x/faktory-worker/testing";
+ * const options: InlineOptions = { queue: "mail", custom: { tenant: "acme" } };
+ * console.log(options.queue);
+ * ```
+ */
+export interface InlineOptions extends JobOptions {
+  /** A client for `ctx.with` (for example one connected to a FaktoryServer). */
+  readonly client?: Client;
+  /** Aborts the job's signal. */
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * Runs a job of `jobtype` with `args` through the manager's middleware and
+ * registered handler, now, and returns how it ended (`ok`, or the error and
+ * the FAIL the worker would send). Nothing is sent to a server.
+ *
+ * @param manager The manager with the handlers and middleware.
+ * @param jobtype The job type.
+ * @param args The arguments.
+ * @param options Job options, a client for `ctx.with`, an abort signal.
+ * @returns The outcome.
+ *
+ * @example
+ * ```ts
+ * import { Manager } from "@x/faktory-worker";
+ * import { runInline } from "@x/faktory-worker/testing";
+ *
+ * const mgr = new Manager();
+ * mgr.register("Double", (ctx, n: number) => {
+ *   if (n < 0) throw new RangeError("negative");
+ * });
+ * console.log((await runInline(mgr, "Double", [2])).ok); // true
+ * const failed = await runInline(mgr, "Double", [-1]);
+ * console.log(!failed.ok && failed.failure.errtype); // "RangeError"
+ * ```
+ */
+export function runInline(
+  manager: Manager,
+  jobtype: string,
+  args: readonly JsonValue[] = [],
+  options: InlineOptions = {},
+): Promise<JobOutcome> {
+  const { client, signal, ...jobOptions } = options;
+  return manager.execute(createJob(jobtype, args, jobOptions), {
+    ...(client ? { client } : {}),
+    ...(signal ? { signal } : {}),
+  });
+}
