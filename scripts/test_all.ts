@@ -31,9 +31,13 @@ const runtimes: Runtime[] = [
     parse(out) {
       const pass = last(out, /^ℹ pass (\d+)$/gm);
       const fail = last(out, /^ℹ fail (\d+)$/gm);
-      return pass && fail
-        ? { passed: Number(pass[1]), failed: Number(fail[1]) }
-        : undefined;
+      const cancelled = last(out, /^ℹ cancelled (\d+)$/gm);
+      if (!pass || !fail) return undefined;
+      // A cancelled test (it hung or its file crashed) counts as a failure.
+      return {
+        passed: Number(pass[1]),
+        failed: Number(fail[1]) + Number(cancelled?.[1] ?? 0),
+      };
     },
   },
   {
