@@ -28,6 +28,11 @@ const steps: [string, string, string[]][] = [
     "tsx",
     "scripts/check_layers.ts",
   ]],
+  ["README code blocks", process.execPath, [
+    "--import",
+    "tsx",
+    "scripts/check_readme.ts",
+  ]],
 ];
 
 const failed: string[] = [];

@@ -12,7 +12,7 @@ const blocks = [...readme.matchAll(/```(ts|js)\n([\s\S]*?)```/g)].map((m) =>
   m[2]!
 );
 const producers = blocks.filter((b) =>
-  b.includes("Client.connect()") && b.includes("client.push(")
+  b.includes("console.log(`pushed ${jid}`)")
 );
 const mod =
   pathToFileURL(fileURLToPath(new URL("../mod.ts", import.meta.url))).href;

@@ -1,0 +1,38 @@
+// Type-checks every TypeScript and JavaScript block of README.md with `deno check`, with the
+// package specifiers pointed at this checkout, so the README's examples cannot rot.
+import { spawnSync } from "node:child_process";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import process from "node:process";
+import { pathToFileURL } from "node:url";
+
+const root = resolve(import.meta.dirname ?? ".", "..");
+const readme = readFileSync(join(root, "README.md"), "utf8");
+const blocks = [...readme.matchAll(/```(ts|js)\n([\s\S]*?)```/g)];
+const dir = join(root, ".tmp", "readme");
+rmSync(dir, { recursive: true, force: true });
+mkdirSync(dir, { recursive: true });
+const mod = JSON.stringify(pathToFileURL(join(root, "mod.ts")).href);
+const testing = JSON.stringify(
+  pathToFileURL(join(root, "testing", "mod.ts")).href,
+);
+const files = blocks.map(([, lang, code], i) => {
+  const file = join(dir, `block_${String(i).padStart(2, "0")}.${lang}`);
+  const body = code!
+    .replace(/"@x\/faktory-worker\/testing"/g, testing)
+    .replace(/"(jsr:)?@x\/faktory-worker"/g, mod);
+  // Each block is its own module (top-level await allowed).
+  writeFileSync(file, `${body}\nexport {};\n`);
+  return file;
+});
+console.log(`README: ${files.length} code blocks`);
+const result = spawnSync(join(root, "node_modules", ".bin", "deno"), [
+  "check",
+  "--quiet",
+  ...files,
+], {
+  cwd: root,
+  stdio: "inherit",
+  env: { ...process.env, NO_COLOR: "1" },
+});
+process.exit(result.status ?? 1);
