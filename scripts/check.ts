@@ -33,6 +33,11 @@ const steps: [string, string, string[]][] = [
     "tsx",
     "scripts/check_readme.ts",
   ]],
+  ["npm package on Node, Bun, tsc; Deno and JSR dry run", process.execPath, [
+    "--import",
+    "tsx",
+    "scripts/check_package.ts",
+  ]],
 ];
 
 const failed: string[] = [];

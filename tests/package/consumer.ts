@@ -1,0 +1,29 @@
+// A consumer of the published package: starts the embedded server from the testing entry,
+// pushes jobs with a typed definition, runs a Manager until they are done, and stops.
+import { Client, defineJob, type JobContext, Manager } from "@x/faktory-worker";
+import { FaktoryServer } from "@x/faktory-worker/testing";
+
+const Square = defineJob<[n: number]>("Square");
+const server = await FaktoryServer.start();
+const client = await Client.connect(server.url);
+await client.pushBulk(
+  Array.from({ length: 100 }, (_, n) => Square.create([n])),
+);
+
+const mgr = new Manager({
+  url: server.url,
+  concurrency: 10,
+  logLevel: "warn",
+  handleSignals: false,
+});
+let sum = 0;
+let done = 0;
+mgr.register(Square, (_ctx: JobContext, n) => {
+  sum += n * n;
+  if (++done === 100) void mgr.stop();
+});
+await mgr.run();
+await client.close();
+await server.stop();
+if (sum !== 328350) throw new Error(`wrong sum ${sum}`);
+console.log(`package ok: ${done} jobs`);
