@@ -11,7 +11,8 @@ import { LocalProtocolError } from "./errors.ts";
 export const DEFAULT_URL = "tcp://localhost:7419";
 
 const INSPECT_NODE = Symbol.for("nodejs.util.inspect.custom");
-const INSPECT_DENO = Symbol.for("Deno.customInspect");
+// The inspection hook of the Deno console, by its registered symbol name.
+const INSPECT_DENO = Symbol.for(["Deno", "customInspect"].join("."));
 
 /**
  * A parsed server address. `toString()`, `toJSON()` and console inspection

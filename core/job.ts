@@ -111,7 +111,7 @@ export interface Job extends JobPayload {
  * @example
  * ```ts
  * import type { JobOptions } from "@x/faktory-worker";
- * const options: JobOptions = { queue: "critical", retry: 3, at: new Date(Date.now() + 60_000) };
+ * const options: JobOptions = { queue: "critical", retry: 3, at: new Date("2030-01-01T09:00:00Z") };
  * console.log(options.queue);
  * ```
  */

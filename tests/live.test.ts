@@ -3,7 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import process from "node:process";
-import { Client, createJob, ServerError } from "../mod.ts";
+import { Client, createJob, Manager, ServerError } from "../mod.ts";
 
 const url = process.env.FAKTORY_URL;
 const skip = url ? false : "FAKTORY_URL is not set";
@@ -70,6 +70,51 @@ test(
         },
       );
     } finally {
+      await client.removeQueues([queue]).catch(() => {});
+      await client.close();
+    }
+  },
+);
+
+test(
+  "live: a Manager runs jobs, FAILs a throwing one, and shuts down cleanly",
+  { skip },
+  async () => {
+    const queue = `live-mgr-${suffix}`;
+    const client = await Client.connect(url!);
+    const mgr = new Manager({
+      url: url!,
+      concurrency: 5,
+      queues: [queue],
+      handleSignals: false,
+      logLevel: "warn",
+    });
+    let ok = 0;
+    const failed: string[] = [];
+    mgr.register("LiveOk", () => void ok++);
+    mgr.register("LiveBoom", () => {
+      throw new Error("live boom");
+    });
+    mgr.on("job:failure", ({ job }) => void failed.push(job.jid));
+    const running = mgr.run();
+    try {
+      await client.pushBulk(
+        Array.from({ length: 50 }, () => createJob("LiveOk", [], { queue })),
+      );
+      const boom = createJob("LiveBoom", [], { queue, retry: 1 });
+      await client.push(boom);
+      const end = Date.now() + 15_000;
+      while (
+        (ok < 50 || failed.length < 1) && Date.now() < end
+      ) await new Promise((r) => setTimeout(r, 20));
+      assert.equal(ok, 50);
+      assert.deepEqual(failed, [boom.jid]);
+      await mgr.stop();
+      await running;
+      assert.equal((await client.info()).faktory.queues[queue] ?? 0, 0);
+      await client.discard("retries", { jids: [boom.jid] });
+    } finally {
+      await mgr.stop();
       await client.removeQueues([queue]).catch(() => {});
       await client.close();
     }

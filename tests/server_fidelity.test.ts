@@ -196,11 +196,12 @@ const captured = (name: string) =>
 const ordered = transcriptNames().sort((a, b) => captured(a) - captured(b));
 
 for (const name of ordered) {
-  const skip = live &&
-      (name.startsWith("21-") || name.startsWith("02-") ||
-        name.startsWith("19-") || name.startsWith("16-"))
+  const needs = /^(02|16|19|21)-/.test(name)
     ? "needs a crashing, password-protected or Web-UI-controlled server"
-    : false;
+    : /^25-/.test(name)
+    ? "depends on the recording's clock (a job scheduled seconds ahead)"
+    : undefined;
+  const skip = live && needs ? needs : false;
   test(
     `FaktoryServer replies like Faktory 1.8 in ${name}`,
     { skip },
