@@ -117,8 +117,9 @@ class Conn {
  *
  * @example
  * ```ts
- * import { bunTransport } from "@x/faktory-worker";
- * console.log(bunTransport.name); // "bun"
+ * import { defaultTransport } from "@x/faktory-worker";
+ * // On Bun the default transport is this one.
+ * console.log((await defaultTransport()).name); // "bun"
  * ```
  */
 export const bunTransport: Transport = {

@@ -59,8 +59,9 @@ const Deno = (globalThis as unknown as { Deno: DenoApi }).Deno;
  *
  * @example
  * ```ts
- * import { denoTransport } from "@x/faktory-worker";
- * console.log(denoTransport.name); // "deno"
+ * import { defaultTransport } from "@x/faktory-worker";
+ * // On Deno the default transport is this one.
+ * console.log((await defaultTransport()).name); // "deno"
  * ```
  */
 export const denoTransport: Transport = {
@@ -185,8 +186,9 @@ function wrap(
  *
  * @example
  * ```ts
- * import { denoPlatform } from "@x/faktory-worker";
- * console.log(denoPlatform.rssBytes() > 0);
+ * import { defaultPlatform } from "@x/faktory-worker";
+ * // On Deno the default platform is this one.
+ * console.log((await defaultPlatform()).rssBytes() > 0);
  * ```
  */
 export const denoPlatform: Platform = {

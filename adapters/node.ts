@@ -67,8 +67,9 @@ function wrap(
  *
  * @example
  * ```ts
- * import { nodeTransport } from "@x/faktory-worker";
- * console.log(nodeTransport.name); // "node"
+ * import { defaultTransport } from "@x/faktory-worker";
+ * // On Node.js the default transport is this one.
+ * console.log((await defaultTransport()).name); // "node"
  * ```
  */
 export const nodeTransport: Transport = {
@@ -135,8 +136,9 @@ export const nodeTransport: Transport = {
  *
  * @example
  * ```ts
- * import { nodePlatform } from "@x/faktory-worker";
- * console.log(nodePlatform.pid > 0);
+ * import { defaultPlatform } from "@x/faktory-worker";
+ * // On Node.js and Bun the default platform is this one.
+ * console.log((await defaultPlatform()).pid > 0);
  * ```
  */
 export const nodePlatform: Platform = {

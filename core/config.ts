@@ -7,7 +7,15 @@
 
 import { LocalProtocolError } from "./errors.ts";
 
-/** The URL used when neither FAKTORY_PROVIDER nor FAKTORY_URL is set. */
+/**
+ * The URL used when neither FAKTORY_PROVIDER nor FAKTORY_URL is set.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_URL } from "@x/faktory-worker";
+ * console.log(DEFAULT_URL); // "tcp://localhost:7419"
+ * ```
+ */
 export const DEFAULT_URL = "tcp://localhost:7419";
 
 const INSPECT_NODE = Symbol.for("nodejs.util.inspect.custom");

@@ -6,11 +6,35 @@
 
 import type { FailPayload } from "./commands.ts";
 
-/** The server keeps at most this many characters of `errtype`. */
+/**
+ * The server keeps at most this many characters of `errtype`.
+ *
+ * @example
+ * ```ts
+ * import { MAX_ERRTYPE } from "@x/faktory-worker";
+ * console.log(MAX_ERRTYPE); // 100
+ * ```
+ */
 export const MAX_ERRTYPE = 100;
-/** The server keeps at most this many characters of `message`. */
+/**
+ * The server keeps at most this many characters of `message`.
+ *
+ * @example
+ * ```ts
+ * import { MAX_MESSAGE } from "@x/faktory-worker";
+ * console.log(MAX_MESSAGE); // 1000
+ * ```
+ */
 export const MAX_MESSAGE = 1000;
-/** The server keeps at most this many backtrace lines. */
+/**
+ * The server keeps at most this many backtrace lines.
+ *
+ * @example
+ * ```ts
+ * import { MAX_BACKTRACE } from "@x/faktory-worker";
+ * console.log(MAX_BACKTRACE); // 50
+ * ```
+ */
 export const MAX_BACKTRACE = 50;
 
 /**

@@ -78,7 +78,16 @@ export interface Identity {
   readonly wid?: string;
 }
 
-/** The protocol version this library speaks. */
+/**
+ * The protocol version this library speaks.
+ *
+ * @example
+ * ```ts
+ * import { PROTOCOL_VERSION } from "@x/faktory-worker";
+ * const version: number = PROTOCOL_VERSION;
+ * console.log(version); // 2
+ * ```
+ */
 export const PROTOCOL_VERSION = 2;
 
 /**

@@ -7,14 +7,30 @@
 
 import { RemoteProtocolError } from "./errors.ts";
 
-/** A `+text` reply. */
+/**
+ * A `+text` reply.
+ *
+ * @example
+ * ```ts
+ * import type { SimpleReply } from "@x/faktory-worker";
+ * const ok: SimpleReply = { type: "simple", value: "OK" };
+ * ```
+ */
 export interface SimpleReply {
   /** Tag. */
   readonly type: "simple";
   /** The text after `+`. */
   readonly value: string;
 }
-/** A `-CODE message` reply. */
+/**
+ * A `-CODE message` reply.
+ *
+ * @example
+ * ```ts
+ * import type { ErrorReply } from "@x/faktory-worker";
+ * const err: ErrorReply = { type: "error", code: "ERR", message: "Job not found x" };
+ * ```
+ */
 export interface ErrorReply {
   /** Tag. */
   readonly type: "error";
@@ -23,21 +39,45 @@ export interface ErrorReply {
   /** The rest of the line. */
   readonly message: string;
 }
-/** A `$len` bulk string; `$-1` is `null`. */
+/**
+ * A `$len` bulk string; `$-1` is `null`.
+ *
+ * @example
+ * ```ts
+ * import type { BulkReply } from "@x/faktory-worker";
+ * const none: BulkReply = { type: "bulk", value: null };
+ * ```
+ */
 export interface BulkReply {
   /** Tag. */
   readonly type: "bulk";
   /** The string, or null for `$-1`. */
   readonly value: string | null;
 }
-/** A `:n` integer reply. */
+/**
+ * A `:n` integer reply.
+ *
+ * @example
+ * ```ts
+ * import type { IntegerReply } from "@x/faktory-worker";
+ * const n: IntegerReply = { type: "integer", value: 3 };
+ * ```
+ */
 export interface IntegerReply {
   /** Tag. */
   readonly type: "integer";
   /** The integer. */
   readonly value: number;
 }
-/** A `*n` array reply; `*-1` is `null`. */
+/**
+ * A `*n` array reply; `*-1` is `null`.
+ *
+ * @example
+ * ```ts
+ * import type { ArrayReply } from "@x/faktory-worker";
+ * const list: ArrayReply = { type: "array", value: [] };
+ * ```
+ */
 export interface ArrayReply {
   /** Tag. */
   readonly type: "array";

@@ -22,6 +22,17 @@ const steps: [string, string, string[]][] = [
     "mod.ts",
     "testing/mod.ts",
   ]],
+  ["deno check --doc (JSDoc examples)", bin("deno"), [
+    "check",
+    "--doc",
+    "mod.ts",
+    "testing/mod.ts",
+  ]],
+  ["every export has an @example", process.execPath, [
+    "--import",
+    "tsx",
+    "scripts/check_docs.ts",
+  ]],
   ["tsc (npm build)", bin("tsc"), ["-p", "tsconfig.build.json", "--noEmit"]],
   ["layers and manifests", process.execPath, [
     "--import",

@@ -88,10 +88,30 @@ export type JobOutcome =
     readonly durationMs: number;
   };
 
-/** The error a job's signal is aborted with when shutdown runs out of time. */
+/**
+ * The error a job's signal is aborted with when shutdown runs out of time.
+ *
+ * @example
+ * ```ts
+ * import { type JobContext, ShutdownTimeoutError } from "@x/faktory-worker";
+ * function stoppedByShutdown(ctx: JobContext): boolean {
+ *   return ctx.signal.reason instanceof ShutdownTimeoutError;
+ * }
+ * ```
+ */
 export class ShutdownTimeoutError extends FaktoryError {}
 
-/** The error a job's signal is aborted with when its reservation expires. */
+/**
+ * The error a job's signal is aborted with when its reservation expires.
+ *
+ * @example
+ * ```ts
+ * import { type JobContext, ReservationExpiredError } from "@x/faktory-worker";
+ * function expired(ctx: JobContext): boolean {
+ *   return ctx.signal.reason instanceof ReservationExpiredError;
+ * }
+ * ```
+ */
 export class ReservationExpiredError extends FaktoryError {}
 
 /**
