@@ -151,6 +151,11 @@ test("Manager says HELLO again when the server forgot it (unknown worker) and ca
     "re-HELLO",
   );
   await until(() => r.server.workers().length === 1, 3000, "known again");
+  assert.equal(
+    r.logger.lines.filter((l) => /unreachable/.test(l.message)).length,
+    0,
+    "a re-HELLO is not an outage",
+  );
   await r.client.push("N", []);
   await until(() => done === 1 && r.server.busy().length === 0);
   assert.equal(r.manager.state, "running");

@@ -191,6 +191,7 @@ export class Manager {
   #state: ManagerState = "idle";
   #control: Client | undefined;
   #online = false;
+  #rehello = false;
   #offlineSince = 0;
   #onlineWaiters: (() => void)[] = [];
   #pool: Pool | undefined;
@@ -682,7 +683,8 @@ export class Manager {
     if (this.#control !== client) return;
     this.#control = undefined;
     if (this.#closed.signal.aborted) return;
-    this.#setOffline(error);
+    if (this.#rehello) this.#rehello = false;
+    else this.#setOffline(error);
     void this.#connectControl(false);
   }
 
@@ -738,6 +740,7 @@ export class Manager {
           "The server no longer knows this worker; saying HELLO again",
           { wid: this.wid },
         );
+        this.#rehello = true; // reconnect at once, without reporting an outage
         void client.close();
         return;
       }
