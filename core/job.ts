@@ -240,6 +240,23 @@ export function buildJob(
 }
 
 /**
+ * How long the server reserves a job once fetched, in seconds: its
+ * `reserve_for`, 1800 when unset, clamped by the server to 60..86400.
+ *
+ * @param reserveFor The job's `reserve_for`, if any.
+ * @returns The reservation length in seconds.
+ *
+ * @example
+ * ```ts
+ * import { reservationSeconds } from "@x/faktory-worker";
+ * console.log(reservationSeconds(undefined), reservationSeconds(10), reservationSeconds(600)); // 1800 60 600
+ * ```
+ */
+export function reservationSeconds(reserveFor: number | undefined): number {
+  return Math.min(Math.max(reserveFor || 1800, 60), 86_400);
+}
+
+/**
  * Validates a job payload the way the server does, with the server's
  * messages, and returns it typed.
  *

@@ -7,6 +7,7 @@
  */
 
 import type { Socket, SocketHandlers } from "../adapters/transport.ts";
+import { checkQueueName } from "../core/job.ts";
 import { checkJobTypes, goParse } from "./_go_json.ts";
 import { parseGoTime } from "./_go_time.ts";
 import { sha256Iterated } from "./_sha256.ts";
@@ -17,7 +18,6 @@ const encoder = new TextEncoder();
 const OK = encoder.encode("+OK\r\n");
 const NULL = encoder.encode("$-1\r\n");
 const CRLF = encoder.encode("\r\n");
-const QUEUE_NAME = /^[a-zA-Z0-9._-]+$/;
 const MAX_LINE = 16 * 1024 * 1024;
 /** Verbs whose bare form (no payload) crashes a Faktory 1.8 server. */
 const NEEDS_PAYLOAD = new Set([
@@ -347,10 +347,10 @@ export class Session {
       this.#server.store.scheduled.add(at, job);
       return undefined;
     }
-    if (!QUEUE_NAME.test(job.queue)) {
-      return `cannot get ${
-        JSON.stringify(job.queue)
-      } queue: queue names must match \\A[a-zA-Z0-9._-]+\\z`;
+    try {
+      checkQueueName(job.queue);
+    } catch (err) {
+      return (err as Error).message; // the server's own wording
     }
     this.#server.enqueue(job);
     return undefined;

@@ -6,6 +6,8 @@
  * @module
  */
 
+import { reservationSeconds } from "../core/job.ts";
+
 /** A job as stored: its fields, and its JSON cached until it changes. */
 export class StoredJob {
   #json: string | undefined;
@@ -160,11 +162,6 @@ export interface TaskStats {
   wall_time_sec: number;
 }
 
-/** Reservation length bounds and default, in seconds (Faktory's). */
-export const RESERVE_DEFAULT = 1800;
-const RESERVE_MIN = 60;
-const RESERVE_MAX = 86400;
-
 /** The whole dataset of the embedded server. */
 export class Store {
   readonly queues: Map<string, Fifo<StoredJob>> = new Map();
@@ -201,9 +198,9 @@ export class Store {
   }
 
   reserve(job: StoredJob, wid: string, now: number): void {
-    let secs = (job.fields.reserve_for as number | undefined) ||
-      RESERVE_DEFAULT;
-    secs = Math.min(Math.max(secs, RESERVE_MIN), RESERVE_MAX);
+    const secs = reservationSeconds(
+      job.fields.reserve_for as number | undefined,
+    );
     this.working.set(job.jid, {
       job,
       wid,

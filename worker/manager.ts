@@ -15,7 +15,7 @@ import {
   ServerError,
 } from "../core/errors.ts";
 import { failureFor } from "../core/failure.ts";
-import type { Job, JsonValue } from "../core/job.ts";
+import { type Job, type JsonValue, reservationSeconds } from "../core/job.ts";
 import {
   type QueueOrder,
   strictQueueOrder,
@@ -158,8 +158,6 @@ interface Running {
   readonly deadline: number;
   settled: boolean;
 }
-
-const RESERVE_DEFAULT = 1800;
 
 /**
  * A Faktory worker process.
@@ -473,7 +471,7 @@ export class Manager {
     const ctx = new JobContext(
       job,
       signal,
-      new Date(started + reserveSeconds(job) * 1000),
+      new Date(started + reservationSeconds(job.reserve_for) * 1000),
       {
         logger: this.#logger,
         with: async (fn) => {
@@ -527,7 +525,7 @@ export class Manager {
 
   #runJob(job: Job, fetchedAt: number): void {
     const controller = new AbortController();
-    const deadline = fetchedAt + reserveSeconds(job) * 1000;
+    const deadline = fetchedAt + reservationSeconds(job.reserve_for) * 1000;
     const entry: Running = {
       job,
       controller,
@@ -866,10 +864,6 @@ async function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
   ]);
   stop.abort();
   return result;
-}
-
-function reserveSeconds(job: Job): number {
-  return Math.min(Math.max(job.reserve_for || RESERVE_DEFAULT, 60), 86_400);
 }
 
 /** Errors that retrying will not fix: a wrong password, bad options. */
