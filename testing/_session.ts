@@ -47,6 +47,19 @@ function bulk(bytes: Uint8Array): Uint8Array {
   return out;
 }
 
+/** The payload as a JSON object, or undefined when it is not one. */
+function jsonObject(payload: string): Record<string, unknown> | undefined {
+  try {
+    const parsed = JSON.parse(payload);
+    return typeof parsed === "object" && parsed !== null &&
+        !Array.isArray(parsed)
+      ? parsed
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 function bulkText(text: string): Uint8Array {
   return bulk(encoder.encode(text));
 }
@@ -435,16 +448,8 @@ export class Session {
   }
 
   #fail(payload: string): Out {
-    let f: Record<string, unknown>;
-    try {
-      const parsed = JSON.parse(payload);
-      if (
-        typeof parsed !== "object" || parsed === null || Array.isArray(parsed)
-      ) throw new Error();
-      f = parsed;
-    } catch {
-      return error(`invalid FAIL ${payload}`);
-    }
+    const f = jsonObject(payload);
+    if (!f) return error(`invalid FAIL ${payload}`);
     const jid = typeof f.jid === "string" ? f.jid : "";
     if (jid === "") return error("missing JID");
     const errtype = String(f.errtype ?? "").trim().slice(0, 100) || "unknown";
@@ -464,16 +469,8 @@ export class Session {
   }
 
   #beat(payload: string): Out {
-    let beat: Record<string, unknown>;
-    try {
-      const parsed = JSON.parse(payload);
-      if (
-        typeof parsed !== "object" || parsed === null || Array.isArray(parsed)
-      ) throw new Error();
-      beat = parsed;
-    } catch {
-      return error(`invalid BEAT ${payload}`);
-    }
+    const beat = jsonObject(payload);
+    if (!beat) return error(`invalid BEAT ${payload}`);
     const wid = typeof beat.wid === "string" ? beat.wid : "";
     const w = this.#server.store.workers.get(wid);
     if (!w) return error(`unknown worker ${wid}`);
