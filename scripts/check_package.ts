@@ -1,18 +1,20 @@
 // Packs the npm package and uses it as a newcomer would, with no access to this checkout's
-// sources: install the tarball into a fresh project, run a worker and producer on Node with
-// plain `node` and on Bun with `bun run` (a .ts file), and type-check a TypeScript consumer
-// with tsc (moduleResolution nodenext and bundler). Deno runs the sources, as JSR serves them.
+// sources: install the tarball into a fresh project, type-check a TypeScript consumer with tsc
+// (moduleResolution nodenext and bundler), run its build with plain `node` and the .ts file
+// with `bun run`. Deno runs the same consumer with jsr: specifiers, on the sources.
 import { execFileSync, spawnSync } from "node:child_process";
 import {
   copyFileSync,
+  mkdirSync,
   mkdtempSync,
-  readdirSync,
+  readFileSync,
   rmSync,
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import process from "node:process";
+import { pathToFileURL } from "node:url";
 
 const root = resolve(import.meta.dirname ?? ".", "..");
 const bin = (name: string) => join(root, "node_modules", ".bin", name);
@@ -66,7 +68,7 @@ try {
   } else console.log(`ok   tarball: ${files.length} files, dist only`);
 
   const app = join(work, "app");
-  execFileSync("mkdir", ["-p", app]);
+  mkdirSync(app);
   writeFileSync(
     join(app, "package.json"),
     JSON.stringify({ name: "consumer", private: true, type: "module" }),
@@ -78,40 +80,23 @@ try {
     "--offline",
     tarball,
   ], app);
-  for (const f of readdirSync(fixtures)) {
-    if (f.startsWith("consumer.")) {
-      copyFileSync(join(fixtures, f), join(app, f));
-    }
-  }
+  copyFileSync(join(fixtures, "consumer.ts"), join(app, "consumer.ts"));
 
-  step(
-    "node consumer.mjs (plain node, no loader)",
-    process.execPath,
-    ["consumer.mjs"],
-    app,
-    /package ok: 100 jobs/,
-  );
-  step(
-    "bun run consumer.ts",
-    bin("bun"),
-    ["run", "consumer.ts"],
-    app,
-    /package ok: 100 jobs/,
-  );
+  // tsc type-checks the consumer both ways; the nodenext build is what plain `node` runs.
   for (const resolution of ["nodenext", "bundler"]) {
-    const module = resolution === "nodenext" ? "nodenext" : "esnext";
+    const emit = resolution === "nodenext";
     writeFileSync(
       join(app, `tsconfig.${resolution}.json`),
       JSON.stringify({
         compilerOptions: {
           target: "ES2022",
-          module,
+          module: emit ? "nodenext" : "esnext",
           moduleResolution: resolution,
           strict: true,
-          noEmit: true,
           skipLibCheck: false,
           lib: ["ES2022", "DOM"],
           types: [],
+          ...(emit ? { outDir: "out" } : { noEmit: true }),
         },
         files: ["consumer.ts"],
       }),
@@ -122,16 +107,51 @@ try {
     ], app);
   }
   step(
-    "deno run consumer_deno.ts (jsr: specifiers to the sources)",
+    "node out/consumer.js (plain node, no loader)",
+    process.execPath,
+    ["out/consumer.js"],
+    app,
+    /package ok: 100 jobs/,
+  );
+  step(
+    "bun run consumer.ts",
+    bin("bun"),
+    ["run", "consumer.ts"],
+    app,
+    /package ok: 100 jobs/,
+  );
+
+  // Deno: the same consumer with jsr: specifiers, mapped to this checkout's sources as JSR serves them.
+  const deno = join(work, "deno");
+  mkdirSync(deno);
+  writeFileSync(
+    join(deno, "consumer.ts"),
+    readFileSync(join(fixtures, "consumer.ts"), "utf8").replace(
+      /"@x\/faktory-worker/g,
+      '"jsr:@x/faktory-worker',
+    ),
+  );
+  writeFileSync(
+    join(deno, "deno.json"),
+    JSON.stringify({
+      imports: {
+        "jsr:@x/faktory-worker": pathToFileURL(join(root, "mod.ts")).href,
+        "jsr:@x/faktory-worker/testing":
+          pathToFileURL(join(root, "testing", "mod.ts")).href,
+      },
+    }),
+  );
+  step(
+    "deno run consumer.ts (jsr: specifiers to the sources)",
     bin("deno"),
     [
       "run",
       "-A",
       "--config",
       "deno.json",
-      "consumer_deno.ts",
+      "consumer.ts",
     ],
-    fixtures,
+    deno,
     /package ok: 100 jobs/,
   );
   step(

@@ -7,7 +7,7 @@
  */
 
 import type { Session } from "./_session.ts";
-import { Store, type StoredJob } from "./_store.ts";
+import { iso, Store, type StoredJob } from "./_store.ts";
 
 /**
  * A fault to inject into the replies of matching commands.
@@ -110,7 +110,7 @@ export class Core {
 
   /** Puts a job on its queue, or hands it straight to a blocked FETCH. */
   enqueue(job: StoredJob): void {
-    job.update({ enqueued_at: new Date(this.options.now()).toISOString() });
+    job.update({ enqueued_at: iso(this.options.now()) });
     const waiter = this.#waiterFor(job.queue);
     if (waiter) this.#handTo(waiter, job);
     else this.store.queue(job.queue).push(job);

@@ -356,7 +356,6 @@ export class Session {
       ? parseGoTime(job.fields.at as string) as number
       : 0;
     if (at > this.#server.options.now()) {
-      job.update({});
       this.#server.store.scheduled.add(at, job);
       return undefined;
     }

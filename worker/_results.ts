@@ -22,8 +22,6 @@ export class Results {
   #inFlight = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #idle: (() => void)[] = [];
-  /** ACK/FAIL commands written (including resends). */
-  sent = 0;
 
   constructor(
     private readonly control: () => Connection | undefined,
@@ -82,7 +80,6 @@ export class Results {
 
   #send(conn: Connection, result: Result): void {
     this.#inFlight++;
-    this.sent++;
     conn.request(result).then(
       () => this.#done(),
       (err) => {

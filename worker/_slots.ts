@@ -17,10 +17,6 @@ export class Slots {
     return this.#free;
   }
 
-  get used(): number {
-    return this.size - this.#free;
-  }
-
   /** Resolves true with a slot, or false when {@linkcode cancelWaiters} runs first. */
   acquire(): Promise<boolean> {
     if (this.#free > 0) {

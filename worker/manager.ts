@@ -781,8 +781,7 @@ export class Manager {
     });
     this.#events.emit("shutdown", { reason });
     this.#slots.cancelWaiters();
-    this.#stop.abort();
-    for (const f of this.#onlineWaiters.splice(0)) f();
+    this.#stop.abort(); // also releases fetchers waiting for the server to come back
     // In-flight FETCHes finish within the server's 2 s block; the jobs they bring still run.
     const fetchersDone = this.#fetchers?.drain() ?? Promise.resolve();
     await within(fetchersDone, timeout);
@@ -811,13 +810,10 @@ export class Manager {
     await fetchersDone;
     await this.#deliverResults();
     this.#closed.abort();
-    clearInterval(this.#heartbeat);
-    clearInterval(this.#sweeper);
-    this.#results.stop();
+    this.#cleanup();
     await Promise.all([this.#control?.close(), this.#pool?.close()]);
     this.#control = undefined;
     this.#state = "stopped";
-    this.#cleanup();
     this.#logger.info("Worker stopped", { wid: this.wid });
     this.#finish?.();
   }

@@ -1,5 +1,7 @@
-// A consumer of the published package: starts the embedded server from the testing entry,
-// pushes jobs with a typed definition, runs a Manager until they are done, and stops.
+// A consumer of the published package, as a user writes it: starts the embedded server from
+// the testing entry, pushes typed jobs, runs a Manager until they are done, and stops. The
+// package check compiles it for plain `node`, runs it with `bun run`, type-checks it with tsc,
+// and runs it on Deno with jsr: specifiers.
 import { Client, defineJob, type JobContext, Manager } from "@x/faktory-worker";
 import { FaktoryServer } from "@x/faktory-worker/testing";
 
