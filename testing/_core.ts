@@ -17,6 +17,8 @@ import { iso, Store, type StoredJob } from "./_store.ts";
  * - `cut-reply`: run the command, write half of the reply, then close.
  * - `garbage`: run the command, then reply with bytes that are not RESP.
  * - `delay`: run the command, then wait `ms` before replying.
+ * - `error`: reply `-ERR message` without running the command (as a server
+ *   does on a storage error).
  *
  * @example
  * ```ts
@@ -27,7 +29,13 @@ import { iso, Store, type StoredJob } from "./_store.ts";
  */
 export interface Fault {
   /** What to do. */
-  readonly action: "close" | "close-after" | "cut-reply" | "garbage" | "delay";
+  readonly action:
+    | "close"
+    | "close-after"
+    | "cut-reply"
+    | "garbage"
+    | "delay"
+    | "error";
   /** Only commands with this verb (such as `ACK` or `FETCH`). */
   readonly verb?: string;
   /** Only connections of this worker id. */
@@ -38,6 +46,8 @@ export interface Fault {
   readonly times?: number;
   /** The delay for `delay`, in ms. @default {100} */
   readonly ms?: number;
+  /** The text after `-ERR ` for `error`. @default {"injected error"} */
+  readonly message?: string;
 }
 
 /** Resolved server options. */

@@ -156,6 +156,12 @@ export class Session {
       this.#server.count(verb);
       const fault = this.#server.takeFault(verb, this.wid);
       if (fault?.action === "close") return this.close();
+      if (fault?.action === "error") {
+        this.#out.push(
+          encoder.encode(`-ERR ${fault.message ?? "injected error"}\r\n`),
+        );
+        continue;
+      }
       if (verb === "END") return this.close();
       const result = this.#command(
         verb,
@@ -181,6 +187,7 @@ export class Session {
     if (this.#state === "closed" || out === null) return;
     switch (fault?.action) {
       case undefined:
+      case "error":
         this.#out.push(out);
         return;
       case "close-after":

@@ -187,3 +187,85 @@ test("Manager socket count is bounded and follows demand, not concurrency", asyn
   await until(() => r.manager.sockets === 2, 5000, "idle socket count of 2");
   await r.close();
 });
+
+for (const action of ["garbage", "cut-reply", "close-after"] as const) {
+  test(`A bad reply to ACK (${action}) strands no job: every job runs and no reservation is left`, async () => {
+    const r = await rig({ concurrency: 3 });
+    const seen = new Set<string>();
+    r.manager.register("N", (ctx: JobContext) => void seen.add(ctx.jid));
+    r.server.fault({ action, verb: "ACK", after: 2, times: 15 });
+    void r.manager.run();
+    await r.client.pushBulk(
+      Array.from({ length: 60 }, () => createJob("N", [])),
+    );
+    await until(
+      () => seen.size === 60 && r.server.busy().length === 0,
+      10_000,
+      `all 60 jobs run and acknowledged (ran ${seen.size}, reserved ${r.server.busy().length})`,
+    );
+    await r.close();
+  });
+}
+
+test("An -ERR reply to ACK (shutdown in progress, a storage error) is not final: the ACK is sent again, with backoff", async () => {
+  const r = await rig({ concurrency: 1 });
+  let runs = 0;
+  r.manager.register("Once", () => void runs++);
+  r.server.fault({
+    action: "error",
+    verb: "ACK",
+    times: 1000,
+    message: "READONLY You can't write against a read only replica.",
+  });
+  void r.manager.run();
+  await r.client.push("Once", []);
+  await until(() => runs === 1 && r.server.commands("ACK") >= 2);
+  await new Promise((res) => setTimeout(res, 500));
+  const attempts = r.server.commands("ACK");
+  // 50 ms doubling to 2 s: a handful of attempts in half a second, not a spin.
+  assert.ok(attempts >= 3 && attempts <= 8, `${attempts} ACK attempts`);
+  assert.equal(r.server.busy().length, 1, "still reserved while refused");
+  r.server.clearFaults();
+  await until(() => r.server.busy().length === 0, 5000, "ACK delivered");
+  assert.equal(runs, 1);
+  assert.equal(
+    r.logger.lines.filter((l) =>
+      /not confirmed/.test(l.message) && l.level === "warn"
+    ).length,
+    1,
+    "one warning for the streak",
+  );
+  await r.close();
+});
+
+test("A FAIL answered 'Job not found' is final; other -ERR replies to FAIL are retried", async () => {
+  const r = await rig({ concurrency: 1 });
+  r.manager.register("Boom", () => {
+    throw new Error("boom");
+  });
+  r.server.fault({
+    action: "error",
+    verb: "FAIL",
+    times: 2,
+    message: "shutdown in progress",
+  });
+  void r.manager.run();
+  await r.client.push(createJob("Boom", [], { retry: 0 }));
+  await until(
+    () => r.server.commands("FAIL") >= 3,
+    5000,
+    "FAIL sent a third time",
+  );
+  await until(() => r.server.busy().length === 0, 5000, "FAIL delivered");
+  r.server.fault({
+    action: "error",
+    verb: "FAIL",
+    times: 1,
+    message: "Job not found 0123456789ab",
+  });
+  await r.client.push(createJob("Boom", [], { retry: 0 }));
+  await until(() => r.server.commands("FAIL") >= 4);
+  await new Promise((res) => setTimeout(res, 300));
+  assert.equal(r.server.commands("FAIL"), 4, "Job not found ends the result");
+  await r.close();
+});

@@ -8,6 +8,7 @@
  * @module
  */
 
+import { ConnectionClosedError } from "../core/errors.ts";
 import type { Job } from "../core/job.ts";
 import type { QueueOrder } from "../core/queues.ts";
 import { Connection, type ConnectionOptions } from "./connection.ts";
@@ -115,7 +116,17 @@ class Fetcher {
           host.slots.release();
           break;
         }
-        host.results.sendAllOn(conn);
+        if (host.results.ready) {
+          // Never pipeline a FETCH behind unanswered results: if a result's
+          // reply is bad, the connection is closed, and a FETCH the server
+          // already ran would strand its job until the reservation expires.
+          await host.results.sendAllOn(conn);
+          if (conn.closed) {
+            host.slots.release();
+            this.#failed(new ConnectionClosedError("A result's reply failed"));
+            continue;
+          }
+        }
         let job: Job | null;
         try {
           job = await conn.request({ type: "FETCH", queues: host.order() });

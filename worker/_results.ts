@@ -1,10 +1,14 @@
 /**
- * Delivery of job results (ACK and FAIL). Results ride along with a
- * fetcher's next FETCH when one is about to be sent (pipelined on the same
- * write); otherwise the control connection sends them after a short delay.
- * A result whose connection dropped before its reply is queued again: an ACK
- * of an already acknowledged jid is harmless, and a repeated FAIL gets
- * `Job not found`, which is ignored.
+ * Delivery of job results (ACK and FAIL). A fetcher sends pending results on
+ * its connection and waits for their replies before its next FETCH; when no
+ * fetcher is about to, the control connection sends them after a short delay.
+ *
+ * A result ends only when the server proves it done: `+OK`, or for a FAIL
+ * `Job not found` (the server no longer holds the job). Any other reply
+ * (`-ERR shutdown in progress`, a storage error), a dropped connection or a
+ * timeout puts it back, to be sent again after a capped, growing delay. An
+ * ACK sent twice is harmless: Faktory answers `+OK` for a jid it does not
+ * hold.
  *
  * @module
  */
@@ -13,92 +17,192 @@ import type { Command } from "../core/commands.ts";
 import { ServerError } from "../core/errors.ts";
 import type { Connection } from "./connection.ts";
 import type { Logger } from "./logger.ts";
+import { backoff } from "./_slots.ts";
 
 /** An ACK or a FAIL waiting to be delivered. */
 export type Result = Extract<Command, { type: "ACK" } | { type: "FAIL" }>;
 
-export class Results {
-  readonly #pending: Result[] = [];
-  #inFlight = 0;
-  #timer: ReturnType<typeof setTimeout> | undefined;
-  #idle: (() => void)[] = [];
+/** How results are delivered and retried. */
+export interface ResultsOptions {
+  /** The control connection, if it is up. */
+  readonly control: () => Connection | undefined;
+  readonly logger: Logger;
+  /** How long a result waits for a fetcher before the control connection sends it, in ms. */
+  readonly flushDelay: number;
+  /** Delay before a failed result is sent again: first and cap, in ms. */
+  readonly retry: { readonly initial: number; readonly max: number };
+  readonly random: () => number;
+}
 
-  constructor(
-    private readonly control: () => Connection | undefined,
-    private readonly logger: Logger,
-    private readonly flushDelay: number,
-  ) {}
+/** The jid a result is about. */
+export function resultJid(result: Result): string {
+  return result.type === "ACK" ? result.jid : result.payload.jid;
+}
+
+/** Whether a reply proves the result needs no resending. */
+function isFinal(result: Result, error: unknown): boolean {
+  return result.type === "FAIL" && error instanceof ServerError &&
+    error.serverMessage.startsWith("Job not found");
+}
+
+export class Results {
+  readonly #options: ResultsOptions;
+  /** Ready to be sent. */
+  readonly #pending: Result[] = [];
+  /** Failed; sent again when the retry timer fires. */
+  readonly #retrying: Result[] = [];
+  readonly #inFlight = new Set<Result>();
+  #flushTimer: ReturnType<typeof setTimeout> | undefined;
+  #retryTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Failed deliveries in a row; any success resets it. */
+  #failures = 0;
+  #idle: (() => void)[] = [];
+  #stopped = false;
+
+  constructor(options: ResultsOptions) {
+    this.#options = options;
+  }
 
   /** Results not yet confirmed by the server. */
   get outstanding(): number {
-    return this.#pending.length + this.#inFlight;
+    return this.#pending.length + this.#retrying.length + this.#inFlight.size;
+  }
+
+  /** Whether results are ready to be sent now. */
+  get ready(): boolean {
+    return this.#pending.length > 0;
   }
 
   push(result: Result): void {
     this.#pending.push(result);
-    this.#arm();
+    this.#armFlush();
   }
 
-  /** Sends every pending result on `conn` (used right before a FETCH on it). */
-  sendAllOn(conn: Connection): void {
-    if (this.#pending.length === 0) return;
-    for (const result of this.#pending.splice(0)) this.#send(conn, result);
+  /**
+   * Sends every ready result on `conn`.
+   *
+   * @returns Resolves when each of them got its reply or lost its connection;
+   *   never rejects.
+   */
+  sendAllOn(conn: Connection): Promise<void> {
+    if (this.#pending.length === 0) return Promise.resolve();
+    const sent = this.#pending.splice(0).map((result) =>
+      this.#send(conn, result)
+    );
+    return Promise.all(sent).then(() => {});
   }
 
-  /** Sends pending results on the control connection now, if it is up. */
+  /** Sends ready results on the control connection now, if it is up. */
   flush(): void {
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
-    const conn = this.control();
+    clearTimeout(this.#flushTimer);
+    this.#flushTimer = undefined;
+    const conn = this.#options.control();
     // Without a control connection, results wait for it (or for a fetcher):
     // the Manager flushes again when the connection is back. No polling.
-    if (conn && !conn.closed && conn.state === "ready") this.sendAllOn(conn);
+    if (conn && !conn.closed && conn.state === "ready") {
+      void this.sendAllOn(conn);
+    }
   }
 
-  /** Resolves when nothing is pending or in flight. */
+  /** Resolves when nothing is pending, waiting for a retry or in flight. */
   idle(): Promise<void> {
     if (this.outstanding === 0) return Promise.resolve();
     return new Promise((resolve) => this.#idle.push(resolve));
   }
 
+  /** Sends results waiting for a retry at once (shutdown has no time to wait). */
+  retryNow(): void {
+    clearTimeout(this.#retryTimer);
+    this.#retryTimer = undefined;
+    this.#pending.push(...this.#retrying.splice(0));
+    this.flush();
+  }
+
   /** The jids of results not yet confirmed. */
   undelivered(): string[] {
-    return this.#pending.map((r) => (r.type === "ACK" ? r.jid : r.payload.jid));
+    return [...this.#pending, ...this.#retrying, ...this.#inFlight].map(
+      resultJid,
+    );
   }
 
+  /** Stops every timer; results still outstanding stay undelivered. */
   stop(): void {
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
+    this.#stopped = true;
+    clearTimeout(this.#flushTimer);
+    clearTimeout(this.#retryTimer);
+    this.#flushTimer = undefined;
+    this.#retryTimer = undefined;
   }
 
-  #arm(): void {
-    this.#timer ??= setTimeout(() => {
-      this.#timer = undefined;
+  #armFlush(): void {
+    if (this.#stopped) return;
+    this.#flushTimer ??= setTimeout(() => {
+      this.#flushTimer = undefined;
       this.flush();
-    }, this.flushDelay);
+    }, this.#options.flushDelay);
   }
 
-  #send(conn: Connection, result: Result): void {
-    this.#inFlight++;
-    conn.request(result).then(
-      () => this.#done(),
-      (err) => {
-        if (err instanceof ServerError) {
-          // FAIL of a job the server no longer holds (expired, or our resend): nothing to do.
-          this.logger.debug("Server refused a job result", {
-            error: err.message,
+  #send(conn: Connection, result: Result): Promise<void> {
+    this.#inFlight.add(result);
+    return conn.request(result).then(
+      () => {
+        if (this.#failures > 0) {
+          this.#options.logger.info("Job results are being delivered again", {
+            afterFailures: this.#failures,
           });
-        } else {
-          this.#pending.push(result); // the connection went away: send it again
-          this.#arm();
+          this.#failures = 0;
         }
-        this.#done();
+        this.#done(result);
+      },
+      (error) => {
+        if (isFinal(result, error)) {
+          // The server no longer holds the job (its reservation expired, or
+          // this is a resend of a FAIL that already landed).
+          this.#options.logger.debug(
+            "The server no longer holds a failed job",
+            {
+              jid: resultJid(result),
+            },
+          );
+        } else {
+          this.#retry(result, error);
+        }
+        this.#done(result);
       },
     );
   }
 
-  #done(): void {
-    this.#inFlight--;
+  #retry(result: Result, error: unknown): void {
+    this.#retrying.push(result);
+    if (this.#failures === 0) {
+      this.#options.logger.warn(
+        "A job result was not confirmed by the server; sending it again",
+        { jid: resultJid(result), error: String(error) },
+      );
+    } else {
+      this.#options.logger.debug("Job result not confirmed", {
+        jid: resultJid(result),
+        error: String(error),
+      });
+    }
+    this.#failures++;
+    if (this.#retryTimer !== undefined || this.#stopped) return;
+    const { initial, max } = this.#options.retry;
+    const delay = backoff(
+      this.#failures - 1,
+      initial,
+      max,
+      this.#options.random,
+    );
+    this.#retryTimer = setTimeout(() => {
+      this.#retryTimer = undefined;
+      this.#pending.push(...this.#retrying.splice(0));
+      this.flush();
+    }, delay);
+  }
+
+  #done(result: Result): void {
+    this.#inFlight.delete(result);
     if (this.outstanding === 0) { for (const f of this.#idle.splice(0)) f(); }
   }
 }

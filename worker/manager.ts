@@ -244,11 +244,13 @@ export class Manager {
     this.#events = new Emitter(() => this.#logger);
     this.#order = strictQueueOrder(options.queues ?? ["default"]);
     this.#slots = new Slots(concurrency);
-    this.#results = new Results(
-      () => this.#control?.connection,
-      this.#logger,
-      5,
-    );
+    this.#results = new Results({
+      control: () => this.#control?.connection,
+      logger: this.#logger,
+      flushDelay: 5,
+      retry: { initial: 50, max: 2000 },
+      random: this.#random,
+    });
     this.wid = options.wid ?? randomJid().slice(0, 16);
   }
 
