@@ -40,7 +40,10 @@ export const MAX_BACKTRACE = 50;
 /**
  * Describes a thrown value as a FAIL payload: `errtype` is the error's name
  * (or the thrown value's type), `message` its message, and `backtrace` its
- * stack lines without the first line, capped as the server caps them.
+ * stack lines without the first line, capped as the server caps them. It
+ * never throws: a value that cannot be read (a throwing getter, a Proxy, an
+ * object without a prototype) gets `errtype` "Unknown" or its best
+ * description.
  *
  * @param jid The failed job.
  * @param thrown Whatever the job threw or rejected with.
@@ -54,47 +57,69 @@ export const MAX_BACKTRACE = 50;
  * ```
  */
 export function failureFor(jid: string, thrown: unknown): FailPayload {
-  let errtype: string;
-  let message: string;
-  let stack: string | undefined;
-  if (thrown instanceof Error) {
-    errtype = thrown.name || thrown.constructor?.name || "Error";
-    message = thrown.message;
-    stack = thrown.stack;
-  } else if (typeof thrown === "object" && thrown !== null) {
-    const obj = thrown as {
-      name?: unknown;
-      message?: unknown;
-      stack?: unknown;
-    };
-    errtype = typeof obj.name === "string" && obj.name
-      ? obj.name
-      : thrown.constructor?.name ?? "Object";
-    message = typeof obj.message === "string" ? obj.message : safeJson(thrown);
-    if (typeof obj.stack === "string") stack = obj.stack;
+  let errtype = "Unknown";
+  let message = "";
+  let stack: unknown;
+  if (typeof thrown === "object" && thrown !== null) {
+    const name = attempt(() => (thrown as { name?: unknown }).name);
+    errtype = typeof name === "string" && name !== ""
+      ? name
+      : attempt(() => thrown.constructor?.name) ??
+        (attempt(() => Object.getPrototypeOf(thrown)) === null
+          ? "Object"
+          : "Unknown");
+    const text = attempt(() => (thrown as { message?: unknown }).message);
+    message = typeof text === "string"
+      ? text
+      : attempt(() => JSON.stringify(thrown)) ?? describe(thrown);
+    stack = attempt(() => (thrown as { stack?: unknown }).stack);
+  } else if (typeof thrown === "function") {
+    errtype = "function";
+    message = describe(thrown);
   } else {
     errtype = thrown === null ? "null" : typeof thrown;
-    message = String(thrown);
+    message = describe(thrown);
   }
   const payload: { -readonly [K in keyof FailPayload]: FailPayload[K] } = {
     jid,
-    errtype: (errtype || "Error").slice(0, MAX_ERRTYPE),
+    errtype: (typeof errtype === "string" && errtype ? errtype : "Unknown")
+      .slice(0, MAX_ERRTYPE),
     message: (message || "(no message)").slice(0, MAX_MESSAGE),
   };
-  const backtrace = stack
-    ?.split("\n")
-    .slice(1)
-    .map((line) => line.trim())
-    .filter((line) => line !== "")
-    .slice(0, MAX_BACKTRACE);
-  if (backtrace && backtrace.length > 0) payload.backtrace = backtrace;
+  if (typeof stack === "string") {
+    const backtrace = stack
+      .split("\n")
+      .slice(1)
+      .map((line) => line.trim())
+      .filter((line) => line !== "")
+      .slice(0, MAX_BACKTRACE);
+    if (backtrace.length > 0) payload.backtrace = backtrace;
+  }
   return payload;
 }
 
-function safeJson(value: unknown): string {
+/** Runs `read`, or gives undefined when it throws. */
+function attempt<T>(read: () => T): T | undefined {
   try {
-    return JSON.stringify(value) ?? String(value);
+    return read();
   } catch {
-    return String(value);
+    return undefined;
   }
+}
+
+/** A string for any value, even one whose conversion throws. */
+function describe(value: unknown): string {
+  return attempt(() => String(value)) ??
+    "(a thrown value that cannot be converted to a string)";
+}
+
+/**
+ * One line for any thrown value, for logs: `errtype: message`. Never throws.
+ *
+ * @param thrown Whatever was thrown.
+ * @returns The description.
+ */
+export function describeThrown(thrown: unknown): string {
+  const { errtype, message } = failureFor("", thrown);
+  return `${errtype}: ${message}`;
 }

@@ -4,6 +4,7 @@
  * @module
  */
 
+import { describeThrown } from "../core/failure.ts";
 import type { EventListener, ManagerEvents } from "./events.ts";
 import type { Logger } from "./logger.ts";
 
@@ -49,6 +50,8 @@ export class Emitter {
   }
 
   #failed(event: string, err: unknown): void {
-    this.#logger().warn(`A ${event} listener threw`, { error: String(err) });
+    this.#logger().warn(`A ${event} listener threw`, {
+      error: describeThrown(err),
+    });
   }
 }

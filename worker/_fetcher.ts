@@ -8,6 +8,7 @@
  * @module
  */
 
+import { describeThrown } from "../core/failure.ts";
 import { ConnectionClosedError } from "../core/errors.ts";
 import type { Job } from "../core/job.ts";
 import type { QueueOrder } from "../core/queues.ts";
@@ -155,7 +156,9 @@ class Fetcher {
   }
 
   #failed(err: unknown): void {
-    this.host.logger.debug("Fetcher connection failed", { error: String(err) });
+    this.host.logger.debug("Fetcher connection failed", {
+      error: describeThrown(err),
+    });
     void this.#conn?.close();
     this.#conn = undefined;
     this.#failures++;

@@ -13,6 +13,7 @@
  * @module
  */
 
+import { describeThrown } from "../core/failure.ts";
 import type { Command } from "../core/commands.ts";
 import { ServerError } from "../core/errors.ts";
 import type { Connection } from "./connection.ts";
@@ -177,12 +178,12 @@ export class Results {
     if (this.#failures === 0) {
       this.#options.logger.warn(
         "A job result was not confirmed by the server; sending it again",
-        { jid: resultJid(result), error: String(error) },
+        { jid: resultJid(result), error: describeThrown(error) },
       );
     } else {
       this.#options.logger.debug("Job result not confirmed", {
         jid: resultJid(result),
-        error: String(error),
+        error: describeThrown(error),
       });
     }
     this.#failures++;

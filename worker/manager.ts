@@ -14,7 +14,7 @@ import {
   LocalProtocolError,
   ServerError,
 } from "../core/errors.ts";
-import { failureFor } from "../core/failure.ts";
+import { describeThrown, failureFor } from "../core/failure.ts";
 import { type Job, type JsonValue, reservationSeconds } from "../core/job.ts";
 import {
   type QueueOrder,
@@ -505,6 +505,13 @@ export class Manager {
     const handler = this.#handlers.get(ctx.jobType);
     const chain = this.#middleware;
     const call = (i: number): Promise<void> => {
+      try {
+        return step(i);
+      } catch (error) {
+        return Promise.reject(error); // a middleware threw synchronously
+      }
+    };
+    const step = (i: number): Promise<void> => {
       if (i < chain.length) {
         let called = false;
         return Promise.resolve(chain[i]!(ctx, () => {
@@ -566,7 +573,8 @@ export class Manager {
       this.#logger.debug("Job failed", {
         jid: entry.job.jid,
         jobtype: entry.job.jobtype,
-        error: String(error),
+        errtype: result.payload.errtype,
+        error: result.payload.message,
       });
       this.#events.emit("job:failure", { job: entry.job, error, durationMs });
     }
@@ -707,7 +715,7 @@ export class Manager {
     this.#offlineSince = Date.now();
     if (this.#state === "idle") return;
     this.#logger.warn("Faktory is unreachable; reconnecting", {
-      error: String(error),
+      error: describeThrown(error),
     });
     this.#events.emit("connection:lost", { error });
   }
