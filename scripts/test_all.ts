@@ -1,5 +1,5 @@
 // Runs the whole test suite on Node (via tsx), Deno and Bun, then prints one line:
-// "N passed, N failed", summed over the three runtimes. Exits non-zero if any runtime fails,
+// "N passed, N failed, N skipped", summed over the three runtimes. Exits non-zero if any runtime fails,
 // exits abnormally, or runs no test. Usage: tsx scripts/test_all.ts [node|deno|bun ...]
 import { spawn } from "node:child_process";
 import { readdirSync } from "node:fs";
@@ -17,7 +17,9 @@ interface Runtime {
   name: string;
   cmd: string;
   args: string[];
-  parse(out: string): { passed: number; failed: number } | undefined;
+  parse(
+    out: string,
+  ): { passed: number; failed: number; skipped: number } | undefined;
 }
 
 const ESC = String.fromCharCode(27);
@@ -32,11 +34,13 @@ const runtimes: Runtime[] = [
       const pass = last(out, /^ℹ pass (\d+)$/gm);
       const fail = last(out, /^ℹ fail (\d+)$/gm);
       const cancelled = last(out, /^ℹ cancelled (\d+)$/gm);
+      const skipped = last(out, /^ℹ skipped (\d+)$/gm);
       if (!pass || !fail) return undefined;
       // A cancelled test (it hung or its file crashed) counts as a failure.
       return {
         passed: Number(pass[1]),
         failed: Number(fail[1]) + Number(cancelled?.[1] ?? 0),
+        skipped: Number(skipped?.[1] ?? 0),
       };
     },
   },
@@ -47,9 +51,15 @@ const runtimes: Runtime[] = [
     parse(out) {
       const m = last(
         out,
-        /^(?:ok|FAILED) \| (\d+) passed(?: \(\d+ steps?\))? \| (\d+) failed/gm,
+        /^(?:ok|FAILED) \| (\d+) passed(?: \(\d+ steps?\))? \| (\d+) failed(?: \| (\d+) ignored)?/gm,
       );
-      return m ? { passed: Number(m[1]), failed: Number(m[2]) } : undefined;
+      return m
+        ? {
+          passed: Number(m[1]),
+          failed: Number(m[2]),
+          skipped: Number(m[3] ?? 0),
+        }
+        : undefined;
     },
   },
   {
@@ -59,8 +69,13 @@ const runtimes: Runtime[] = [
     parse(out) {
       const pass = last(out, /^\s*(\d+) pass$/gm);
       const fail = last(out, /^\s*(\d+) fail$/gm);
+      const skipped = last(out, /^\s*(\d+) skip$/gm);
       return pass && fail
-        ? { passed: Number(pass[1]), failed: Number(fail[1]) }
+        ? {
+          passed: Number(pass[1]),
+          failed: Number(fail[1]),
+          skipped: Number(skipped?.[1] ?? 0),
+        }
         : undefined;
     },
   },
@@ -87,6 +102,7 @@ function run(rt: Runtime): Promise<{ code: number | null; out: string }> {
 const wanted = process.argv.slice(2);
 let passed = 0;
 let failed = 0;
+let skipped = 0;
 let ok = true;
 const lines: string[] = [];
 for (
@@ -106,11 +122,12 @@ for (
   }
   passed += counts.passed;
   failed += counts.failed;
+  skipped += counts.skipped;
   if (code !== 0 || counts.failed > 0 || counts.passed === 0) ok = false;
   lines.push(
-    `${rt.name}: ${counts.passed} passed, ${counts.failed} failed (exit ${code}, ${secs}s)`,
+    `${rt.name}: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped (exit ${code}, ${secs}s)`,
   );
 }
 console.log("\n" + lines.join("\n"));
-console.log(`${passed} passed, ${failed} failed`);
+console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
 process.exit(ok && failed === 0 && passed > 0 ? 0 : 1);

@@ -21,6 +21,11 @@ export function transcriptNames(): string[] {
   return readdirSync(FIXTURES).filter((f) => /^\d\d-.*\.txt$/.test(f)).sort();
 }
 
+/** A transcript file's text. */
+export function transcriptText(name: string): string {
+  return readFileSync(FIXTURES + name, "utf8");
+}
+
 function unescape(text: string): string {
   return text.replaceAll("\\r", "\r").replaceAll("\\n", "\n");
 }

@@ -120,3 +120,99 @@ test(
     }
   },
 );
+
+const restartCommand = process.env.FAKTORY_RESTART;
+
+/** Runs the shell command that restarts the live server, and waits for it. */
+async function restartServer(): Promise<void> {
+  const { spawn } = await import("node:child_process");
+  await new Promise<void>((resolve, reject) => {
+    const child = spawn("sh", ["-c", restartCommand!], { stdio: "ignore" });
+    child.on("error", reject);
+    child.on(
+      "exit",
+      (code) =>
+        code === 0
+          ? resolve()
+          : reject(new Error(`FAKTORY_RESTART exited with ${code}`)),
+    );
+  });
+}
+
+test(
+  "live: a server restart mid-run loses no job and strands no reservation (FAKTORY_RESTART)",
+  {
+    skip: !url
+      ? "FAKTORY_URL is not set"
+      : !restartCommand
+      ? "FAKTORY_RESTART is not set"
+      : false,
+  },
+  async () => {
+    const total = 3000;
+    const queue = `live-restart-${suffix}`;
+    const runs = new Map<string, number>();
+    const mgr = new Manager({
+      url: url!,
+      concurrency: 20,
+      queues: [queue],
+      handleSignals: false,
+      logLevel: "error",
+    });
+    mgr.register("LiveShort", async (ctx) => {
+      runs.set(ctx.jid, (runs.get(ctx.jid) ?? 0) + 1);
+      await new Promise((r) => setTimeout(r, 5));
+    });
+    const producer = await Client.connect(url!);
+    const jids = new Set<string>();
+    for (let i = 0; i < total; i += 1000) {
+      const jobs = Array.from(
+        { length: 1000 },
+        () => createJob("LiveShort", [], { queue }),
+      );
+      for (const j of jobs) jids.add(j.jid);
+      assert.deepEqual(await producer.pushBulk(jobs), {});
+    }
+    await producer.close();
+    const running = mgr.run();
+    const wait = async (cond: () => boolean, ms: number, what: string) => {
+      const end = Date.now() + ms;
+      while (!cond()) {
+        if (Date.now() > end) throw new Error(`${what} within ${ms} ms`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    };
+    try {
+      await wait(() => runs.size >= total / 3, 60_000, "a third of the jobs");
+      await restartServer();
+      await wait(() => runs.size === total, 120_000, "every job ran");
+      // Every ACK lands: no reservation is left (a lost one would stay 30 minutes).
+      let busy = -1;
+      let queued = -1;
+      const client = await Client.connect(url!);
+      try {
+        const end = Date.now() + 20_000;
+        do {
+          await new Promise((r) => setTimeout(r, 200));
+          const info = await client.info();
+          busy = info.faktory.tasks.Busy.size;
+          queued = info.faktory.queues[queue] ?? 0;
+        } while ((busy > 0 || queued > 0) && Date.now() < end);
+      } finally {
+        await client.removeQueues([queue]).catch(() => {});
+        await client.close();
+      }
+      const twice = [...runs.values()].filter((n) => n > 1).length;
+      console.log(
+        `live restart: ${runs.size} jobs, ${twice} ran twice, ${busy} reservations left`,
+      );
+      assert.deepEqual([...jids].filter((j) => !runs.has(j)), []);
+      assert.equal(twice, 0, "no job ran twice");
+      assert.equal(busy, 0, "no reservation left");
+      assert.equal(queued, 0);
+    } finally {
+      await mgr.stop();
+      await running.catch(() => {});
+    }
+  },
+);

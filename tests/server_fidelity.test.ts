@@ -13,13 +13,17 @@ import {
   type Event,
   parseReplies,
   RawConn,
+  tolerance,
   transcriptEvents,
 } from "./_fidelity.ts";
-import { transcriptNames } from "./_transcripts.ts";
+import { transcriptNames, transcriptText } from "./_transcripts.ts";
+import { Client } from "../mod.ts";
 
 const live = process.env.FAKTORY_URL
   ? new URL(process.env.FAKTORY_URL.replace(/^tcp(\+tls)?:/, "http:"))
   : undefined;
+
+tolerance.retryDrift = live !== undefined;
 
 interface Instance {
   server?: FaktoryServer;
@@ -215,6 +219,50 @@ for (const name of ordered) {
 test("FaktoryServer fidelity replay: stop the servers", async () => {
   for (const inst of instances.values()) await inst.server?.stop();
   assert.ok(instances.size >= (live ? 1 : 3));
+  if (live) await removeReplayedJobs();
 });
+
+/**
+ * Leaves a live server as the replay found it: every job the recordings pushed is
+ * acknowledged (ending its reservation), discarded from the retry, scheduled and dead sets,
+ * and taken out of its queue; the recordings' own queues are removed.
+ */
+async function removeReplayedJobs(): Promise<void> {
+  const commands = transcriptNames().flatMap((name) =>
+    transcriptText(name).split("\n").filter((l) => l.startsWith("C: "))
+  ).join("\n");
+  const jids = new Set(
+    [...commands.matchAll(/"jid":"([^"]+)"/g)].map((m) => m[1]!),
+  );
+  const queues = new Set(
+    [...commands.matchAll(/"queue":"(lab-[^"]+)"/g)].map((m) => m[1]!),
+  );
+  const client = await Client.connect({
+    url: process.env.FAKTORY_URL!,
+    wid: `fidelity-cleanup-${Date.now()}`,
+  });
+  try {
+    for (const jid of jids) await client.ack(jid);
+    for (const target of ["retries", "scheduled", "dead"] as const) {
+      await client.discard(target, { jids: [...jids] });
+    }
+    await client.removeQueues([...queues]);
+    // Jobs the recordings pushed to "default": take ours out, put anyone else's back.
+    const others = [];
+    let left = (await client.info()).faktory.queues["default"] ?? 0;
+    while (left-- > 0) {
+      const job = await client.fetch(["default"]);
+      if (!job) break;
+      if (jids.has(job.jid)) await client.ack(job.jid);
+      else others.push(job);
+    }
+    for (const job of others) {
+      await client.ack(job.jid);
+      await client.push(job);
+    }
+  } finally {
+    await client.close();
+  }
+}
 
 export type { Event };
