@@ -1,10 +1,14 @@
 // `npm start`: a self-contained demo. Starts the embedded Faktory-compatible server (unless
-// FAKTORY_URL points at a real one), pushes example jobs, runs a Manager, shows progress and a
-// summary, and exits cleanly. Runs unchanged with deno, bun and node (via tsx).
+// FAKTORY_URL points at a real one), pushes example jobs to its own queues (demo-critical,
+// demo-default, demo-bulk), runs a Manager, shows progress and a summary, and exits. Ctrl-C or
+// SIGTERM at any moment ends it within the shutdown timeout. Runs unchanged with deno, bun and
+// node (via tsx).
 import { Client, defaultPlatform, Manager } from "../mod.ts";
 import { FaktoryServer } from "../testing/mod.ts";
 import { pushExampleJobs, registerJobs } from "./jobs.ts";
 
+const prefix = "demo-";
+const queues = ["critical", "default", "bulk"].map((q) => prefix + q);
 const external = (await defaultPlatform()).env("FAKTORY_URL");
 const server = external ? undefined : await FaktoryServer.start();
 const url = external || server!.url;
@@ -15,43 +19,69 @@ console.log(
 );
 
 const client = await Client.connect(url);
-const expected = await pushExampleJobs(client, 2000);
-console.log(
-  `Pushed example jobs (${expected} runs expected, some FlakyJobs will be retried later)`,
-);
-
 const mgr = registerJobs(
-  new Manager({ url, concurrency: 20, labels: ["demo"], logLevel: "warn" }),
+  new Manager({
+    url,
+    concurrency: 20,
+    labels: ["demo"],
+    logLevel: "warn",
+    shutdownTimeout: 5000,
+  }),
+  prefix,
 );
-mgr.processStrictPriorityQueues("critical", "default", "bulk");
+mgr.processStrictPriorityQueues(...queues);
 let ok = 0;
 let failed = 0;
 mgr.on("job:success", () => void ok++);
 mgr.on("job:failure", () => void failed++);
-const started = Date.now();
-const running = mgr.run();
+const expected = await pushExampleJobs(client, 2000, prefix);
+console.log(
+  `Pushed example jobs to ${queues.join(", ")} (${expected} runs expected, ` +
+    "some FlakyJobs will be retried later)",
+);
 
+const started = Date.now();
+const running = mgr.run(); // SIGINT/SIGTERM stop it from here on
+let ticking = false;
 const progress = setInterval(async () => {
-  const info = await client.info().catch(() => undefined);
-  const queued = info
-    ? Object.values(info.faktory.queues).reduce((a, b) => a + b, 0)
-    : "?";
-  console.log(
-    `  ${ok} succeeded, ${failed} failed, ${mgr.busy} running, ${queued} queued`,
-  );
-  if (queued === 0 && mgr.busy === 0 && ok + failed >= expected) {
-    clearInterval(progress);
-    await mgr.stop();
+  if (ticking) return;
+  ticking = true;
+  try {
+    const info = await client.info().catch(() => undefined);
+    const queued = info
+      ? queues.reduce((n, q) => n + (info.faktory.queues[q] ?? 0), 0)
+      : "?";
+    console.log(
+      `  ${ok} succeeded, ${failed} failed, ${mgr.busy} running, ${queued} queued`,
+    );
+    if (queued === 0 && mgr.busy === 0 && ok + failed >= expected) {
+      void mgr.stop();
+    }
+  } finally {
+    ticking = false;
   }
 }, 250);
 
-await running;
+try {
+  await running;
+} finally {
+  clearInterval(progress);
+}
 const secs = (Date.now() - started) / 1000;
-const info = await client.info();
+const retries = await client.info().then(
+  (info) => String(info.faktory.tasks.Retries.size),
+  () => "?",
+);
+if (external) {
+  // Leave a real server as we found it: drop the demo's failed jobs waiting for a retry.
+  await client.discard("retries", { regexp: `*"queue":"${prefix}*` }).catch(
+    () => {},
+  );
+}
 console.log(
   `Done in ${
     secs.toFixed(1)
-  } s: ${ok} succeeded, ${failed} failed (now in the retry set: ${info.faktory.tasks.Retries.size}), ` +
+  } s: ${ok} succeeded, ${failed} failed (now in the retry set: ${retries}), ` +
     `peak fetch connections ${mgr.peakFetchers}`,
 );
 await client.close();

@@ -7,7 +7,7 @@ import {
 } from "../mod.ts";
 
 /** Registers the example job types and a timing middleware. */
-export function registerJobs(mgr: Manager): Manager {
+export function registerJobs(mgr: Manager, queuePrefix = ""): Manager {
   mgr.use(async (ctx, next) => {
     const started = Date.now();
     try {
@@ -35,7 +35,9 @@ export function registerJobs(mgr: Manager): Manager {
   mgr.register("FanOut", async (ctx: JobContext, count: number) => {
     await ctx.with(async (client) => {
       for (let i = 0; i < count; i++) {
-        await client.push("SomeJob", [`from ${ctx.jid}`, i]);
+        await client.push("SomeJob", [`from ${ctx.jid}`, i], {
+          queue: `${queuePrefix}default`,
+        });
       }
     });
   });
@@ -53,28 +55,34 @@ export function registerJobs(mgr: Manager): Manager {
   return mgr;
 }
 
-/** Pushes `count` SomeJobs, a tenth as many FlakyJobs, a few FanOuts and SlowJobs. */
+/**
+ * Pushes `count` SomeJobs, a tenth as many FlakyJobs, a few FanOuts and SlowJobs, to the
+ * queues critical, default and bulk (each name after `queuePrefix`).
+ */
 export async function pushExampleJobs(
   client: Client,
   count: number,
+  queuePrefix = "",
 ): Promise<number> {
+  const q = (name: string) => ({ queue: `${queuePrefix}${name}` });
   const jobs = [
     ...Array.from(
       { length: count },
       (_, i) =>
-        createJob("SomeJob", [i, "hello"], {
-          queue: i % 10 ? "default" : "bulk",
-        }),
+        createJob("SomeJob", [i, "hello"], q(i % 10 ? "default" : "bulk")),
     ),
     ...Array.from(
       { length: Math.ceil(count / 10) },
-      (_, i) => createJob("FlakyJob", [i], { retry: 3 }),
+      (_, i) => createJob("FlakyJob", [i], { ...q("default"), retry: 3 }),
     ),
     ...Array.from(
       { length: 5 },
-      () => createJob("FanOut", [10], { queue: "critical" }),
+      () => createJob("FanOut", [10], q("critical")),
     ),
-    ...Array.from({ length: 5 }, () => createJob("SlowJob", [200])),
+    ...Array.from(
+      { length: 5 },
+      () => createJob("SlowJob", [200], q("default")),
+    ),
   ];
   for (let i = 0; i < jobs.length; i += 1000) {
     const refused = await client.pushBulk(jobs.slice(i, i + 1000));

@@ -78,3 +78,25 @@ test(`examples/demo.ts (npm start) on ${runtime}: runs to completion and exits b
   assert.equal(await demo.exited, 0, demo.output());
   assert.match(demo.output(), /Done in [\d.]+ s: \d+ succeeded/);
 });
+
+test(`examples/demo.ts (npm start) on ${runtime}: SIGINT mid-run ends it within the shutdown timeout`, async () => {
+  const demo = start("examples/demo.ts", { FAKTORY_URL: "" });
+  try {
+    await until(
+      () => demo.output().includes("succeeded, "),
+      20_000,
+      "first progress line",
+    );
+    const signalled = Date.now();
+    process.kill(demo.child.pid!, "SIGINT");
+    const code = await Promise.race([
+      demo.exited,
+      new Promise<string>((r) => setTimeout(() => r("still running"), 9000)),
+    ]);
+    assert.equal(code, 0, demo.output());
+    assert.ok(Date.now() - signalled < 9000);
+    assert.match(demo.output(), /Done in [\d.]+ s: \d+ succeeded/);
+  } finally {
+    demo.child.kill("SIGKILL");
+  }
+});
