@@ -1,10 +1,13 @@
-// No-op jobs per second through the Manager at concurrency 1, 20 and 100, the sockets it
-// used, and its RSS at idle and after 100,000 jobs. Against the embedded server in its own
-// process, or against FAKTORY_URL when set (with a queue of its own).
+// No-op jobs per second through the Manager at concurrency 1, 20 and 100, beside a raw client
+// (FETCH then ACK on as many connections as the Manager fetches with, no job machinery) in the
+// same run; the worker process's CPU time per job for both, the sockets the Manager used, and
+// its RSS at idle and after 100,000 jobs. Against the embedded server in its own process, or
+// against FAKTORY_URL when set (with a queue of its own).
 // Usage: <runtime> bench/worker_bench.ts [jobs] [runs]
 import process from "node:process";
 import {
   Client,
+  Connection,
   createJob,
   defaultPlatform,
   detectRuntime,
@@ -34,6 +37,52 @@ async function fill(n: number): Promise<void> {
   }
 }
 
+interface Drained {
+  /** Jobs per second. */
+  rate: number;
+  /** Worker process CPU time (user + system) per job, in microseconds. */
+  cpuPerJob: number;
+  /** The most sockets open at once. */
+  sockets: number;
+}
+
+/** Measures wall and CPU time of `work`, which handles `n` jobs. */
+async function measure(
+  n: number,
+  work: () => Promise<number>,
+): Promise<Drained> {
+  const cpu = process.cpuUsage();
+  const started = performance.now();
+  const sockets = await work();
+  const secs = (performance.now() - started) / 1000;
+  const used = process.cpuUsage(cpu);
+  return {
+    rate: Math.round(n / secs),
+    cpuPerJob: Math.round((used.user + used.system) / n),
+    sockets,
+  };
+}
+
+/** Drains `n` queued jobs with `conns` connections doing FETCH, then ACK, and nothing else. */
+function rawDrain(conns: number, n: number): Promise<Drained> {
+  return measure(n, async () => {
+    const open = await Promise.all(
+      Array.from({ length: conns }, () => Connection.open({ url })),
+    );
+    let left = n;
+    await Promise.all(open.map(async (conn) => {
+      while (left > 0) {
+        const job = await conn.request({ type: "FETCH", queues: [queue] });
+        if (!job) continue;
+        left--;
+        await conn.request({ type: "ACK", jid: job.jid });
+      }
+    }));
+    await Promise.all(open.map((c) => c.close()));
+    return conns;
+  });
+}
+
 /** Runs `n` queued no-op jobs through a fresh Manager; returns jobs/s and the peak socket count. */
 async function drain(
   concurrency: number,
@@ -56,36 +105,45 @@ async function drain(
     if (++done % 256 === 0) peak = Math.max(peak, mgr.sockets);
     if (done === n) finish();
   });
-  const started = performance.now();
-  const running = mgr.run();
-  await all;
-  const secs = (performance.now() - started) / 1000;
-  peak = Math.max(peak, mgr.sockets);
+  let running!: Promise<void>;
+  const result = await measure(n, async () => {
+    running = mgr.run();
+    await all;
+    return Math.max(peak, mgr.sockets);
+  });
   if (!manager) {
     await mgr.stop();
     await running;
   }
-  return { rate: Math.round(n / secs), sockets: peak };
+  return result;
 }
 
 const median = (xs: number[]) =>
   [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const target = external ? "faktory" : "embedded";
 for (const concurrency of [1, 20, 100]) {
-  const rates: number[] = [];
-  let sockets = 0;
+  // The Manager fetches on at most 15 connections (plus its control connection).
+  const conns = Math.min(concurrency, 15);
+  const mgr: Drained[] = [];
+  const raw: Drained[] = [];
   for (let i = 0; i < runs; i++) {
     await fill(total);
-    const r = await drain(concurrency, total);
-    rates.push(r.rate);
-    sockets = Math.max(sockets, r.sockets);
+    raw.push(await rawDrain(conns, total));
+    await fill(total);
+    mgr.push(await drain(concurrency, total));
   }
+  const rate = median(mgr.map((r) => r.rate));
+  const rawRate = median(raw.map((r) => r.rate));
   console.log(
     `${runtime.padEnd(5)} ${target} concurrency ${
       String(concurrency).padStart(3)
-    }: ${String(median(rates)).padStart(6)} jobs/s (median of ${runs}: ${
-      rates.join(", ")
-    }), peak sockets ${sockets}`,
+    }: ${String(rate).padStart(6)} jobs/s (${
+      Math.round((100 * rate) / rawRate)
+    }% of raw ${rawRate} on ${conns} conns; runs ${
+      mgr.map((r) => r.rate).join(", ")
+    }), CPU ${median(mgr.map((r) => r.cpuPerJob))} us/job (raw ${
+      median(raw.map((r) => r.cpuPerJob))
+    }), peak sockets ${Math.max(...mgr.map((r) => r.sockets))}`,
   );
 }
 
