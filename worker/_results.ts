@@ -57,6 +57,8 @@ export class Results {
   #retryTimer: ReturnType<typeof setTimeout> | undefined;
   /** Failed deliveries in a row; any success resets it. */
   #failures = 0;
+  /** Whether the current streak of failures was reported. */
+  #warned = false;
   #idle: (() => void)[] = [];
   #stopped = false;
 
@@ -147,12 +149,13 @@ export class Results {
     this.#inFlight.add(result);
     return conn.request(result).then(
       () => {
-        if (this.#failures > 0) {
+        if (this.#warned) {
           this.#options.logger.info("Job results are being delivered again", {
             afterFailures: this.#failures,
           });
-          this.#failures = 0;
         }
+        this.#failures = 0;
+        this.#warned = false;
         this.#done(result);
       },
       (error) => {
@@ -175,7 +178,13 @@ export class Results {
 
   #retry(result: Result, error: unknown): void {
     this.#retrying.push(result);
-    if (this.#failures === 0) {
+    // A refusal is worth a warning (once per streak); a dropped connection or
+    // a server shutting down is already reported as an outage by the Manager.
+    if (
+      error instanceof ServerError &&
+      !error.serverMessage.startsWith("shutdown in progress") && !this.#warned
+    ) {
+      this.#warned = true;
       this.#options.logger.warn(
         "A job result was not confirmed by the server; sending it again",
         { jid: resultJid(result), error: describeThrown(error) },
