@@ -373,6 +373,19 @@ function token(value: string, what: string, verb: string): string {
   return value;
 }
 
+// A value carried inside a JSON payload: JSON escapes whatever it contains,
+// so any non-empty string will do (the server accepts any jid it accepted in PUSH).
+function jsonString(value: string, what: string, verb: string): string {
+  if (typeof value !== "string" || value === "") {
+    throw new LocalProtocolError(
+      `${verb} needs a ${what} string, got ${
+        JSON.stringify(value) ?? "undefined"
+      }`,
+    );
+  }
+  return value;
+}
+
 function json(value: unknown): string {
   // JSON.stringify escapes CR and LF inside strings and adds no whitespace,
   // so the payload is always one line and MUTATE's no-space rule holds.
@@ -385,7 +398,8 @@ function json(value: unknown): string {
  * @param command The command.
  * @returns The line.
  * @throws {LocalProtocolError} When a required payload is missing or a name
- * contains whitespace or control characters.
+ * written outside JSON (a queue, a bid, the jid of TRACK GET) contains
+ * whitespace or control characters.
  * @throws {InvalidJobError} When a pushed job would be refused by the server.
  *
  * @example
@@ -424,13 +438,13 @@ function commandLine(command: Command): string {
       return `FETCH ${command.queues.map(checkQueueName).join(" ")}`;
     }
     case "ACK":
-      return `ACK ${json({ jid: token(command.jid, "jid", "ACK") })}`;
+      return `ACK ${json({ jid: jsonString(command.jid, "jid", "ACK") })}`;
     case "FAIL": {
       const p = command.payload;
       if (typeof p !== "object" || p === null) {
         throw new LocalProtocolError("FAIL needs a payload object");
       }
-      token(p.jid, "jid", "FAIL");
+      jsonString(p.jid, "jid", "FAIL");
       return `FAIL ${json(p)}`;
     }
     case "BEAT": {
@@ -438,7 +452,7 @@ function commandLine(command: Command): string {
       if (typeof p !== "object" || p === null) {
         throw new LocalProtocolError("BEAT needs a payload object");
       }
-      token(p.wid, "wid", "BEAT");
+      jsonString(p.wid, "wid", "BEAT");
       return `BEAT ${json(p)}`;
     }
     case "QUEUE PAUSE":
@@ -479,7 +493,7 @@ function commandLine(command: Command): string {
       if (typeof command.payload !== "object" || command.payload === null) {
         throw new LocalProtocolError("TRACK SET needs a payload object");
       }
-      token(command.payload.jid, "jid", "TRACK SET");
+      jsonString(command.payload.jid, "jid", "TRACK SET");
       return `TRACK SET ${json(command.payload)}`;
     case "TRACK GET":
       return `TRACK GET ${token(command.jid, "jid", "TRACK GET")}`;

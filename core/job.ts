@@ -37,7 +37,7 @@ export type JsonValue =
  * ```
  */
 export interface JobPayload {
-  /** Unique job id, at least 8 characters. */
+  /** Unique job id, at least 8 bytes (UTF-8); any characters. */
   readonly jid: string;
   /** The name a worker registered a handler under. */
   readonly jobtype: string;
@@ -276,7 +276,8 @@ export function validateJob(job: unknown): JobPayload {
     throw new InvalidJobError("job", "A job must be a plain object");
   }
   const { jid, jobtype, args, queue, reserve_for, at, retry, backtrace } = job;
-  if (typeof jid !== "string" || jid.length < 8) {
+  // The server counts bytes (Go's len), and accepts any characters.
+  if (typeof jid !== "string" || utf8Length(jid) < 8) {
     throw new InvalidJobError(
       "jid",
       "jobs must have a reasonable jid parameter",
@@ -379,6 +380,24 @@ export function formatTime(date: Date): string {
     throw new InvalidJobError("at", "invalid timestamp for 'at': Invalid Date");
   }
   return date.toISOString();
+}
+
+/** The length of `text` in UTF-8 bytes, as the server measures strings. */
+function utf8Length(text: string): number {
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) bytes += 1;
+    else if (c < 0x800) bytes += 2;
+    else if (
+      c >= 0xd800 && c < 0xdc00 && i + 1 < text.length &&
+      (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00
+    ) {
+      bytes += 4; // a surrogate pair: one code point beyond the BMP
+      i++;
+    } else bytes += 3; // a lone surrogate arrives as U+FFFD, 3 bytes
+  }
+  return bytes;
 }
 
 function checkInteger(value: unknown, field: string, min: number): void {

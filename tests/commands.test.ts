@@ -186,6 +186,28 @@ test("encodeCommand refuses names with whitespace or control characters", () => 
   );
 });
 
+test("encodeCommand carries any jid in ACK, FAIL and TRACK SET JSON, spaces and control characters included", () => {
+  assert.equal(
+    encodeCommand({ type: "ACK", jid: "a b\t\u0001\r\nFLUSH" }),
+    'ACK {"jid":"a b\\t\\u0001\\r\\nFLUSH"}\r\n',
+  );
+  assert.equal(
+    encodeCommand({
+      type: "FAIL",
+      payload: { jid: "job 1 of 2", errtype: "E", message: "m" },
+    }),
+    'FAIL {"jid":"job 1 of 2","errtype":"E","message":"m"}\r\n',
+  );
+  assert.equal(
+    encodeCommand({ type: "TRACK SET", payload: { jid: "job 1 of 2" } }),
+    'TRACK SET {"jid":"job 1 of 2"}\r\n',
+  );
+  assert.throws(
+    () => encodeCommand({ type: "ACK", jid: 42 as never }),
+    LocalProtocolError,
+  );
+});
+
 test("encodeCommand refuses unknown MUTATE operations and targets locally", () => {
   assert.throws(
     () =>

@@ -128,6 +128,19 @@ test("validateJob refuses what the server refuses, with the server's messages", 
   assert.doesNotThrow(() => validateJob({ ...base, custom: { _bid: "x" } }));
 });
 
+test("validateJob accepts any jid of 8 bytes or more, as the server counts them", () => {
+  const job = { jobtype: "T", args: [] };
+  for (const jid of ["has space", "tab\tctl\u0001", "éééé", "😀😀"]) {
+    assert.doesNotThrow(() => validateJob({ ...job, jid }), jid);
+  }
+  for (const jid of ["", "1234567", "ééé", "😀"]) {
+    assert.throws(
+      () => validateJob({ ...job, jid }),
+      invalid("jid", "jobs must have a reasonable jid parameter"),
+    );
+  }
+});
+
 test("validateJob refuses args and custom values JSON cannot carry", () => {
   const base = { jid: "0123456789ab", jobtype: "T" };
   assert.throws(
