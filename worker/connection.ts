@@ -11,6 +11,7 @@ import type { Command, CommandResults, Verb } from "../core/commands.ts";
 import { decodeResult } from "../core/commands.ts";
 import { resolveUrl, ServerAddress } from "../core/config.ts";
 import {
+  ConnectError,
   ConnectionClosedError,
   FaktoryError,
   LocalProtocolError,
@@ -21,7 +22,12 @@ import {
 import { buildHello, type Hi, type Identity } from "../core/handshake.ts";
 import { ClientProtocol, type ConnectionState } from "../core/protocol.ts";
 import { defaultPlatform, defaultTransport } from "../adapters/runtime.ts";
-import type { Socket, TlsOptions, Transport } from "../adapters/transport.ts";
+import type {
+  Platform,
+  Socket,
+  TlsOptions,
+  Transport,
+} from "../adapters/transport.ts";
 import { hashPassword } from "./_password.ts";
 
 /**
@@ -64,13 +70,18 @@ export interface ConnectionOptions {
    * @default {10000}
    */
   readonly timeout?: number;
-  /** Milliseconds to wait for the connection to open. @default {10000} */
+  /**
+   * Milliseconds to wait for the connection to be ready: the socket, the
+   * server's greeting, the password hash and the HELLO reply together.
+   *
+   * @default {10000}
+   */
   readonly connectTimeout?: number;
   /** The largest reply accepted, in bytes. @default {64 MiB} */
   readonly maxReplyBytes?: number;
   /** The transport to use. @default {the current runtime's} */
   readonly transport?: Transport;
-  /** Cancels connecting. */
+  /** Cancels connecting (until the HELLO reply). */
   readonly signal?: AbortSignal;
 }
 
@@ -101,6 +112,7 @@ interface Pending {
 }
 
 const DEFAULT_TIMEOUT = 10_000;
+const DEFAULT_CONNECT_TIMEOUT = 10_000;
 
 /**
  * A single open connection. Most code uses {@linkcode Client} instead.
@@ -143,17 +155,16 @@ export class Connection {
    *
    * @param options Where to connect and who to say we are.
    * @returns The ready connection.
-   * @throws {ConnectError} When the server cannot be reached.
-   * @throws {AuthenticationError} When the password is wrong or missing.
+   * @throws {ConnectError} When the server cannot be reached, or the
+   * handshake does not finish within `connectTimeout` (code `ETIMEDOUT`) or
+   * before `signal` aborts (code `ABORTED`).
+   * @throws {AuthenticationError} When the password is wrong.
    * @throws {RemoteProtocolError} When the server's greeting is malformed.
+   * @throws {LocalProtocolError} When the URL or an option is invalid, or the
+   * server wants a password and none is set.
    */
   static async open(options: ConnectionOptions = {}): Promise<Connection> {
-    const timeout = options.timeout ?? DEFAULT_TIMEOUT;
-    if (!(timeout > 2000)) {
-      throw new RangeError(
-        `timeout must exceed the server's 2000 ms FETCH block, got ${timeout}`,
-      );
-    }
+    checkOptions(options);
     const platform = await defaultPlatform();
     const url = options.url ?? resolveUrl(platform.env);
     const parsed = ServerAddress.parse(url);
@@ -163,26 +174,62 @@ export class Connection {
       parsed.tls || (options.tls !== undefined && options.tls !== false),
       options.password ?? parsed.password,
     );
+    // One deadline for everything up to the HELLO reply: the socket, the
+    // greeting, the password hash and HELLO itself.
+    const connectTimeout = options.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT;
+    const deadline = new AbortController();
+    const timer = setTimeout(
+      () =>
+        deadline.abort(
+          new ConnectError(
+            `Connection to ${address} timed out after ${connectTimeout} ms (greeting and HELLO included)`,
+            "ETIMEDOUT",
+          ),
+        ),
+      connectTimeout,
+    );
+    const signal = options.signal
+      ? AbortSignal.any([options.signal, deadline.signal])
+      : deadline.signal;
+    try {
+      return await Connection.#open(address, options, platform, signal);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  static async #open(
+    address: ServerAddress,
+    options: ConnectionOptions,
+    platform: Platform,
+    signal: AbortSignal,
+  ): Promise<Connection> {
     const conn = new Connection(address, options);
     const transport = options.transport ?? await defaultTransport();
     const hi = new Promise<Hi>((resolve, reject) => {
       conn.#hi = { resolve, reject };
     });
-    conn.#socket = await transport.connect({
-      host: address.host,
-      port: address.port,
-      ...(address.tls
-        ? { tls: typeof options.tls === "object" ? options.tls : true }
-        : {}),
-      ...(options.connectTimeout === undefined
-        ? {}
-        : { connectTimeout: options.connectTimeout }),
-      ...(options.signal ? { signal: options.signal } : {}),
-    }, {
-      data: (chunk) => conn.#onData(chunk),
-      close: (error) => conn.#onClose(error),
-    });
     try {
+      conn.#socket = await transport.connect({
+        host: address.host,
+        port: address.port,
+        ...(address.tls
+          ? { tls: typeof options.tls === "object" ? options.tls : true }
+          : {}),
+        connectTimeout: options.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT,
+        signal,
+      }, {
+        data: (chunk) => conn.#onData(chunk),
+        close: (error) => conn.#onClose(error),
+      });
+    } catch (err) {
+      throw signal.aborted ? connectAborted(address, signal.reason) : err;
+    }
+    const aborted = () => connectAborted(address, signal.reason);
+    const onAbort = () => conn.#teardown(aborted());
+    signal.addEventListener("abort", onAbort, { once: true });
+    try {
+      if (signal.aborted) throw aborted();
       conn.#armTimer();
       const greeting = await hi;
       const identity: Identity = {
@@ -198,7 +245,16 @@ export class Connection {
             `The server at ${address} requires a password; set it in the URL or the password option`,
           );
         }
-        pwdhash = await hashPassword(address.password, greeting.s, greeting.i);
+        try {
+          pwdhash = await hashPassword(
+            address.password,
+            greeting.s,
+            greeting.i,
+            signal,
+          );
+        } catch (err) {
+          throw signal.aborted ? aborted() : err;
+        }
       }
       await conn.request({
         type: "HELLO",
@@ -208,6 +264,8 @@ export class Connection {
     } catch (err) {
       conn.close();
       throw err;
+    } finally {
+      signal.removeEventListener("abort", onAbort);
     }
   }
 
@@ -296,7 +354,13 @@ export class Connection {
         }
       },
     );
-    this.#socket!.write(bytes).catch((err) => this.#teardown(err));
+    let written: Promise<void>;
+    try {
+      written = this.#socket!.write(bytes);
+    } catch (err) {
+      written = Promise.reject(err);
+    }
+    written.catch((err) => this.#onWriteError(err));
     return promise;
   }
 
@@ -393,6 +457,17 @@ export class Connection {
     }
   }
 
+  #onWriteError(error: unknown): void {
+    this.#teardown(
+      new ConnectionClosedError(
+        `Connection to ${this.address} failed while writing: ${
+          (error as Error)?.message ?? String(error)
+        }`,
+        { cause: error },
+      ),
+    );
+  }
+
   #onClose(error?: Error): void {
     this.#teardown(
       new ConnectionClosedError(
@@ -429,4 +504,44 @@ export class Connection {
       } catch { /* a listener's failure must not break teardown */ }
     }
   }
+}
+
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** Refuses options no connection could work with, before anything connects. */
+function checkOptions(options: ConnectionOptions): void {
+  const { timeout, connectTimeout, maxReplyBytes } = options;
+  if (
+    timeout !== undefined &&
+    !(typeof timeout === "number" && timeout > 2000 && timeout <= MAX_TIMER_MS)
+  ) {
+    throw new LocalProtocolError(
+      `timeout must exceed the server's 2000 ms FETCH block (and be at most ${MAX_TIMER_MS} ms), got ${timeout}`,
+    );
+  }
+  if (
+    connectTimeout !== undefined &&
+    !(typeof connectTimeout === "number" && connectTimeout > 0 &&
+      connectTimeout <= MAX_TIMER_MS)
+  ) {
+    throw new LocalProtocolError(
+      `connectTimeout must be a positive number of ms (at most ${MAX_TIMER_MS}), got ${connectTimeout}`,
+    );
+  }
+  if (
+    maxReplyBytes !== undefined &&
+    !(Number.isSafeInteger(maxReplyBytes) && maxReplyBytes > 0)
+  ) {
+    throw new LocalProtocolError(
+      `maxReplyBytes must be a positive integer, got ${maxReplyBytes}`,
+    );
+  }
+}
+
+/** The error for a connect attempt ended by its deadline or the caller's signal. */
+function connectAborted(address: ServerAddress, reason: unknown): Error {
+  if (reason instanceof ConnectError) return reason;
+  return new ConnectError(`Connection to ${address} aborted`, "ABORTED", {
+    cause: reason,
+  });
 }
