@@ -15,6 +15,7 @@ import {
 import type { HelloPayload } from "./handshake.ts";
 import {
   checkQueueName,
+  InvalidJobError,
   type Job,
   type JobPayload,
   type JsonValue,
@@ -386,9 +387,23 @@ function jsonString(value: string, what: string, verb: string): string {
   return value;
 }
 
+// Jobs were validated, but a getter or Proxy may answer differently the
+// second time it is read: whatever then fails is still the job's fault.
+function jobJson(value: unknown): string {
+  try {
+    return json(value);
+  } catch (err) {
+    throw new InvalidJobError(
+      "job",
+      `Job cannot be serialized: ${(err as Error)?.message ?? String(err)}`,
+      { cause: err },
+    );
+  }
+}
+
 function json(value: unknown): string {
-  // JSON.stringify escapes CR and LF inside strings and adds no whitespace,
-  // so the payload is always one line and MUTATE's no-space rule holds.
+  // JSON.stringify escapes CR and LF inside strings and adds no whitespace
+  // outside them, so the payload is always one line.
   return JSON.stringify(value);
 }
 
@@ -425,12 +440,12 @@ function commandLine(command: Command): string {
       }
       return `HELLO ${json(command.payload)}`;
     case "PUSH":
-      return `PUSH ${json(validateJob(command.job))}`;
+      return `PUSH ${jobJson(validateJob(command.job))}`;
     case "PUSHB":
       if (!Array.isArray(command.jobs)) {
         throw new LocalProtocolError("PUSHB needs an array of jobs");
       }
-      return `PUSHB ${json(command.jobs.map((j) => validateJob(j)))}`;
+      return `PUSHB ${jobJson(command.jobs.map((j) => validateJob(j)))}`;
     case "FETCH": {
       if (!Array.isArray(command.queues) || command.queues.length === 0) {
         throw new LocalProtocolError("FETCH needs at least one queue");
@@ -478,7 +493,9 @@ function commandLine(command: Command): string {
       if (!["scheduled", "retries", "dead"].includes(m.target)) {
         throw new LocalProtocolError(`Invalid MUTATE target ${json(m.target)}`);
       }
-      return `MUTATE ${json(m)}`;
+      // The server splits the MUTATE line on spaces, and JSON.stringify puts
+      // spaces only inside strings: escaping them there keeps the JSON equal.
+      return `MUTATE ${json(m).replaceAll(" ", "\\u0020")}`;
     }
     case "BATCH NEW":
       if (typeof command.batch !== "object" || command.batch === null) {

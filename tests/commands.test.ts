@@ -208,6 +208,20 @@ test("encodeCommand carries any jid in ACK, FAIL and TRACK SET JSON, spaces and 
   );
 });
 
+test("encodeCommand escapes spaces inside MUTATE JSON strings, so the line has none", () => {
+  assert.equal(
+    encodeCommand({
+      type: "MUTATE",
+      mutation: {
+        cmd: "kill",
+        target: "retries",
+        filter: { jobtype: "Send Email", regexp: "* a *" },
+      },
+    }),
+    'MUTATE {"cmd":"kill","target":"retries","filter":{"jobtype":"Send\\u0020Email","regexp":"*\\u0020a\\u0020*"}}\r\n',
+  );
+});
+
 test("encodeCommand refuses unknown MUTATE operations and targets locally", () => {
   assert.throws(
     () =>
