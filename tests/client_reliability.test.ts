@@ -149,6 +149,20 @@ test("Client requests reject with ConnectionClosedError when the socket fails a 
   }
 });
 
+test("Client.connect() turns a transport's untyped failure into ConnectError", async () => {
+  const transport: Transport = {
+    name: "failing",
+    listen: () => Promise.reject(new Error("not used")),
+    connect: () => Promise.reject(new TypeError("setKeepAlive failed")),
+  };
+  await assert.rejects(
+    Client.connect({ url: "tcp://127.0.0.1:7419", transport, ...LAB }),
+    (err) =>
+      err instanceof ConnectError && err.cause instanceof TypeError &&
+      /setKeepAlive failed/.test(err.message),
+  );
+});
+
 test("Client.connect() and Manager.run() reject malformed URLs and out-of-range options with LocalProtocolError", async () => {
   const bad: Record<string, unknown>[] = [
     { url: "tcp://:100%@127.0.0.1:7419" },

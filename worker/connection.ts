@@ -223,7 +223,16 @@ export class Connection {
         close: (error) => conn.#onClose(error),
       });
     } catch (err) {
-      throw signal.aborted ? connectAborted(address, signal.reason) : err;
+      if (signal.aborted) throw connectAborted(address, signal.reason);
+      if (err instanceof FaktoryError) throw err;
+      // A transport that failed some other way (or a custom one).
+      throw new ConnectError(
+        `Connection to ${address} failed: ${
+          (err as Error)?.message ?? String(err)
+        }`,
+        "ECONNECT",
+        { cause: err },
+      );
     }
     const aborted = () => connectAborted(address, signal.reason);
     const onAbort = () => conn.#teardown(aborted());
