@@ -29,6 +29,7 @@ import type {
   Transport,
 } from "../adapters/transport.ts";
 import { hashPassword } from "./_password.ts";
+import { checkOptions, connectAborted } from "./_open.ts";
 
 /**
  * How to reach the server and who to say we are.
@@ -65,7 +66,9 @@ export interface ConnectionOptions {
   readonly wid?: string;
   /**
    * Milliseconds to wait for a reply before the connection is declared dead.
-   * It must exceed the server's 2 s FETCH block.
+   * It must exceed the server's 2 s FETCH block. When it runs out, input
+   * that already arrived (say, while a job blocked the event loop) is still
+   * read before the connection is given up.
    *
    * @default {10000}
    */
@@ -113,6 +116,10 @@ interface Pending {
 
 const DEFAULT_TIMEOUT = 10_000;
 const DEFAULT_CONNECT_TIMEOUT = 10_000;
+// How long an elapsed read timeout still waits for input that already
+// arrived but was not read yet (see #timeoutElapsed): one turn of the event
+// loop suffices on every runtime; a few ms leave a margin.
+const READ_GRACE_MS = 10;
 
 /**
  * A single open connection. Most code uses {@linkcode Client} instead.
@@ -137,6 +144,7 @@ export class Connection {
   #hi: { resolve(hi: Hi): void; reject(e: unknown): void } | undefined;
   #closedError: Error | undefined;
   #closed = false;
+  #received = 0; // chunks read so far, to tell late input from none
   /** The address this connection talks to (password masked when printed). */
   readonly address: ServerAddress;
 
@@ -415,17 +423,29 @@ export class Connection {
       this.#timer = undefined;
       return;
     }
+    this.#timer = setTimeout(() => this.#timeoutElapsed(), this.#timeout);
+  }
+
+  /**
+   * The read timeout ran out. After the event loop was blocked (a handler
+   * hogging the CPU), this timer can fire before input that already arrived
+   * was read: give I/O one more turn, and time out only if nothing came.
+   */
+  #timeoutElapsed(): void {
+    const received = this.#received;
     this.#timer = setTimeout(() => {
+      if (this.#received !== received) return this.#armTimer(); // input came: wait again
       const verb = this.#pending[0]?.verb ?? "the HI greeting";
       this.#teardown(
         new TimeoutError(
           `No reply to ${verb} within ${this.#timeout} ms from ${this.address}`,
         ),
       );
-    }, this.#timeout);
+    }, READ_GRACE_MS);
   }
 
   #onData(chunk: Uint8Array): void {
+    this.#received++;
     const proto = this.#proto;
     proto.receive(chunk);
     for (;;) {
@@ -513,44 +533,4 @@ export class Connection {
       } catch { /* a listener's failure must not break teardown */ }
     }
   }
-}
-
-const MAX_TIMER_MS = 2 ** 31 - 1;
-
-/** Refuses options no connection could work with, before anything connects. */
-function checkOptions(options: ConnectionOptions): void {
-  const { timeout, connectTimeout, maxReplyBytes } = options;
-  if (
-    timeout !== undefined &&
-    !(typeof timeout === "number" && timeout > 2000 && timeout <= MAX_TIMER_MS)
-  ) {
-    throw new LocalProtocolError(
-      `timeout must exceed the server's 2000 ms FETCH block (and be at most ${MAX_TIMER_MS} ms), got ${timeout}`,
-    );
-  }
-  if (
-    connectTimeout !== undefined &&
-    !(typeof connectTimeout === "number" && connectTimeout > 0 &&
-      connectTimeout <= MAX_TIMER_MS)
-  ) {
-    throw new LocalProtocolError(
-      `connectTimeout must be a positive number of ms (at most ${MAX_TIMER_MS}), got ${connectTimeout}`,
-    );
-  }
-  if (
-    maxReplyBytes !== undefined &&
-    !(Number.isSafeInteger(maxReplyBytes) && maxReplyBytes > 0)
-  ) {
-    throw new LocalProtocolError(
-      `maxReplyBytes must be a positive integer, got ${maxReplyBytes}`,
-    );
-  }
-}
-
-/** The error for a connect attempt ended by its deadline or the caller's signal. */
-function connectAborted(address: ServerAddress, reason: unknown): Error {
-  if (reason instanceof ConnectError) return reason;
-  return new ConnectError(`Connection to ${address} aborted`, "ABORTED", {
-    cause: reason,
-  });
 }
