@@ -103,6 +103,25 @@ test("Client.connect() counts the greeting and the password hash against connect
   }
 });
 
+test("Client.connect() stops at its signal during the handshake with ConnectError ABORTED", async () => {
+  const slow = await greeter('+HI {"v":2,"i":1000000,"s":"salt"}\r\n');
+  try {
+    const ctl = new AbortController();
+    const reason = new Error("not needed any more");
+    setTimeout(() => ctl.abort(reason), 20);
+    const started = Date.now();
+    await assert.rejects(
+      Client.connect({ url: slow.url, signal: ctl.signal, ...LAB }),
+      (err) =>
+        err instanceof ConnectError && err.code === "ABORTED" &&
+        err.cause === reason,
+    );
+    assert.ok(Date.now() - started < 1000, `took ${Date.now() - started} ms`);
+  } finally {
+    await slow.close();
+  }
+});
+
 test("Manager.run() does not hang on a HI with a huge iteration count: stop() ends it", async () => {
   const server = await greeter('+HI {"v":2,"i":1000000000000,"s":"salt"}\r\n');
   const manager = new Manager({

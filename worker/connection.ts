@@ -196,13 +196,20 @@ export class Connection {
         ),
       connectTimeout,
     );
-    const signal = options.signal
-      ? AbortSignal.any([options.signal, deadline.signal])
-      : deadline.signal;
+    const caller = options.signal;
+    const onCallerAbort = () => deadline.abort(caller!.reason);
+    if (caller?.aborted) onCallerAbort();
+    else caller?.addEventListener("abort", onCallerAbort, { once: true });
     try {
-      return await Connection.#open(address, options, platform, signal);
+      return await Connection.#open(
+        address,
+        options,
+        platform,
+        deadline.signal,
+      );
     } finally {
       clearTimeout(timer);
+      caller?.removeEventListener("abort", onCallerAbort);
     }
   }
 
