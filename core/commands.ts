@@ -15,6 +15,7 @@ import {
 import type { HelloPayload } from "./handshake.ts";
 import {
   checkQueueName,
+  InvalidJobError,
   type Job,
   type JobPayload,
   type JsonValue,
@@ -373,9 +374,36 @@ function token(value: string, what: string, verb: string): string {
   return value;
 }
 
+// A value carried inside a JSON payload: JSON escapes whatever it contains,
+// so any non-empty string will do (the server accepts any jid it accepted in PUSH).
+function jsonString(value: string, what: string, verb: string): string {
+  if (typeof value !== "string" || value === "") {
+    throw new LocalProtocolError(
+      `${verb} needs a ${what} string, got ${
+        JSON.stringify(value) ?? "undefined"
+      }`,
+    );
+  }
+  return value;
+}
+
+// Jobs were validated, but a getter or Proxy may answer differently the
+// second time it is read: whatever then fails is still the job's fault.
+function jobJson(value: unknown): string {
+  try {
+    return json(value);
+  } catch (err) {
+    throw new InvalidJobError(
+      "job",
+      `Job cannot be serialized: ${(err as Error)?.message ?? String(err)}`,
+      { cause: err },
+    );
+  }
+}
+
 function json(value: unknown): string {
-  // JSON.stringify escapes CR and LF inside strings and adds no whitespace,
-  // so the payload is always one line and MUTATE's no-space rule holds.
+  // JSON.stringify escapes CR and LF inside strings and adds no whitespace
+  // outside them, so the payload is always one line.
   return JSON.stringify(value);
 }
 
@@ -385,7 +413,8 @@ function json(value: unknown): string {
  * @param command The command.
  * @returns The line.
  * @throws {LocalProtocolError} When a required payload is missing or a name
- * contains whitespace or control characters.
+ * written outside JSON (a queue, a bid, the jid of TRACK GET) contains
+ * whitespace or control characters.
  * @throws {InvalidJobError} When a pushed job would be refused by the server.
  *
  * @example
@@ -411,12 +440,12 @@ function commandLine(command: Command): string {
       }
       return `HELLO ${json(command.payload)}`;
     case "PUSH":
-      return `PUSH ${json(validateJob(command.job))}`;
+      return `PUSH ${jobJson(validateJob(command.job))}`;
     case "PUSHB":
       if (!Array.isArray(command.jobs)) {
         throw new LocalProtocolError("PUSHB needs an array of jobs");
       }
-      return `PUSHB ${json(command.jobs.map((j) => validateJob(j)))}`;
+      return `PUSHB ${jobJson(command.jobs.map((j) => validateJob(j)))}`;
     case "FETCH": {
       if (!Array.isArray(command.queues) || command.queues.length === 0) {
         throw new LocalProtocolError("FETCH needs at least one queue");
@@ -424,13 +453,13 @@ function commandLine(command: Command): string {
       return `FETCH ${command.queues.map(checkQueueName).join(" ")}`;
     }
     case "ACK":
-      return `ACK ${json({ jid: token(command.jid, "jid", "ACK") })}`;
+      return `ACK ${json({ jid: jsonString(command.jid, "jid", "ACK") })}`;
     case "FAIL": {
       const p = command.payload;
       if (typeof p !== "object" || p === null) {
         throw new LocalProtocolError("FAIL needs a payload object");
       }
-      token(p.jid, "jid", "FAIL");
+      jsonString(p.jid, "jid", "FAIL");
       return `FAIL ${json(p)}`;
     }
     case "BEAT": {
@@ -438,7 +467,7 @@ function commandLine(command: Command): string {
       if (typeof p !== "object" || p === null) {
         throw new LocalProtocolError("BEAT needs a payload object");
       }
-      token(p.wid, "wid", "BEAT");
+      jsonString(p.wid, "wid", "BEAT");
       return `BEAT ${json(p)}`;
     }
     case "QUEUE PAUSE":
@@ -464,7 +493,9 @@ function commandLine(command: Command): string {
       if (!["scheduled", "retries", "dead"].includes(m.target)) {
         throw new LocalProtocolError(`Invalid MUTATE target ${json(m.target)}`);
       }
-      return `MUTATE ${json(m)}`;
+      // The server splits the MUTATE line on spaces, and JSON.stringify puts
+      // spaces only inside strings: escaping them there keeps the JSON equal.
+      return `MUTATE ${json(m).replaceAll(" ", "\\u0020")}`;
     }
     case "BATCH NEW":
       if (typeof command.batch !== "object" || command.batch === null) {
@@ -479,7 +510,7 @@ function commandLine(command: Command): string {
       if (typeof command.payload !== "object" || command.payload === null) {
         throw new LocalProtocolError("TRACK SET needs a payload object");
       }
-      token(command.payload.jid, "jid", "TRACK SET");
+      jsonString(command.payload.jid, "jid", "TRACK SET");
       return `TRACK SET ${json(command.payload)}`;
     case "TRACK GET":
       return `TRACK GET ${token(command.jid, "jid", "TRACK GET")}`;

@@ -93,9 +93,26 @@ export class ServerAddress {
     }
     const host = parsed.hostname.replace(/^\[(.*)\]$/, "$1") || "localhost";
     const port = parsed.port === "" ? 7419 : Number(parsed.port);
-    const password = parsed.password === ""
-      ? undefined
-      : decodeURIComponent(parsed.password);
+    if (!(port >= 1 && port <= 65535)) {
+      throw new LocalProtocolError(
+        `Faktory URL port must be 1..65535, got ${port} in ${
+          JSON.stringify(maskUrl(url))
+        }`,
+      );
+    }
+    let password: string | undefined;
+    try {
+      password = parsed.password === ""
+        ? undefined
+        : decodeURIComponent(parsed.password);
+    } catch (err) {
+      throw new LocalProtocolError(
+        `Faktory URL password is not valid percent-encoding in ${
+          JSON.stringify(maskUrl(url))
+        }`,
+        { cause: err },
+      );
+    }
     return new ServerAddress(host, port, scheme === "tcp+tls:", password);
   }
 

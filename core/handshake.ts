@@ -1,7 +1,7 @@
 /**
  * The opening of every connection: the server's `HI` greeting and the
- * client's `HELLO`. Hashing the password needs crypto, so the core only
- * reports the challenge; the worker layer computes the hash.
+ * client's `HELLO`. The core reports the password challenge; the worker layer
+ * runs the (pure) hash in slices, under the connect deadline.
  *
  * @module
  */
@@ -91,11 +91,26 @@ export interface Identity {
 export const PROTOCOL_VERSION = 2;
 
 /**
+ * The most password hash iterations a HI greeting may ask for. Faktory picks
+ * 4000 to 8095; this allows over 100 times that (about half a second of
+ * hashing), so a server that raises its work factor still works, while a
+ * broken or hostile one cannot make the client hash for minutes.
+ *
+ * @example
+ * ```ts
+ * import { MAX_HASH_ITERATIONS } from "@x/faktory-worker";
+ * console.log(MAX_HASH_ITERATIONS); // 1000000
+ * ```
+ */
+export const MAX_HASH_ITERATIONS = 1_000_000;
+
+/**
  * Parses the `+HI {...}` greeting.
  *
  * @param reply The first reply on the connection.
  * @returns The greeting.
- * @throws {RemoteProtocolError} When the reply is not a valid greeting.
+ * @throws {RemoteProtocolError} When the reply is not a valid greeting, or
+ * asks for more than {@linkcode MAX_HASH_ITERATIONS} hash iterations.
  *
  * @example
  * ```ts
@@ -131,6 +146,11 @@ export function parseHi(reply: Reply): Hi {
   if (!Number.isInteger(i) || (i as number) < 1 || typeof s !== "string") {
     throw new RemoteProtocolError(
       "HI greeting has a malformed password challenge",
+    );
+  }
+  if ((i as number) > MAX_HASH_ITERATIONS) {
+    throw new RemoteProtocolError(
+      `HI greeting asks for ${i} password hash iterations; at most ${MAX_HASH_ITERATIONS} are accepted`,
     );
   }
   return { v, i: i as number, s };

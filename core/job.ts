@@ -37,7 +37,7 @@ export type JsonValue =
  * ```
  */
 export interface JobPayload {
-  /** Unique job id, at least 8 characters. */
+  /** Unique job id, at least 8 bytes (UTF-8); any characters. */
   readonly jid: string;
   /** The name a worker registered a handler under. */
   readonly jobtype: string;
@@ -155,9 +155,10 @@ export class InvalidJobError extends LocalProtocolError {
    *
    * @param field The offending field.
    * @param message What is wrong with it.
+   * @param options The standard error options; `cause` when wrapping.
    */
-  constructor(field: string, message: string) {
-    super(message);
+  constructor(field: string, message: string, options?: ErrorOptions) {
+    super(message, options);
     this.field = field;
   }
 }
@@ -272,11 +273,24 @@ export function reservationSeconds(reserveFor: number | undefined): number {
  * ```
  */
 export function validateJob(job: unknown): JobPayload {
+  try {
+    return checkJob(job);
+  } catch (err) {
+    if (err instanceof InvalidJobError) throw err;
+    // A getter or Proxy trap of the job object itself threw.
+    throw new InvalidJobError("job", `Job cannot be read: ${describe(err)}`, {
+      cause: err,
+    });
+  }
+}
+
+function checkJob(job: unknown): JobPayload {
   if (!isPlainObject(job)) {
     throw new InvalidJobError("job", "A job must be a plain object");
   }
   const { jid, jobtype, args, queue, reserve_for, at, retry, backtrace } = job;
-  if (typeof jid !== "string" || jid.length < 8) {
+  // The server counts bytes (Go's len), and accepts any characters.
+  if (typeof jid !== "string" || utf8Length(jid) < 8) {
     throw new InvalidJobError(
       "jid",
       "jobs must have a reasonable jid parameter",
@@ -291,7 +305,7 @@ export function validateJob(job: unknown): JobPayload {
   if (!Array.isArray(args)) {
     throw new InvalidJobError("args", "Job args must be an array");
   }
-  checkJson(args, "args", new Set());
+  checkJson(args, "args");
   if (queue !== undefined) checkQueueName(queue as string);
   if (reserve_for !== undefined) {
     checkInteger(reserve_for, "reserve_for", 1);
@@ -316,13 +330,16 @@ export function validateJob(job: unknown): JobPayload {
     if (!isPlainObject(job.custom)) {
       throw new InvalidJobError("custom", "Job custom must be a plain object");
     }
-    checkJson(job.custom, "custom", new Set());
+    checkJson(job.custom, "custom");
   }
   if ("priority" in job) {
     throw new InvalidJobError(
       "priority",
       "Job priority no longer exists in Faktory: use queues instead",
     );
+  }
+  for (const [key, value] of Object.entries(job)) {
+    if (key !== "args" && key !== "custom") checkJson(value, key);
   }
   return job as unknown as JobPayload;
 }
@@ -381,6 +398,24 @@ export function formatTime(date: Date): string {
   return date.toISOString();
 }
 
+/** The length of `text` in UTF-8 bytes, as the server measures strings. */
+function utf8Length(text: string): number {
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) bytes += 1;
+    else if (c < 0x800) bytes += 2;
+    else if (
+      c >= 0xd800 && c < 0xdc00 && i + 1 < text.length &&
+      (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00
+    ) {
+      bytes += 4; // a surrogate pair: one code point beyond the BMP
+      i++;
+    } else bytes += 3; // a lone surrogate arrives as U+FFFD, 3 bytes
+  }
+  return bytes;
+}
+
 function checkInteger(value: unknown, field: string, min: number): void {
   if (!Number.isInteger(value) || (value as number) < min) {
     throw new InvalidJobError(
@@ -398,47 +433,110 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return proto === Object.prototype || proto === null;
 }
 
-function checkJson(value: unknown, path: string, seen: Set<unknown>): void {
-  switch (typeof value) {
-    case "string":
-    case "boolean":
-      return;
-    case "number":
-      if (Number.isFinite(value)) return;
-      throw new InvalidJobError(
-        path.split(/[.[]/)[0]!,
-        `Job ${path} is ${value}, which JSON cannot carry`,
-      );
-    case "object": {
-      if (value === null) return;
-      if (seen.has(value)) {
+/**
+ * How deeply a job's JSON may nest, the job object itself counting as one
+ * level. The server's decoder (Go's encoding/json) accepts 10,000 levels, but
+ * Node's JSON.stringify overflows its stack at about 4,000, so no job deeper
+ * than that could be sent from Node anyway. One limit, well below both, keeps
+ * every runtime alike and is far beyond any real job's arguments.
+ */
+const MAX_JOB_DEPTH = 1_000;
+
+interface Container {
+  readonly value: object;
+  readonly path: string;
+  readonly children: [key: string, value: unknown][];
+  next: number;
+}
+
+/**
+ * Checks that a top-level job field is plain JSON, without recursion (so
+ * deep nesting is refused, not a stack overflow), reading every property
+ * once. A getter or Proxy trap that throws is reported as the field's error.
+ */
+function checkJson(root: unknown, field: string): void {
+  const stack: Container[] = [];
+  const open = new Set<object>();
+  const enter = (value: unknown, path: string): void => {
+    switch (typeof value) {
+      case "string":
+      case "boolean":
+        return;
+      case "number":
+        if (Number.isFinite(value)) return;
         throw new InvalidJobError(
-          path.split(/[.[]/)[0]!,
-          `Job ${path} is circular`,
+          field,
+          `Job ${path} is ${value}, which JSON cannot carry`,
         );
-      }
-      seen.add(value);
-      if (Array.isArray(value)) {
-        value.forEach((item, i) => checkJson(item, `${path}[${i}]`, seen));
-      } else if (isPlainObject(value)) {
-        for (const [k, v] of Object.entries(value)) {
-          checkJson(v, `${path}.${k}`, seen);
+      case "object": {
+        if (value === null) return;
+        if (open.has(value)) {
+          throw new InvalidJobError(field, `Job ${path} is circular`);
         }
-      } else {
-        throw new InvalidJobError(
-          path.split(/[.[]/)[0]!,
-          `Job ${path} is a ${
-            value.constructor?.name ?? "object"
-          }, not a JSON value (convert it first)`,
-        );
+        // The job object is level 1, its fields level 2.
+        if (stack.length + 2 > MAX_JOB_DEPTH) {
+          throw new InvalidJobError(
+            field,
+            `Job ${field} nests deeper than the ${MAX_JOB_DEPTH} levels the server accepts`,
+          );
+        }
+        const children = childrenOf(value, path, field);
+        open.add(value);
+        stack.push({ value, path, children, next: 0 });
+        return;
       }
-      seen.delete(value);
-      return;
+      default:
+        throw new InvalidJobError(
+          field,
+          `Job ${path} is a ${typeof value}, not a JSON value`,
+        );
     }
-    default:
-      throw new InvalidJobError(
-        path.split(/[.[]/)[0]!,
-        `Job ${path} is a ${typeof value}, not a JSON value`,
-      );
+  };
+  enter(root, field);
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1]!;
+    const child = top.children[top.next++];
+    if (child === undefined) {
+      open.delete(top.value);
+      stack.pop();
+    } else enter(child[1], top.path + child[0]);
+  }
+}
+
+/** The entries of an array or plain object, each read once; refuses other objects. */
+function childrenOf(
+  value: object,
+  path: string,
+  field: string,
+): [string, unknown][] {
+  let notJson: string | undefined;
+  try {
+    if (Array.isArray(value)) {
+      const children: [string, unknown][] = [];
+      value.forEach((item, i) => children.push([`[${i}]`, item]));
+      return children;
+    }
+    if (isPlainObject(value)) {
+      return Object.entries(value).map(([k, v]) => [`.${k}`, v]);
+    }
+    notJson = value.constructor?.name ?? "object";
+  } catch (err) {
+    throw new InvalidJobError(
+      field,
+      `Job ${path} cannot be read: ${describe(err)}`,
+      { cause: err },
+    );
+  }
+  throw new InvalidJobError(
+    field,
+    `Job ${path} is a ${notJson}, not a JSON value (convert it first)`,
+  );
+}
+
+function describe(err: unknown): string {
+  try {
+    return err instanceof Error ? err.message : String(err);
+  } catch {
+    return "unreadable error";
   }
 }

@@ -600,7 +600,7 @@ test("Client calls fail with TimeoutError when the server stops answering", asyn
   });
   await assert.rejects(
     Client.connect({ url: "tcp://127.0.0.1:1", timeout: 1000 }),
-    RangeError,
+    LocalProtocolError,
   );
 });
 

@@ -186,6 +186,42 @@ test("encodeCommand refuses names with whitespace or control characters", () => 
   );
 });
 
+test("encodeCommand carries any jid in ACK, FAIL and TRACK SET JSON, spaces and control characters included", () => {
+  assert.equal(
+    encodeCommand({ type: "ACK", jid: "a b\t\u0001\r\nFLUSH" }),
+    'ACK {"jid":"a b\\t\\u0001\\r\\nFLUSH"}\r\n',
+  );
+  assert.equal(
+    encodeCommand({
+      type: "FAIL",
+      payload: { jid: "job 1 of 2", errtype: "E", message: "m" },
+    }),
+    'FAIL {"jid":"job 1 of 2","errtype":"E","message":"m"}\r\n',
+  );
+  assert.equal(
+    encodeCommand({ type: "TRACK SET", payload: { jid: "job 1 of 2" } }),
+    'TRACK SET {"jid":"job 1 of 2"}\r\n',
+  );
+  assert.throws(
+    () => encodeCommand({ type: "ACK", jid: 42 as never }),
+    LocalProtocolError,
+  );
+});
+
+test("encodeCommand escapes spaces inside MUTATE JSON strings, so the line has none", () => {
+  assert.equal(
+    encodeCommand({
+      type: "MUTATE",
+      mutation: {
+        cmd: "kill",
+        target: "retries",
+        filter: { jobtype: "Send Email", regexp: "* a *" },
+      },
+    }),
+    'MUTATE {"cmd":"kill","target":"retries","filter":{"jobtype":"Send\\u0020Email","regexp":"*\\u0020a\\u0020*"}}\r\n',
+  );
+});
+
 test("encodeCommand refuses unknown MUTATE operations and targets locally", () => {
   assert.throws(
     () =>

@@ -128,6 +128,19 @@ test("validateJob refuses what the server refuses, with the server's messages", 
   assert.doesNotThrow(() => validateJob({ ...base, custom: { _bid: "x" } }));
 });
 
+test("validateJob accepts any jid of 8 bytes or more, as the server counts them", () => {
+  const job = { jobtype: "T", args: [] };
+  for (const jid of ["has space", "tab\tctl\u0001", "éééé", "😀😀"]) {
+    assert.doesNotThrow(() => validateJob({ ...job, jid }), jid);
+  }
+  for (const jid of ["", "1234567", "ééé", "😀"]) {
+    assert.throws(
+      () => validateJob({ ...job, jid }),
+      invalid("jid", "jobs must have a reasonable jid parameter"),
+    );
+  }
+});
+
 test("validateJob refuses args and custom values JSON cannot carry", () => {
   const base = { jid: "0123456789ab", jobtype: "T" };
   assert.throws(
@@ -162,6 +175,64 @@ test("validateJob refuses args and custom values JSON cannot carry", () => {
   );
   const shared = { a: 1 };
   assert.doesNotThrow(() => validateJob({ ...base, args: [shared, shared] }));
+});
+
+test("validateJob refuses args it cannot read or that nest deeper than the server accepts", () => {
+  const base = { jid: "0123456789ab", jobtype: "T" };
+  const nested = (levels: number) => {
+    let value: unknown = [];
+    for (let i = 1; i < levels; i++) value = [value];
+    return value;
+  };
+  // The job is level 1 and args level 2: 1,000 levels in all are accepted.
+  const deepest = { ...base, args: nested(999) };
+  assert.doesNotThrow(() => JSON.stringify(validateJob(deepest)));
+  assert.throws(
+    () => validateJob({ ...base, args: nested(1_000) }),
+    invalid("args", /nests deeper than the 1000 levels/),
+  );
+  assert.throws(
+    () => validateJob({ ...base, args: nested(200_000) }),
+    invalid("args", /nests deeper/),
+  );
+  const getter = {
+    get boom(): never {
+      throw new Error("getter failed");
+    },
+  };
+  assert.throws(
+    () => validateJob({ ...base, args: [getter] }),
+    invalid("args", "Job args[0] cannot be read: getter failed"),
+  );
+  const { proxy, revoke } = Proxy.revocable({}, {});
+  revoke();
+  assert.throws(
+    () => validateJob({ ...base, args: [1, proxy] }),
+    invalid("args", /^Job args\[1\] cannot be read/),
+  );
+  assert.throws(
+    () => validateJob({ ...base, args: [], custom: { p: proxy } }),
+    invalid("custom", /^Job custom\.p cannot be read/),
+  );
+  assert.throws(
+    () => validateJob({ ...base, args: [], colour: 1n }),
+    invalid("colour", /bigint/),
+  );
+  assert.throws(
+    () =>
+      validateJob(
+        new Proxy({ ...base, args: [] }, {
+          get() {
+            throw new Error("trap failed");
+          },
+        }),
+      ),
+    invalid("job", "Job cannot be read: trap failed"),
+  );
+  // A well-behaved Proxy over plain data is plain data.
+  assert.doesNotThrow(() =>
+    validateJob({ ...base, args: [new Proxy({ a: [1] }, {})] })
+  );
 });
 
 test("createJob generates distinct 24-character hex jids", () => {

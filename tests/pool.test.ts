@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { ConnectionClosedError, Pool } from "../mod.ts";
+import { ConnectError, ConnectionClosedError, Pool } from "../mod.ts";
 import { ReplayServer, type ReplayStep } from "./_replay.ts";
 
 const HI = '+HI {"v":2}\r\n';
@@ -96,6 +96,26 @@ test("Pool passes a connect failure to the borrower and frees the slot", async (
   const pool = new Pool({ url, size: 1 });
   await assert.rejects(pool.with(() => 1), /refused/);
   await assert.rejects(pool.with(() => 1), /refused/);
+  assert.equal(pool.size, 0);
+  await pool.close();
+});
+
+test("Pool.with() wakes every waiter after a failed connect: each gets an error", async () => {
+  const server = await ReplayServer.start([]);
+  const url = server.url;
+  await server.close();
+  const pool = new Pool({ url, size: 1 });
+  const outcomes = await Promise.race([
+    Promise.allSettled([pool.with(() => 1), pool.with(() => 2)]),
+    new Promise((r) => setTimeout(() => r("hung"), 3000)),
+  ]);
+  assert.notEqual(outcomes, "hung");
+  for (const o of outcomes as PromiseSettledResult<number>[]) {
+    assert.equal(o.status, "rejected");
+    assert.ok(
+      (o as PromiseRejectedResult).reason instanceof ConnectError,
+    );
+  }
   assert.equal(pool.size, 0);
   await pool.close();
 });

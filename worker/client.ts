@@ -168,8 +168,9 @@ export class Client {
   }
 
   /**
-   * Pushes many jobs in one round trip. Jobs the server would refuse are
-   * refused locally, with the server's message, and the rest are sent.
+   * Pushes many jobs in one round trip. Jobs the server would refuse, or
+   * that cannot be serialized, are refused locally (with the server's
+   * message where it has one), and the rest are sent.
    *
    * @param jobs The jobs.
    * @param options An abort signal.
@@ -186,8 +187,7 @@ export class Client {
         valid.push(validateJob(job));
       } catch (err) {
         if (!(err instanceof InvalidJobError)) throw err;
-        const jid = (job as { jid?: unknown } | null)?.jid;
-        refused[typeof jid === "string" ? jid : ""] = err.message;
+        refused[jidOf(job)] = err.message;
       }
     }
     if (valid.length === 0) return refused;
@@ -234,7 +234,7 @@ export class Client {
     options?: RequestOptions,
   ): Promise<void> {
     const payload: FailPayload = isFailFields(error)
-      ? { jid, ...error }
+      ? failFields(jid, error)
       : failureFor(jid, error);
     return this.#send({ type: "FAIL", payload }, options);
   }
@@ -471,6 +471,27 @@ function mutation(
   filter: MutateFilter | undefined,
 ): Mutation {
   return filter === undefined ? { cmd, target } : { cmd, target, filter };
+}
+
+/** The jid of a job that failed validation, or "" as the server keys it. */
+function jidOf(job: unknown): string {
+  try {
+    const jid = (job as { jid?: unknown } | null)?.jid;
+    return typeof jid === "string" ? jid : "";
+  } catch {
+    return ""; // a throwing getter
+  }
+}
+
+/** A FAIL payload from ready fields: the jid given wins over any in them. */
+function failFields(
+  jid: string,
+  fields: Omit<FailPayload, "jid">,
+): FailPayload {
+  const { errtype, message, backtrace } = fields;
+  return Array.isArray(backtrace)
+    ? { jid, errtype, message, backtrace }
+    : { jid, errtype, message };
 }
 
 function isFailFields(

@@ -11,6 +11,7 @@ import type { Command, CommandResults, Verb } from "../core/commands.ts";
 import { decodeResult } from "../core/commands.ts";
 import { resolveUrl, ServerAddress } from "../core/config.ts";
 import {
+  ConnectError,
   ConnectionClosedError,
   FaktoryError,
   LocalProtocolError,
@@ -21,8 +22,14 @@ import {
 import { buildHello, type Hi, type Identity } from "../core/handshake.ts";
 import { ClientProtocol, type ConnectionState } from "../core/protocol.ts";
 import { defaultPlatform, defaultTransport } from "../adapters/runtime.ts";
-import type { Socket, TlsOptions, Transport } from "../adapters/transport.ts";
+import type {
+  Platform,
+  Socket,
+  TlsOptions,
+  Transport,
+} from "../adapters/transport.ts";
 import { hashPassword } from "./_password.ts";
+import { checkOptions, connectAborted } from "./_open.ts";
 
 /**
  * How to reach the server and who to say we are.
@@ -59,18 +66,25 @@ export interface ConnectionOptions {
   readonly wid?: string;
   /**
    * Milliseconds to wait for a reply before the connection is declared dead.
-   * It must exceed the server's 2 s FETCH block.
+   * It must exceed the server's 2 s FETCH block. When it runs out, input
+   * that already arrived (say, while a job blocked the event loop) is still
+   * read before the connection is given up.
    *
    * @default {10000}
    */
   readonly timeout?: number;
-  /** Milliseconds to wait for the connection to open. @default {10000} */
+  /**
+   * Milliseconds to wait for the connection to be ready: the socket, the
+   * server's greeting, the password hash and the HELLO reply together.
+   *
+   * @default {10000}
+   */
   readonly connectTimeout?: number;
   /** The largest reply accepted, in bytes. @default {64 MiB} */
   readonly maxReplyBytes?: number;
   /** The transport to use. @default {the current runtime's} */
   readonly transport?: Transport;
-  /** Cancels connecting. */
+  /** Cancels connecting (until the HELLO reply). */
   readonly signal?: AbortSignal;
 }
 
@@ -101,6 +115,11 @@ interface Pending {
 }
 
 const DEFAULT_TIMEOUT = 10_000;
+const DEFAULT_CONNECT_TIMEOUT = 10_000;
+// How long an elapsed read timeout still waits for input that already
+// arrived but was not read yet (see #timeoutElapsed): one turn of the event
+// loop suffices on every runtime; a few ms leave a margin.
+const READ_GRACE_MS = 10;
 
 /**
  * A single open connection. Most code uses {@linkcode Client} instead.
@@ -125,6 +144,7 @@ export class Connection {
   #hi: { resolve(hi: Hi): void; reject(e: unknown): void } | undefined;
   #closedError: Error | undefined;
   #closed = false;
+  #received = 0; // chunks read so far, to tell late input from none
   /** The address this connection talks to (password masked when printed). */
   readonly address: ServerAddress;
 
@@ -143,17 +163,16 @@ export class Connection {
    *
    * @param options Where to connect and who to say we are.
    * @returns The ready connection.
-   * @throws {ConnectError} When the server cannot be reached.
-   * @throws {AuthenticationError} When the password is wrong or missing.
+   * @throws {ConnectError} When the server cannot be reached, or the
+   * handshake does not finish within `connectTimeout` (code `ETIMEDOUT`) or
+   * before `signal` aborts (code `ABORTED`).
+   * @throws {AuthenticationError} When the password is wrong.
    * @throws {RemoteProtocolError} When the server's greeting is malformed.
+   * @throws {LocalProtocolError} When the URL or an option is invalid, or the
+   * server wants a password and none is set.
    */
   static async open(options: ConnectionOptions = {}): Promise<Connection> {
-    const timeout = options.timeout ?? DEFAULT_TIMEOUT;
-    if (!(timeout > 2000)) {
-      throw new RangeError(
-        `timeout must exceed the server's 2000 ms FETCH block, got ${timeout}`,
-      );
-    }
+    checkOptions(options);
     const platform = await defaultPlatform();
     const url = options.url ?? resolveUrl(platform.env);
     const parsed = ServerAddress.parse(url);
@@ -163,26 +182,78 @@ export class Connection {
       parsed.tls || (options.tls !== undefined && options.tls !== false),
       options.password ?? parsed.password,
     );
+    // One deadline for everything up to the HELLO reply: the socket, the
+    // greeting, the password hash and HELLO itself.
+    const connectTimeout = options.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT;
+    const deadline = new AbortController();
+    const timer = setTimeout(
+      () =>
+        deadline.abort(
+          new ConnectError(
+            `Connection to ${address} timed out after ${connectTimeout} ms (greeting and HELLO included)`,
+            "ETIMEDOUT",
+          ),
+        ),
+      connectTimeout,
+    );
+    const caller = options.signal;
+    const onCallerAbort = () => deadline.abort(caller!.reason);
+    if (caller?.aborted) onCallerAbort();
+    else caller?.addEventListener("abort", onCallerAbort, { once: true });
+    try {
+      return await Connection.#open(
+        address,
+        options,
+        platform,
+        deadline.signal,
+      );
+    } finally {
+      clearTimeout(timer);
+      caller?.removeEventListener("abort", onCallerAbort);
+    }
+  }
+
+  static async #open(
+    address: ServerAddress,
+    options: ConnectionOptions,
+    platform: Platform,
+    signal: AbortSignal,
+  ): Promise<Connection> {
     const conn = new Connection(address, options);
     const transport = options.transport ?? await defaultTransport();
     const hi = new Promise<Hi>((resolve, reject) => {
       conn.#hi = { resolve, reject };
     });
-    conn.#socket = await transport.connect({
-      host: address.host,
-      port: address.port,
-      ...(address.tls
-        ? { tls: typeof options.tls === "object" ? options.tls : true }
-        : {}),
-      ...(options.connectTimeout === undefined
-        ? {}
-        : { connectTimeout: options.connectTimeout }),
-      ...(options.signal ? { signal: options.signal } : {}),
-    }, {
-      data: (chunk) => conn.#onData(chunk),
-      close: (error) => conn.#onClose(error),
-    });
     try {
+      conn.#socket = await transport.connect({
+        host: address.host,
+        port: address.port,
+        ...(address.tls
+          ? { tls: typeof options.tls === "object" ? options.tls : true }
+          : {}),
+        connectTimeout: options.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT,
+        signal,
+      }, {
+        data: (chunk) => conn.#onData(chunk),
+        close: (error) => conn.#onClose(error),
+      });
+    } catch (err) {
+      if (signal.aborted) throw connectAborted(address, signal.reason);
+      if (err instanceof FaktoryError) throw err;
+      // A transport that failed some other way (or a custom one).
+      throw new ConnectError(
+        `Connection to ${address} failed: ${
+          (err as Error)?.message ?? String(err)
+        }`,
+        "ECONNECT",
+        { cause: err },
+      );
+    }
+    const aborted = () => connectAborted(address, signal.reason);
+    const onAbort = () => conn.#teardown(aborted());
+    signal.addEventListener("abort", onAbort, { once: true });
+    try {
+      if (signal.aborted) throw aborted();
       conn.#armTimer();
       const greeting = await hi;
       const identity: Identity = {
@@ -198,7 +269,16 @@ export class Connection {
             `The server at ${address} requires a password; set it in the URL or the password option`,
           );
         }
-        pwdhash = await hashPassword(address.password, greeting.s, greeting.i);
+        try {
+          pwdhash = await hashPassword(
+            address.password,
+            greeting.s,
+            greeting.i,
+            signal,
+          );
+        } catch (err) {
+          throw signal.aborted ? aborted() : err;
+        }
       }
       await conn.request({
         type: "HELLO",
@@ -208,6 +288,8 @@ export class Connection {
     } catch (err) {
       conn.close();
       throw err;
+    } finally {
+      signal.removeEventListener("abort", onAbort);
     }
   }
 
@@ -296,7 +378,13 @@ export class Connection {
         }
       },
     );
-    this.#socket!.write(bytes).catch((err) => this.#teardown(err));
+    let written: Promise<void>;
+    try {
+      written = this.#socket!.write(bytes);
+    } catch (err) {
+      written = Promise.reject(err);
+    }
+    written.catch((err) => this.#onWriteError(err));
     return promise;
   }
 
@@ -342,17 +430,29 @@ export class Connection {
       this.#timer = undefined;
       return;
     }
+    this.#timer = setTimeout(() => this.#timeoutElapsed(), this.#timeout);
+  }
+
+  /**
+   * The read timeout ran out. After the event loop was blocked (a handler
+   * hogging the CPU), this timer can fire before input that already arrived
+   * was read: give I/O one more turn, and time out only if nothing came.
+   */
+  #timeoutElapsed(): void {
+    const received = this.#received;
     this.#timer = setTimeout(() => {
+      if (this.#received !== received) return this.#armTimer(); // input came: wait again
       const verb = this.#pending[0]?.verb ?? "the HI greeting";
       this.#teardown(
         new TimeoutError(
           `No reply to ${verb} within ${this.#timeout} ms from ${this.address}`,
         ),
       );
-    }, this.#timeout);
+    }, READ_GRACE_MS);
   }
 
   #onData(chunk: Uint8Array): void {
+    this.#received++;
     const proto = this.#proto;
     proto.receive(chunk);
     for (;;) {
@@ -391,6 +491,17 @@ export class Connection {
     if (this.#pending.length === 0 && this.#idleWaiters.length > 0) {
       for (const f of this.#idleWaiters.splice(0)) f();
     }
+  }
+
+  #onWriteError(error: unknown): void {
+    this.#teardown(
+      new ConnectionClosedError(
+        `Connection to ${this.address} failed while writing: ${
+          (error as Error)?.message ?? String(error)
+        }`,
+        { cause: error },
+      ),
+    );
   }
 
   #onClose(error?: Error): void {

@@ -79,6 +79,8 @@ export class Pool {
    * @param fn Work to do with the client.
    * @returns What `fn` returned.
    * @throws {ConnectionClosedError} When the pool is closed.
+   * @throws {ConnectError} When a connection was needed and could not be
+   * opened (every waiting caller gets its own attempt, so none waits forever).
    */
   async with<T>(fn: (client: Client) => Promise<T> | T): Promise<T> {
     const client = await this.acquire();
@@ -106,6 +108,7 @@ export class Pool {
       this.#open++;
       return Client.connect(this.#options).catch((err) => {
         this.#open--;
+        this.#wakeWaiter();
         throw err;
       });
     }
@@ -123,13 +126,18 @@ export class Pool {
     if (client.closed || this.#closing) {
       this.#open--;
       void client.close();
-      const waiter = this.#waiters.shift();
-      if (waiter) this.acquire().then(waiter.resolve, waiter.reject);
+      this.#wakeWaiter();
       return;
     }
     const waiter = this.#waiters.shift();
     if (waiter) waiter.resolve(client);
     else this.#idle.push(client);
+  }
+
+  /** Gives a freed connection slot to the longest waiter: it connects anew. */
+  #wakeWaiter(): void {
+    const waiter = this.#waiters.shift();
+    if (waiter) this.acquire().then(waiter.resolve, waiter.reject);
   }
 
   /**
