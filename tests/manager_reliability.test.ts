@@ -47,3 +47,33 @@ test("Manager loses no FETCH reply when a handler blocks the event loop past the
   );
   await r.close();
 });
+
+test("A result that cannot be encoded is given up at once and logged at error, not retried forever", async () => {
+  const { Results } = await import("../worker/_results.ts");
+  const { LocalProtocolError } = await import("../mod.ts");
+  const { captureLogger } = await import("./_manager_util.ts");
+  const logger = captureLogger();
+  let sent = 0;
+  const conn = {
+    closed: false,
+    state: "ready",
+    request: () => {
+      sent++;
+      return Promise.reject(new LocalProtocolError("cannot encode"));
+    },
+  };
+  const results = new Results({
+    control: () => conn as never,
+    logger,
+    flushDelay: 1,
+    retry: { initial: 1, max: 1 },
+    random: () => 0.5,
+  });
+  results.push({ type: "ACK", jid: "0123456789ab" });
+  await results.idle();
+  await new Promise((r) => setTimeout(r, 20));
+  assert.equal(sent, 1);
+  assert.equal(results.outstanding, 0);
+  assert.equal(logger.lines.filter((l) => l.level === "error").length, 1);
+  results.stop();
+});

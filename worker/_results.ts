@@ -15,7 +15,7 @@
 
 import { describeThrown } from "../core/failure.ts";
 import type { Command } from "../core/commands.ts";
-import { ServerError } from "../core/errors.ts";
+import { LocalProtocolError, ServerError } from "../core/errors.ts";
 import type { Connection } from "./connection.ts";
 import type { Logger } from "./logger.ts";
 import { backoff } from "./_slots.ts";
@@ -159,7 +159,13 @@ export class Results {
         this.#done(result);
       },
       (error) => {
-        if (isFinal(result, error)) {
+        if (error instanceof LocalProtocolError) {
+          // It cannot be encoded, so it can never be delivered: say so once.
+          this.#options.logger.error(
+            "A job result cannot be sent; the server will retry the job when its reservation expires",
+            { jid: resultJid(result), error: describeThrown(error) },
+          );
+        } else if (isFinal(result, error)) {
           // The server no longer holds the job (its reservation expired, or
           // this is a resend of a FAIL that already landed).
           this.#options.logger.debug(
