@@ -11,6 +11,7 @@ import type { Command, CommandResults, Verb } from "../core/commands.ts";
 import { decodeResult } from "../core/commands.ts";
 import { resolveUrl, ServerAddress } from "../core/config.ts";
 import {
+  ConnectError,
   ConnectionClosedError,
   FaktoryError,
   LocalProtocolError,
@@ -182,7 +183,16 @@ export class Connection {
       data: (chunk) => conn.#onData(chunk),
       close: (error) => conn.#onClose(error),
     });
+    // The signal also cancels the handshake (a server that accepts but never greets).
+    const onAbort = () =>
+      conn.#teardown(
+        new ConnectError(`Connection to ${address} aborted`, "ABORTED", {
+          cause: options.signal?.reason,
+        }),
+      );
+    options.signal?.addEventListener("abort", onAbort, { once: true });
     try {
+      if (options.signal?.aborted) onAbort();
       conn.#armTimer();
       const greeting = await hi;
       const identity: Identity = {
@@ -208,6 +218,8 @@ export class Connection {
     } catch (err) {
       conn.close();
       throw err;
+    } finally {
+      options.signal?.removeEventListener("abort", onAbort);
     }
   }
 
