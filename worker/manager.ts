@@ -30,7 +30,7 @@ import type { EventListener, ManagerEvents } from "./events.ts";
 import { Emitter } from "./_emitter.ts";
 import { FetcherPool } from "./_fetcher.ts";
 import { randomJid } from "./jid.ts";
-import type { JobType } from "./job_type.ts";
+import type { JobDefinition } from "./job_definition.ts";
 import {
   consoleLogger,
   type LogFormat,
@@ -333,8 +333,8 @@ export class Manager {
    * @param handler The function that runs the job.
    * @returns This manager.
    */
-  register<A extends readonly JsonValue[]>(
-    jobtype: JobType<A>,
+  register<A extends readonly unknown[]>(
+    jobtype: JobDefinition<A>,
     handler: Handler<A>,
   ): this;
   /**
@@ -350,7 +350,7 @@ export class Manager {
     handler: Handler<A>,
   ): this;
   register(
-    jobtype: string | JobType<JsonValue[]>,
+    jobtype: string | JobDefinition<readonly unknown[]>,
     handler: Handler<never[]>,
   ): this {
     const name = typeof jobtype === "string" ? jobtype : jobtype.name;
