@@ -4,13 +4,15 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import process from "node:process";
-import { rmSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { pathToFileURL } from "node:url";
 import { Client, createJob } from "../mod.ts";
 import { FaktoryServer } from "../testing/mod.ts";
 import { until } from "./_manager_util.ts";
 import {
   exitWithin,
   readmeBlocks,
+  root,
   runtime,
   start,
   writeScript,
@@ -192,6 +194,38 @@ test(`README worker on ${runtime}: a second SIGINT skips the rest of the shutdow
     } finally {
       w.child.kill("SIGKILL");
       rmSync(file, { force: true });
+    }
+  });
+});
+
+test(`README complete producer on ${runtime}: pushes the typed job from jobs.ts`, async () => {
+  await withServer(async (server) => {
+    const named = new Map(
+      readmeBlocks().flatMap((b) => {
+        const name = /^\/\/ ([\w-]+\.ts)\b/.exec(b)?.[1];
+        return name ? [[name, b] as const] : [];
+      }),
+    );
+    assert.ok(named.has("jobs.ts") && named.has("producer.ts"));
+    const dir = `${root}.tmp/complete-${runtime}-${process.pid}/`;
+    mkdirSync(dir, { recursive: true });
+    const mod = JSON.stringify(pathToFileURL(`${root}mod.ts`).href);
+    for (const [name, code] of named) {
+      writeFileSync(
+        `${dir}${name}`,
+        code.replace(/"(jsr:)?@x\/faktory-worker"/g, mod),
+      );
+    }
+    try {
+      const p = start(`${dir}producer.ts`, { FAKTORY_URL: server.url });
+      assert.equal(await exitWithin(p, 20_000), 0, p.output());
+      assert.match(p.output(), /^pushed SendWelcome [0-9a-f]{24}$/m);
+      const [job] = server.queue("mail");
+      assert.equal(job?.jobtype, "SendWelcome");
+      assert.deepEqual(job?.args, [{ to: "ada@example.com", name: "Ada" }]);
+      assert.equal(job?.retry, 5);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
