@@ -15,7 +15,7 @@ import {
   ServerError,
 } from "../core/errors.ts";
 import { describeThrown, failureFor } from "../core/failure.ts";
-import { type Job, type JsonValue, reservationSeconds } from "../core/job.ts";
+import { type Job, reservationSeconds } from "../core/job.ts";
 import {
   type QueueOrder,
   strictQueueOrder,
