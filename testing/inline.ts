@@ -71,6 +71,19 @@ export function runInline(
  * @param args The typed arguments.
  * @param options Job options (over the definition's), a client, an abort signal.
  * @returns The outcome.
+ *
+ * @example
+ * ```ts
+ * import { defineJob, Manager } from "@x/faktory-worker";
+ * import { runInline } from "@x/faktory-worker/testing";
+ *
+ * const Resize = defineJob<[url: string, width: number]>("Resize");
+ * const mgr = new Manager();
+ * mgr.register(Resize, (_ctx, _url, width) => {
+ *   if (width <= 0) throw new RangeError("width must be positive");
+ * });
+ * console.log((await runInline(mgr, Resize, ["https://example.com/a.png", 0])).ok); // false
+ * ```
  */
 export function runInline<A extends readonly unknown[]>(
   manager: Manager,
