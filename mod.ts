@@ -48,4 +48,4 @@ export * from "./worker/manager.ts";
 export * from "./worker/context.ts";
 export * from "./worker/events.ts";
 export * from "./worker/logger.ts";
-export * from "./worker/job_type.ts";
+export { defineJob, type JobDefinition } from "./worker/job_definition.ts";

@@ -18,14 +18,14 @@ import {
   type Transport,
 } from "./transport.ts";
 
-interface BunSocket {
+export interface BunSocket {
   write(data: Uint8Array): number;
   end(): void;
   setNoDelay?(noDelay?: boolean): boolean;
   setKeepAlive?(enable?: boolean, initialDelay?: number): boolean;
 }
 
-interface BunSocketHandler {
+export interface BunSocketHandler {
   open?(socket: BunSocket): void;
   data(socket: BunSocket, data: Uint8Array): void;
   drain(socket: BunSocket): void;
@@ -35,7 +35,7 @@ interface BunSocketHandler {
   handshake?(socket: BunSocket, success: boolean, error: Error | null): void;
 }
 
-interface BunApi {
+export interface BunApi {
   connect(options: {
     hostname: string;
     port: number;

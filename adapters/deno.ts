@@ -6,6 +6,7 @@
  * @module
  */
 
+import { LocalProtocolError } from "../core/errors.ts";
 import {
   type Accept,
   caList,
@@ -181,8 +182,9 @@ function wrap(
 }
 
 /**
- * The Deno platform. Without `--allow-env` or `--allow-sys` it falls back to
- * no environment and the host name `localhost`.
+ * The Deno platform. Reading an environment variable without `--allow-env`
+ * throws a {@linkcode LocalProtocolError} naming the flag; without
+ * `--allow-sys` the host name falls back to `localhost`.
  *
  * @example
  * ```ts
@@ -192,10 +194,15 @@ function wrap(
  * ```
  */
 export const denoPlatform: Platform = {
-  hostname() {
+  hostname(onFallback) {
     try {
       return Deno.hostname();
-    } catch {
+    } catch (err) {
+      onFallback?.(
+        `Deno denied reading the host name (${
+          (err as Error).name
+        }); HELLO reports "localhost". Run with --allow-sys=hostname, or pass the hostname option`,
+      );
       return "localhost";
     }
   },
@@ -206,8 +213,15 @@ export const denoPlatform: Platform = {
   env(name) {
     try {
       return Deno.env.get(name);
-    } catch {
-      return undefined;
+    } catch (err) {
+      throw new LocalProtocolError(
+        `Deno denied reading the environment variable ${name}: run with --allow-env=${
+          name === "FAKTORY_URL" || name === "FAKTORY_PROVIDER"
+            ? "FAKTORY_URL,FAKTORY_PROVIDER"
+            : name
+        }, or pass the url option`,
+        { cause: err },
+      );
     }
   },
   onSignal(signal, listener) {

@@ -134,13 +134,21 @@ export interface Transport {
  * ```
  */
 export interface Platform {
-  /** The machine's host name. */
-  hostname(): string;
+  /**
+   * The machine's host name. Where the runtime does not allow reading it,
+   * a fallback, and `onFallback` is told why.
+   */
+  hostname(onFallback?: (note: string) => void): string;
   /** The process id. */
   readonly pid: number;
   /** The resident set size of the process, in bytes. */
   rssBytes(): number;
-  /** Reads an environment variable; undefined when unset or not allowed. */
+  /**
+   * Reads an environment variable; undefined when unset.
+   *
+   * @throws {LocalProtocolError} When the runtime does not allow reading it,
+   * naming the permission to grant.
+   */
   env(name: string): string | undefined;
   /**
    * Listens for a signal. Returns a function that removes the listener.

@@ -118,6 +118,12 @@ function describe(value: unknown): string {
  *
  * @param thrown Whatever was thrown.
  * @returns The description.
+ *
+ * @example
+ * ```ts
+ * import { describeThrown } from "@x/faktory-worker";
+ * console.log(describeThrown(new TypeError("bad input"))); // "TypeError: bad input"
+ * ```
  */
 export function describeThrown(thrown: unknown): string {
   const { errtype, message } = failureFor("", thrown);

@@ -10,3 +10,4 @@ const mgr = new Manager({ concurrency: 20, labels: ["example"] });
 registerJobs(mgr);
 mgr.processStrictPriorityQueues("critical", "default", "bulk");
 await mgr.run();
+process.exit(0); // ends handlers that ignored ctx.signal (they were FAILed and will be retried)

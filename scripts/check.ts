@@ -34,6 +34,10 @@ const steps: [string, string, string[]][] = [
     "scripts/check_docs.ts",
   ]],
   ["tsc (npm build)", bin("tsc"), ["-p", "tsconfig.build.json", "--noEmit"]],
+  ["local Bun typings agree with bun-types", bin("tsc"), [
+    "-p",
+    "typecheck/tsconfig.json",
+  ]],
   ["layers and manifests", process.execPath, [
     "--import",
     "tsx",

@@ -31,9 +31,16 @@ const missing: string[] = [];
 let count = 0;
 for (const mod of Object.values(doc.nodes)) {
   for (const sym of mod.symbols ?? []) {
+    const hasExample = (d: Decl) =>
+      (d.jsDoc?.tags ?? []).some((t) => t.kind === "example");
+    const overloaded = (sym.declarations ?? []).filter((d) =>
+      d.kind === "function"
+    ).length > 1;
     for (const decl of sym.declarations ?? []) {
+      // The implementation signature of overloads is not visible to users.
+      if (overloaded && decl.kind === "function" && !decl.jsDoc) continue;
       count++;
-      if (!(decl.jsDoc?.tags ?? []).some((t) => t.kind === "example")) {
+      if (!hasExample(decl)) {
         missing.push(
           `${sym.name} (${decl.kind}) in ${
             decl.location?.filename.replace(`file://${root}/`, "")

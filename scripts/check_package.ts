@@ -55,17 +55,25 @@ try {
   const leaked = files.filter((f) =>
     /\/(tests|bench|scripts|examples)\/|\.test\.|fixtures/.test(f)
   );
-  if (
-    leaked.length > 0 || !files.includes("package/dist/mod.js") ||
-    !files.includes("package/dist/testing/mod.d.ts")
-  ) {
+  const required = [
+    "package/dist/mod.js",
+    "package/dist/mod.js.map",
+    "package/dist/testing/mod.d.ts",
+    "package/CHANGELOG.md",
+  ];
+  const missing = required.filter((f) => !files.includes(f));
+  if (leaked.length > 0 || missing.length > 0) {
     failures.push("tarball contents");
     console.log(
       `FAIL tarball contents: ${
-        leaked.join(", ") || "dist/mod.js or dist/testing/mod.d.ts missing"
+        leaked.join(", ") || `${missing.join(", ")} missing`
       }`,
     );
-  } else console.log(`ok   tarball: ${files.length} files, dist only`);
+  } else {
+    console.log(
+      `ok   tarball: ${files.length} files, dist (with source maps) and CHANGELOG`,
+    );
+  }
 
   const app = join(work, "app");
   mkdirSync(app);

@@ -1,5 +1,6 @@
 // Type-checks every TypeScript and JavaScript block of README.md with `deno check`, with the
-// package specifiers pointed at this checkout, so the README's examples cannot rot.
+// package specifiers pointed at this checkout, so the README's examples cannot rot. A block
+// whose first line is a file name comment ("// jobs.ts") is written under that name.
 import { spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -17,7 +18,13 @@ const testing = JSON.stringify(
   pathToFileURL(join(root, "testing", "mod.ts")).href,
 );
 const files = blocks.map(([, lang, code], i) => {
-  const file = join(dir, `block_${String(i).padStart(2, "0")}.${lang}`);
+  // A block that starts with a file name comment ("// jobs.ts") is written under that
+  // name, so the blocks after it can import it.
+  const named = /^\/\/ ([\w-]+\.(?:ts|js))\b/.exec(code!)?.[1];
+  const file = join(
+    dir,
+    named ?? `block_${String(i).padStart(2, "0")}.${lang}`,
+  );
   const body = code!
     .replace(/"@x\/faktory-worker\/testing"/g, testing)
     .replace(/"(jsr:)?@x\/faktory-worker"/g, mod);

@@ -8,6 +8,10 @@
 import type { JobOptions, JsonValue } from "../core/job.ts";
 import type { Client } from "../worker/client.ts";
 import { createJob } from "../worker/jid.ts";
+import {
+  isJobDefinition,
+  type JobDefinition,
+} from "../worker/job_definition.ts";
 import type { JobOutcome, Manager } from "../worker/manager.ts";
 
 /**
@@ -55,11 +59,49 @@ export interface InlineOptions extends JobOptions {
 export function runInline(
   manager: Manager,
   jobtype: string,
-  args: readonly JsonValue[] = [],
+  args?: readonly JsonValue[],
+  options?: InlineOptions,
+): Promise<JobOutcome>;
+/**
+ * Runs a job of a defined type, with its arguments checked, through the
+ * manager's middleware and handler (see the other overload).
+ *
+ * @param manager The manager with the handlers and middleware.
+ * @param jobtype The definition from `defineJob`.
+ * @param args The typed arguments.
+ * @param options Job options (over the definition's), a client, an abort signal.
+ * @returns The outcome.
+ *
+ * @example
+ * ```ts
+ * import { defineJob, Manager } from "@x/faktory-worker";
+ * import { runInline } from "@x/faktory-worker/testing";
+ *
+ * const Resize = defineJob<[url: string, width: number]>("Resize");
+ * const mgr = new Manager();
+ * mgr.register(Resize, (_ctx, _url, width) => {
+ *   if (width <= 0) throw new RangeError("width must be positive");
+ * });
+ * console.log((await runInline(mgr, Resize, ["https://example.com/a.png", 0])).ok); // false
+ * ```
+ */
+export function runInline<A extends readonly unknown[]>(
+  manager: Manager,
+  jobtype: JobDefinition<A>,
+  args: A,
+  options?: InlineOptions,
+): Promise<JobOutcome>;
+export function runInline(
+  manager: Manager,
+  jobtype: string | JobDefinition<readonly unknown[]>,
+  args: readonly unknown[] = [],
   options: InlineOptions = {},
 ): Promise<JobOutcome> {
   const { client, signal, ...jobOptions } = options;
-  return manager.execute(createJob(jobtype, args, jobOptions), {
+  const job = isJobDefinition(jobtype)
+    ? jobtype.create(args, jobOptions)
+    : createJob(jobtype, args as readonly JsonValue[], jobOptions);
+  return manager.execute(job, {
     ...(client ? { client } : {}),
     ...(signal ? { signal } : {}),
   });

@@ -35,6 +35,7 @@ import {
   type RequestOptions,
 } from "./connection.ts";
 import { createJob } from "./jid.ts";
+import { isJobDefinition, type JobDefinition } from "./job_definition.ts";
 
 /**
  * Options for {@linkcode Client.connect}: the connection options.
@@ -144,20 +145,34 @@ export class Client {
     args?: readonly JsonValue[],
     options?: JobOptions & RequestOptions,
   ): Promise<string>;
+  /**
+   * Pushes a job of a defined type, with its arguments checked.
+   *
+   * @param jobtype The definition from {@linkcode defineJob}.
+   * @param args The typed arguments.
+   * @param options Job options (over the definition's) and an abort signal.
+   * @returns The jid.
+   * @throws {InvalidJobError} When the server would refuse the job (nothing is sent).
+   * @throws {ServerError} When the server refuses it.
+   */
+  push<A extends readonly unknown[]>(
+    jobtype: JobDefinition<A>,
+    args: A,
+    options?: JobOptions & RequestOptions,
+  ): Promise<string>;
   async push(
-    job: JobPayload | string,
-    argsOrOptions?: readonly JsonValue[] | RequestOptions,
+    job: JobPayload | string | JobDefinition<readonly unknown[]>,
+    argsOrOptions?: readonly unknown[] | RequestOptions,
     options: JobOptions & RequestOptions = {},
   ): Promise<string> {
     let payload: JobPayload;
     let request: RequestOptions | undefined;
-    if (typeof job === "string") {
+    if (typeof job === "string" || isJobDefinition(job)) {
       const { signal, ...jobOptions } = options;
-      payload = createJob(
-        job,
-        (argsOrOptions ?? []) as JsonValue[],
-        jobOptions,
-      );
+      const args = (argsOrOptions ?? []) as JsonValue[];
+      payload = typeof job === "string"
+        ? createJob(job, args, jobOptions)
+        : job.create(args, jobOptions);
       request = signal ? { signal } : undefined;
     } else {
       payload = job;
@@ -176,10 +191,40 @@ export class Client {
    * @param options An abort signal.
    * @returns The refused jobs, jid to reason; empty when all were accepted.
    */
-  async pushBulk(
+  pushBulk(
     jobs: readonly JobPayload[],
     options?: RequestOptions,
+  ): Promise<Record<string, string>>;
+  /**
+   * Pushes one job of a defined type per argument list, in one round trip.
+   *
+   * @param jobtype The definition from {@linkcode defineJob}.
+   * @param argsList The typed arguments of each job.
+   * @param options Job options for every job (over the definition's) and an abort signal.
+   * @returns The refused jobs, jid to reason; empty when all were accepted.
+   */
+  pushBulk<A extends readonly unknown[]>(
+    jobtype: JobDefinition<A>,
+    argsList: readonly A[],
+    options?: JobOptions & RequestOptions,
+  ): Promise<Record<string, string>>;
+  async pushBulk(
+    jobsOrType: readonly JobPayload[] | JobDefinition<readonly unknown[]>,
+    argsOrOptions?: readonly (readonly unknown[])[] | RequestOptions,
+    typedOptions: JobOptions & RequestOptions = {},
   ): Promise<Record<string, string>> {
+    let jobs: readonly JobPayload[];
+    let options: RequestOptions | undefined;
+    if (isJobDefinition(jobsOrType)) {
+      const { signal, ...jobOptions } = typedOptions;
+      jobs = ((argsOrOptions ?? []) as readonly (readonly unknown[])[]).map((
+        args,
+      ) => jobsOrType.create(args, jobOptions));
+      options = signal ? { signal } : undefined;
+    } else {
+      jobs = jobsOrType;
+      options = argsOrOptions as RequestOptions | undefined;
+    }
     const refused: Record<string, string> = {};
     const valid: JobPayload[] = [];
     for (const job of jobs) {

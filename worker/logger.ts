@@ -1,6 +1,7 @@
 /**
- * The logger interface the library writes through, and a console logger
- * with a level filter.
+ * The logger interface the library writes through, a console logger that
+ * prints one line per event (text or JSON), and an adapter for loggers that
+ * take the fields first (pino, bunyan).
  *
  * @module
  */
@@ -18,8 +19,22 @@
 export type LogLevel = "debug" | "info" | "warn" | "error";
 
 /**
- * Where the library logs. Pass your own (pino, winston, ...) as
- * `new Manager({ logger })`; fields are a flat object of details.
+ * How the console logger prints a line: `text` is the message followed by
+ * `key=value` fields; `json` is one JSON object per line.
+ *
+ * @example
+ * ```ts
+ * import type { LogFormat } from "@x/faktory-worker";
+ * const format: LogFormat = "json";
+ * console.log(format);
+ * ```
+ */
+export type LogFormat = "text" | "json";
+
+/**
+ * Where the library logs: the console by default, or your own logger
+ * (winston and the console take this shape as they are; wrap pino or
+ * bunyan with {@linkcode fieldsFirst}). Fields are a flat object of details.
  *
  * @example
  * ```ts
@@ -33,7 +48,7 @@ export interface Logger {
   debug(message: string, fields?: Record<string, unknown>): void;
   /** Lifecycle events. */
   info(message: string, fields?: Record<string, unknown>): void;
-  /** Something went wrong and the library copes (a lost connection, a failed listener). */
+  /** Something went wrong and the library copes (a lost connection, a failed job). */
   warn(message: string, fields?: Record<string, unknown>): void;
   /** Something went wrong and work may be affected. */
   error(message: string, fields?: Record<string, unknown>): void;
@@ -47,9 +62,46 @@ const ORDER: Record<LogLevel, number> = {
 };
 
 /**
- * A logger that writes to the console, dropping messages below `level`.
+ * Whether a string names a log level.
  *
- * @param level The least severe level to print.
+ * @param value Any string, such as the value of FAKTORY_LOG_LEVEL.
+ * @returns True for `debug`, `info`, `warn` and `error`.
+ *
+ * @example
+ * ```ts
+ * import { isLogLevel } from "@x/faktory-worker";
+ * console.log(isLogLevel("warn"), isLogLevel("verbose")); // true false
+ * ```
+ */
+export function isLogLevel(value: string): value is LogLevel {
+  return Object.hasOwn(ORDER, value);
+}
+
+/**
+ * Options for {@linkcode consoleLogger}.
+ *
+ * @example
+ * ```ts
+ * import type { ConsoleLoggerOptions } from "@x/faktory-worker";
+ * const options: ConsoleLoggerOptions = { level: "debug", format: "json" };
+ * console.log(options.format);
+ * ```
+ */
+export interface ConsoleLoggerOptions {
+  /** The least severe level printed. @default {"info"} */
+  readonly level?: LogLevel;
+  /** `text` (message, then key=value fields) or `json` (one object per line). @default {"text"} */
+  readonly format?: LogFormat;
+}
+
+/**
+ * A logger that writes one line per event to the console (debug and info to
+ * standard output, warn and error to standard error), dropping events below
+ * the level. In `text` format a line is `[faktory] LEVEL message key=value
+ * ...`, values quoted as JSON when they contain spaces, quotes or `=`; in
+ * `json` format it is `{"time","level","msg",...fields}`.
+ *
+ * @param options The level, or the level and format.
  * @returns The logger.
  *
  * @example
@@ -57,10 +109,23 @@ const ORDER: Record<LogLevel, number> = {
  * import { consoleLogger } from "@x/faktory-worker";
  * const logger = consoleLogger("warn");
  * logger.info("not printed");
- * logger.warn("printed", { attempt: 2 });
+ * logger.warn("Job failed", { jid: "abc", errtype: "Error" }); // [faktory] WARN Job failed jid=abc errtype=Error
+ * consoleLogger({ format: "json" }).info("Worker started", { concurrency: 20 });
  * ```
  */
-export function consoleLogger(level: LogLevel = "info"): Logger {
+export function consoleLogger(
+  options: LogLevel | ConsoleLoggerOptions = {},
+): Logger {
+  const { level = "info", format = "text" } = typeof options === "string"
+    ? { level: options }
+    : options;
+  if (!isLogLevel(level)) {
+    throw new RangeError(
+      `Log level must be debug, info, warn or error, got ${
+        JSON.stringify(level)
+      }`,
+    );
+  }
   const at = ORDER[level];
   const write = (
     lvl: LogLevel,
@@ -68,19 +133,131 @@ export function consoleLogger(level: LogLevel = "info"): Logger {
     fields?: Record<string, unknown>,
   ) => {
     if (ORDER[lvl] < at) return;
-    const line = `[faktory] ${lvl.toUpperCase()} ${message}`;
+    const line = format === "json"
+      ? jsonLine(lvl, message, fields)
+      : textLine(lvl, message, fields);
     const out = lvl === "error"
       ? console.error
       : lvl === "warn"
       ? console.warn
       : console.log;
-    if (fields && Object.keys(fields).length > 0) out(line, fields);
-    else out(line);
+    out(line);
   };
   return {
     debug: (m, f) => write("debug", m, f),
     info: (m, f) => write("info", m, f),
     warn: (m, f) => write("warn", m, f),
     error: (m, f) => write("error", m, f),
+  };
+}
+
+function textLine(
+  level: LogLevel,
+  message: string,
+  fields: Record<string, unknown> | undefined,
+): string {
+  let line = `[faktory] ${level.toUpperCase()} ${oneLine(message)}`;
+  for (const [key, value] of Object.entries(fields ?? {})) {
+    line += ` ${key}=${textValue(value)}`;
+  }
+  return line;
+}
+
+function jsonLine(
+  level: LogLevel,
+  message: string,
+  fields: Record<string, unknown> | undefined,
+): string {
+  const record: Record<string, unknown> = {
+    time: new Date().toISOString(),
+    level,
+    msg: message,
+  };
+  for (const [key, value] of Object.entries(fields ?? {})) {
+    if (!(key in record)) record[key] = plain(value);
+  }
+  try {
+    return JSON.stringify(record);
+  } catch {
+    return JSON.stringify({ time: record.time, level, msg: message });
+  }
+}
+
+/** A value as JSON would carry it: errors as "Name: message", bigints as strings. */
+function plain(value: unknown): unknown {
+  if (value instanceof Error) return `${value.name}: ${value.message}`;
+  if (typeof value === "bigint") return String(value);
+  return value;
+}
+
+function textValue(value: unknown): string {
+  const v = plain(value);
+  if (typeof v === "string") {
+    return /^[^\s"=\\]+$/.test(v) ? v : JSON.stringify(v);
+  }
+  if (v === undefined || typeof v === "function" || typeof v === "symbol") {
+    return String(v);
+  }
+  try {
+    return JSON.stringify(v) ?? String(v);
+  } catch {
+    return JSON.stringify(String(v));
+  }
+}
+
+function oneLine(text: string): string {
+  return /[\r\n]/.test(text) ? text.replace(/\r?\n|\r/g, "\\n") : text;
+}
+
+/**
+ * A logger that takes the fields first and the message second, as pino and
+ * bunyan do.
+ *
+ * @example
+ * ```ts
+ * import type { FieldsFirstLogger } from "@x/faktory-worker";
+ * const log = (fields: object, msg: string) => console.log(msg, JSON.stringify(fields));
+ * const logger: FieldsFirstLogger = { debug: log, info: log, warn: log, error: log };
+ * logger.info({ wid: "abc" }, "started");
+ * ```
+ */
+export interface FieldsFirstLogger {
+  /** Detail for troubleshooting. */
+  debug(fields: Record<string, unknown>, message: string): void;
+  /** Lifecycle events. */
+  info(fields: Record<string, unknown>, message: string): void;
+  /** Something went wrong and the library copes. */
+  warn(fields: Record<string, unknown>, message: string): void;
+  /** Something went wrong and work may be affected. */
+  error(fields: Record<string, unknown>, message: string): void;
+}
+
+/**
+ * Adapts a logger that takes `(fields, message)`, such as pino or bunyan, to
+ * the library's `(message, fields)` {@linkcode Logger}. The Manager also
+ * recognises a pino logger passed as it is and wraps it this way.
+ *
+ * @param logger The fields-first logger.
+ * @returns A {@linkcode Logger} that forwards every field.
+ *
+ * @example
+ * ```ts
+ * import { fieldsFirst, Manager } from "@x/faktory-worker";
+ * const lines: string[] = [];
+ * const pinoLike = {
+ *   debug: (o: object, msg: string) => void lines.push(msg + JSON.stringify(o)),
+ *   info: (o: object, msg: string) => void lines.push(msg + JSON.stringify(o)),
+ *   warn: (o: object, msg: string) => void lines.push(msg + JSON.stringify(o)),
+ *   error: (o: object, msg: string) => void lines.push(msg + JSON.stringify(o)),
+ * };
+ * const mgr = new Manager({ logger: fieldsFirst(pinoLike) });
+ * ```
+ */
+export function fieldsFirst(logger: FieldsFirstLogger): Logger {
+  return {
+    debug: (m, f) => logger.debug(f ?? {}, m),
+    info: (m, f) => logger.info(f ?? {}, m),
+    warn: (m, f) => logger.warn(f ?? {}, m),
+    error: (m, f) => logger.error(f ?? {}, m),
   };
 }

@@ -15,7 +15,7 @@ import {
   ServerError,
 } from "../core/errors.ts";
 import { describeThrown, failureFor } from "../core/failure.ts";
-import { type Job, type JsonValue, reservationSeconds } from "../core/job.ts";
+import { type Job, reservationSeconds } from "../core/job.ts";
 import {
   type QueueOrder,
   strictQueueOrder,
@@ -30,8 +30,15 @@ import type { EventListener, ManagerEvents } from "./events.ts";
 import { Emitter } from "./_emitter.ts";
 import { FetcherPool } from "./_fetcher.ts";
 import { randomJid } from "./jid.ts";
-import type { JobType } from "./job_type.ts";
-import { consoleLogger, type Logger, type LogLevel } from "./logger.ts";
+import type { JobDefinition } from "./job_definition.ts";
+import {
+  consoleLogger,
+  type LogFormat,
+  type Logger,
+  type LogLevel,
+} from "./logger.ts";
+import { asLogger, defaultLogger } from "./_logging.ts";
+import { isFatal } from "./_fatal.ts";
 import { Pool } from "./pool.ts";
 import { type Result, Results } from "./_results.ts";
 import { backoff, sleep, Slots } from "./_slots.ts";
@@ -58,14 +65,34 @@ export interface ManagerOptions extends Omit<ConnectionOptions, "signal"> {
   readonly heartbeatInterval?: number;
   /** The most fetch connections (see the README for the socket formula). @default {15} */
   readonly maxFetchers?: number;
-  /** Reconnect backoff: first delay and cap. @default {{ initial: 100, max: 10000 }} */
-  readonly reconnect?: { readonly initial?: number; readonly max?: number };
+  /**
+   * Reconnect backoff (first delay and cap), and how often a continuing
+   * outage is logged again ("still unreachable after N s").
+   *
+   * @default {{ initial: 100, max: 10000, reportEvery: 60000 }}
+   */
+  readonly reconnect?: {
+    readonly initial?: number;
+    readonly max?: number;
+    readonly reportEvery?: number;
+  };
   /** Listen for SIGTERM/SIGINT (terminate) and SIGTSTP (quiet). @default {true} */
   readonly handleSignals?: boolean;
-  /** Where to log. @default {consoleLogger(logLevel)} */
+  /**
+   * Where to log. A pino logger is recognised and called as pino expects
+   * (see `fieldsFirst`).
+   *
+   * @default {consoleLogger({ level: logLevel, format: logFormat })}
+   */
   readonly logger?: Logger;
-  /** The level of the default console logger. @default {"info"} */
+  /**
+   * The level of the default console logger.
+   *
+   * @default {the FAKTORY_LOG_LEVEL environment variable, else "info"}
+   */
   readonly logLevel?: LogLevel;
+  /** The format of the default console logger: `text` or `json` lines. @default {"text"} */
+  readonly logFormat?: LogFormat;
   /** Random numbers in [0, 1), for weighted queues and jitter. @default {Math.random} */
   readonly random?: () => number;
 }
@@ -157,6 +184,8 @@ interface Running {
   readonly started: number;
   readonly deadline: number;
   settled: boolean;
+  /** The handler (and middleware) returned or threw. */
+  finished: boolean;
 }
 
 /**
@@ -184,7 +213,11 @@ export class Manager {
   /** Aborted when the manager closes its connections for good. */
   readonly #closed = new AbortController();
   readonly #random: () => number;
-  #logger: Logger;
+  /** Aborted by a second SIGTERM/SIGINT: skip what is left of the shutdown timeout. */
+  readonly #hurry = new AbortController();
+  /** Every log line goes through here, to the current sink. */
+  readonly #logger: Logger;
+  #sink: Logger;
   #order: QueueOrder;
   #state: ManagerState = "idle";
   #control: Client | undefined;
@@ -197,6 +230,9 @@ export class Manager {
   #results: Results;
   #fetchers: FetcherPool | undefined;
   #platform: Platform | undefined;
+  #hostname: string | undefined;
+  /** When the current outage was last logged. */
+  #reportedAt = 0;
   #runPromise: Promise<void> | undefined;
   #shutdown: Promise<void> | undefined;
   #finish: (() => void) | undefined;
@@ -240,7 +276,16 @@ export class Manager {
     }
     this.#options = options;
     this.#random = options.random ?? Math.random;
-    this.#logger = options.logger ?? consoleLogger(options.logLevel ?? "info");
+    this.#sink = options.logger ? asLogger(options.logger) : consoleLogger({
+      level: options.logLevel ?? "info",
+      ...(options.logFormat ? { format: options.logFormat } : {}),
+    });
+    this.#logger = {
+      debug: (m, f) => this.#sink.debug(m, f),
+      info: (m, f) => this.#sink.info(m, f),
+      warn: (m, f) => this.#sink.warn(m, f),
+      error: (m, f) => this.#sink.error(m, f),
+    };
     this.#events = new Emitter(() => this.#logger);
     this.#order = strictQueueOrder(options.queues ?? ["default"]);
     this.#slots = new Slots(concurrency);
@@ -288,8 +333,8 @@ export class Manager {
    * @param handler The function that runs the job.
    * @returns This manager.
    */
-  register<A extends readonly JsonValue[]>(
-    jobtype: JobType<A>,
+  register<A extends readonly unknown[]>(
+    jobtype: JobDefinition<A>,
     handler: Handler<A>,
   ): this;
   /**
@@ -305,7 +350,7 @@ export class Manager {
     handler: Handler<A>,
   ): this;
   register(
-    jobtype: string | JobType<JsonValue[]>,
+    jobtype: string | JobDefinition<readonly unknown[]>,
     handler: Handler<never[]>,
   ): this {
     const name = typeof jobtype === "string" ? jobtype : jobtype.name;
@@ -383,25 +428,32 @@ export class Manager {
    * @throws {LocalProtocolError} When the URL or options are invalid.
    */
   run(): Promise<void> {
-    return this.#runPromise ??= this.#run();
+    if (this.#runPromise) return this.#runPromise;
+    if (this.#state === "stopped") return this.#runPromise = Promise.resolve();
+    // Running from now on, so a stop() from here on shuts this run down.
+    this.#state = "running";
+    return this.#runPromise = this.#run();
   }
 
   async #run(): Promise<void> {
-    if (this.#handlers.size === 0) {
-      this.#logger.warn("No job handlers are registered");
-    }
-    this.#platform = await defaultPlatform();
-    this.#state = "running";
     const finished = new Promise<void>((resolve) => this.#finish = resolve);
     this.#stop.signal.addEventListener("abort", () => {
       for (const f of this.#onlineWaiters.splice(0)) f();
     });
+    this.#platform = await defaultPlatform();
+    if (this.#closed.signal.aborted) return await finished; // stopped meanwhile
+    this.#setUpLogger(this.#platform);
+    if (this.#handlers.size === 0) {
+      this.#logger.warn("No job handlers are registered");
+    }
     if (this.#options.handleSignals ?? true) this.#installSignals();
     try {
       await this.#connectControl(true);
     } catch (err) {
       this.#state = "stopped";
+      this.#closed.abort();
       this.#cleanup();
+      this.#finish?.();
       throw err;
     }
     if (this.#state !== "running") return await finished; // stopped while connecting
@@ -503,6 +555,8 @@ export class Manager {
 
   #perform(ctx: JobContext): Promise<void> {
     const handler = this.#handlers.get(ctx.jobType);
+    // A job of a type without a handler fails at once: middleware never sees it.
+    if (!handler) return Promise.reject(new UnknownJobTypeError(ctx.jobType));
     const chain = this.#middleware;
     const call = (i: number): Promise<void> => {
       try {
@@ -524,7 +578,6 @@ export class Manager {
           return call(i + 1);
         })).then(() => {});
       }
-      if (!handler) return Promise.reject(new UnknownJobTypeError(ctx.jobType));
       return Promise.resolve().then(() =>
         handler(ctx, ...(ctx.args as never[]))
       ).then(() => {});
@@ -541,6 +594,7 @@ export class Manager {
       started: Date.now(),
       deadline,
       settled: false,
+      finished: false,
     };
     this.#running.set(job.jid, entry);
     const ctx = new JobContext(job, controller.signal, new Date(deadline), {
@@ -549,12 +603,17 @@ export class Manager {
     });
     if (this.#events.has("job:start")) this.#events.emit("job:start", { job });
     this.#perform(ctx).then(
-      () => this.#settle(entry, { type: "ACK", jid: job.jid }),
-      (error) =>
+      () => {
+        entry.finished = true;
+        this.#settle(entry, { type: "ACK", jid: job.jid });
+      },
+      (error) => {
+        entry.finished = true;
         this.#settle(entry, {
           type: "FAIL",
           payload: failureFor(job.jid, error),
-        }, error),
+        }, error);
+      },
     );
   }
 
@@ -570,11 +629,12 @@ export class Manager {
         this.#events.emit("job:success", { job: entry.job, durationMs });
       }
     } else {
-      this.#logger.debug("Job failed", {
-        jid: entry.job.jid,
+      this.#logger.warn("Job failed", {
         jobtype: entry.job.jobtype,
+        jid: entry.job.jid,
         errtype: result.payload.errtype,
-        error: result.payload.message,
+        message: result.payload.message,
+        retryCount: entry.job.failure ? entry.job.failure.retry_count + 1 : 0,
       });
       this.#events.emit("job:failure", { job: entry.job, error, durationMs });
     }
@@ -606,7 +666,10 @@ export class Manager {
 
   // ---- connections ----
 
-  #connectionOptions(worker = true): ConnectionOptions {
+  #connectionOptions(
+    worker = true,
+    signal: AbortSignal = this.#closed.signal,
+  ): ConnectionOptions {
     const o = this.#options;
     const platform = this.#platform!;
     return {
@@ -621,10 +684,12 @@ export class Manager {
       ...(o.maxReplyBytes === undefined
         ? {}
         : { maxReplyBytes: o.maxReplyBytes }),
-      hostname: o.hostname ?? platform.hostname(),
+      hostname: this.#hostname ??= o.hostname ??
+        platform.hostname((note) => this.#logger.warn(note)),
       pid: o.pid ?? platform.pid,
       labels: o.labels ?? ["typescript"],
       ...(worker ? { wid: this.wid } : {}),
+      signal, // cancels a connect still pending when the worker stops
     };
   }
 
@@ -634,7 +699,7 @@ export class Manager {
       results: this.#results,
       logger: this.#logger,
       order: () => this.#order(),
-      connectionOptions: this.#connectionOptions(),
+      connectionOptions: this.#connectionOptions(true, this.#stop.signal),
       reconnect: this.#backoff(),
       random: this.#random,
       stopSignal: this.#stop.signal,
@@ -674,11 +739,13 @@ export class Manager {
         this.#results.flush();
         return;
       } catch (err) {
+        if (this.#closed.signal.aborted) return; // stopped while connecting
         if (isFatal(err)) {
           if (first) throw err;
           this.#events.emit("error", { error: err, context: "connect" });
         }
         this.#setOffline(err);
+        this.#reportOutage(err);
         await sleep(
           backoff(attempt, initial, max, this.#random),
           this.#closed.signal,
@@ -713,11 +780,26 @@ export class Manager {
     if (!this.#online && this.#offlineSince > 0) return;
     this.#online = false;
     this.#offlineSince = Date.now();
+    this.#reportedAt = this.#offlineSince;
     if (this.#state === "idle") return;
     this.#logger.warn("Faktory is unreachable; reconnecting", {
       error: describeThrown(error),
     });
     this.#events.emit("connection:lost", { error });
+  }
+
+  /** Logs a continuing outage again every `reconnect.reportEvery` ms. */
+  #reportOutage(error: unknown): void {
+    const every = this.#options.reconnect?.reportEvery ?? 60_000;
+    const now = Date.now();
+    if (this.#online || now - this.#reportedAt < every) return;
+    this.#reportedAt = now;
+    this.#logger.warn(
+      `Faktory is still unreachable after ${
+        Math.round((now - this.#offlineSince) / 1000)
+      } s; reconnecting`,
+      { error: describeThrown(error) },
+    );
   }
 
   #whenOnline(): Promise<void> {
@@ -793,22 +875,30 @@ export class Manager {
     this.#slots.cancelWaiters();
     this.#stop.abort(); // also releases fetchers waiting for the server to come back
     // In-flight FETCHes finish within the server's 2 s block; the jobs they bring still run.
+    const hurry = this.#hurry.signal;
     const fetchersDone = this.#fetchers?.drain() ?? Promise.resolve();
-    await within(fetchersDone, timeout);
+    await within(fetchersDone, timeout, hurry);
     const jobsDone = this.#running.size === 0
       ? Promise.resolve()
       : new Promise<void>((r) => this.#idleJobs.push(r));
-    await within(jobsDone, Math.max(0, timeout - (Date.now() - started)));
-    if (this.#running.size > 0) {
+    await within(
+      jobsDone,
+      Math.max(0, timeout - (Date.now() - started)),
+      hurry,
+    );
+    const unfinished = [...this.#running.values()];
+    if (unfinished.length > 0) {
       this.#logger.warn(
-        "Shutdown timeout: failing unfinished jobs so they are retried",
-        {
-          jids: [...this.#running.keys()],
-        },
+        hurry.aborted
+          ? "Second signal: failing unfinished jobs now so they are retried"
+          : "Shutdown timeout: failing unfinished jobs so they are retried",
+        { jids: unfinished.map((e) => e.job.jid) },
       );
-      for (const entry of [...this.#running.values()]) {
+      for (const entry of unfinished) {
         const error = new ShutdownTimeoutError(
-          `The worker shut down before the job finished (shutdown timeout ${timeout} ms)`,
+          hurry.aborted
+            ? "The worker was told to stop at once before the job finished"
+            : `The worker shut down before the job finished (shutdown timeout ${timeout} ms)`,
         );
         entry.controller.abort(error);
         this.#settle(entry, {
@@ -817,8 +907,13 @@ export class Manager {
         }, error);
       }
     }
-    await fetchersDone;
-    await this.#deliverResults();
+    // The FETCHes left are answered within the server's 2 s block; a second
+    // signal does not wait for them (their jobs are retried after reserve_for).
+    await within(fetchersDone, 2500, hurry);
+    await Promise.all([
+      this.#deliverResults(),
+      this.#reportAbandoned(unfinished),
+    ]);
     this.#closed.abort();
     this.#cleanup();
     await Promise.all([this.#control?.close(), this.#pool?.close()]);
@@ -828,11 +923,31 @@ export class Manager {
     this.#finish?.();
   }
 
+  /**
+   * Gives the handlers whose signal was just aborted a moment to return, then
+   * names those that ignored it: they may go on running (and hold timers)
+   * after the worker stopped.
+   */
+  async #reportAbandoned(aborted: readonly Running[]): Promise<void> {
+    if (aborted.length === 0) return;
+    const pending = () => aborted.filter((e) => !e.finished);
+    for (let waited = 0; waited < 500 && pending().length > 0; waited += 20) {
+      if (this.#hurry.signal.aborted) break;
+      await sleep(20, this.#hurry.signal);
+    }
+    const ignored = pending();
+    if (ignored.length === 0) return;
+    this.#logger.warn(
+      "Jobs ignored their abort signal and are still running; their results are discarded",
+      { jids: ignored.map((e) => e.job.jid) },
+    );
+  }
+
   /** Delivers every queued result, reconnecting if needed, for at most 10 s. */
   async #deliverResults(): Promise<void> {
     if (this.#results.outstanding === 0) return;
     this.#results.flush(); // if the control connection is down, its reconnect loop flushes
-    if (!(await within(this.#results.idle(), 10_000))) {
+    if (!(await within(this.#results.idle(), 10_000, this.#hurry.signal))) {
       this.#logger.error(
         "Could not deliver job results before exiting; the server will retry those jobs",
         {
@@ -842,11 +957,32 @@ export class Manager {
     }
   }
 
+  /** Picks the console logger's level from FAKTORY_LOG_LEVEL, unless told otherwise. */
+  #setUpLogger(platform: Platform): void {
+    if (this.#options.logger || this.#options.logLevel) return;
+    const { logger, note } = defaultLogger(
+      undefined,
+      this.#options.logFormat,
+      (name) => platform.env(name),
+    );
+    this.#sink = logger;
+    if (note) this.#logger.warn(note);
+  }
+
   #installSignals(): void {
     const platform = this.#platform!;
+    const stop = () => {
+      if (this.#shutdown && !this.#hurry.signal.aborted) {
+        this.#logger.warn(
+          "Second signal: skipping the rest of the shutdown timeout",
+        );
+        this.#hurry.abort();
+      }
+      void this.#terminate("signal");
+    };
     this.#removeSignals = [
-      platform.onSignal("SIGTERM", () => void this.#terminate("signal")),
-      platform.onSignal("SIGINT", () => void this.#terminate("signal")),
+      platform.onSignal("SIGTERM", stop),
+      platform.onSignal("SIGINT", stop),
       platform.onSignal("SIGTSTP", () => this.#quiet("signal")),
     ];
   }
@@ -860,20 +996,22 @@ export class Manager {
   }
 }
 
-/** Waits for `promise` at most `ms`; true if it settled in time. Leaves no timer behind. */
-async function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
+/**
+ * Waits for `promise` at most `ms`, or until `cut` aborts; true if it settled
+ * in time. Leaves no timer behind.
+ */
+async function within(
+  promise: Promise<unknown>,
+  ms: number,
+  cut?: AbortSignal,
+): Promise<boolean> {
   const stop = new AbortController();
   const settled = promise.then(() => true, () => true);
+  const signal = cut ? AbortSignal.any([stop.signal, cut]) : stop.signal;
   const result = await Promise.race([
     settled,
-    sleep(ms, stop.signal).then(() => false),
+    sleep(ms, signal).then(() => false),
   ]);
   stop.abort();
   return result;
-}
-
-/** Errors that retrying will not fix: a wrong password, bad options. */
-function isFatal(err: unknown): boolean {
-  return err instanceof LocalProtocolError ||
-    (err instanceof ServerError && err.name === "AuthenticationError");
 }

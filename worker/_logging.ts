@@ -1,0 +1,67 @@
+/**
+ * How the Manager picks its logger: the user's (a pino logger wrapped so its
+ * fields survive), or the console logger at the level from the options or
+ * FAKTORY_LOG_LEVEL.
+ *
+ * @module
+ */
+
+import {
+  consoleLogger,
+  fieldsFirst,
+  type FieldsFirstLogger,
+  isLogLevel,
+  type LogFormat,
+  type Logger,
+  type LogLevel,
+} from "./logger.ts";
+
+/**
+ * The logger to write through: a pino logger (recognised by its `bindings`,
+ * `child` and `levels`) is wrapped with `fieldsFirst`, since pino would
+ * otherwise drop every field.
+ */
+export function asLogger(logger: Logger): Logger {
+  const l = logger as unknown as {
+    bindings?: unknown;
+    child?: unknown;
+    levels?: unknown;
+  };
+  const pinoLike = typeof l.bindings === "function" &&
+    typeof l.child === "function" && typeof l.levels === "object" &&
+    l.levels !== null;
+  return pinoLike
+    ? fieldsFirst(logger as unknown as FieldsFirstLogger)
+    : logger;
+}
+
+/**
+ * The default console logger: `level` if given, else FAKTORY_LOG_LEVEL, else
+ * info. Returns a note to log when the variable holds no level.
+ */
+export function defaultLogger(
+  level: LogLevel | undefined,
+  format: LogFormat | undefined,
+  env: (name: string) => string | undefined,
+): { logger: Logger; note?: string } {
+  let note: string | undefined;
+  if (level === undefined) {
+    let value: string | undefined;
+    try {
+      value = env("FAKTORY_LOG_LEVEL")?.trim().toLowerCase();
+    } catch {
+      value = undefined; // not allowed to read it (Deno without --allow-env=FAKTORY_LOG_LEVEL)
+    }
+    if (value && isLogLevel(value)) level = value;
+    else if (value) {
+      note = `FAKTORY_LOG_LEVEL must be debug, info, warn or error, got ${
+        JSON.stringify(value)
+      }; logging at info`;
+    }
+  }
+  const logger = consoleLogger({
+    level: level ?? "info",
+    ...(format ? { format } : {}),
+  });
+  return note === undefined ? { logger } : { logger, note };
+}

@@ -1,0 +1,86 @@
+/**
+ * Typed job definitions: declare a job type's argument types once, then
+ * register its handler, push it and run it inline with the types checked.
+ *
+ * @module
+ */
+
+import type { JobOptions, JobPayload, JsonValue } from "../core/job.ts";
+import { createJob } from "./jid.ts";
+
+/**
+ * A job type's definition: its name, default options and argument types.
+ * Pass it wherever a job type name goes (`register`, `push`, `pushBulk`,
+ * `runInline`) and the arguments are checked. Arguments may be declared with
+ * interfaces; they must serialise to JSON.
+ *
+ * @example
+ * ```ts
+ * import { defineJob } from "@x/faktory-worker";
+ * interface Email {
+ *   to: string;
+ *   subject: string;
+ * }
+ * const SendEmail = defineJob<[email: Email]>("SendEmail", { queue: "mail" });
+ * const payload = SendEmail.create([{ to: "a@example.com", subject: "Hi" }]); // checked
+ * console.log(payload.jobtype, payload.queue);
+ * ```
+ */
+export interface JobDefinition<A extends readonly unknown[] = JsonValue[]> {
+  /** The job type name (the job's `jobtype`). */
+  readonly name: string;
+  /** Options applied to every job created from this definition. */
+  readonly defaults: JobOptions;
+  /**
+   * Creates a job payload with a random jid.
+   *
+   * @param args The typed arguments.
+   * @param options Options, over the defaults.
+   * @returns The payload, ready for `client.push`.
+   */
+  create(args: A, options?: JobOptions): JobPayload;
+}
+
+/**
+ * Declares a job type whose arguments are checked at compile time.
+ *
+ * @param name The job type name.
+ * @param defaults Options for every job of this type (queue, retry, ...).
+ * @returns The job definition.
+ *
+ * @example
+ * ```ts
+ * import { defineJob, Manager } from "@x/faktory-worker";
+ * const Resize = defineJob<[url: string, width: number]>("Resize");
+ * const mgr = new Manager();
+ * mgr.register(Resize, async (ctx, url, width) => {
+ *   ctx.logger.info(`resize ${url} to ${width}px`); // url: string, width: number
+ * });
+ * ```
+ */
+export function defineJob<A extends readonly unknown[] = JsonValue[]>(
+  name: string,
+  defaults: JobOptions = {},
+): JobDefinition<A> {
+  if (typeof name !== "string" || name === "") {
+    throw new TypeError("A job type needs a non-empty name");
+  }
+  return {
+    name,
+    defaults,
+    create: (args, options = {}) =>
+      createJob(name, args as readonly JsonValue[], {
+        ...defaults,
+        ...options,
+      }),
+  };
+}
+
+/** Whether a value is a job definition (rather than a name or a payload). */
+export function isJobDefinition(
+  value: unknown,
+): value is JobDefinition<readonly unknown[]> {
+  return typeof value === "object" && value !== null &&
+    typeof (value as { create?: unknown }).create === "function" &&
+    typeof (value as { name?: unknown }).name === "string";
+}
