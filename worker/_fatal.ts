@@ -1,8 +1,9 @@
 /**
  * Which connection errors retrying cannot fix: a wrong password, a malformed
  * URL or bad options, a host name that does not resolve, a TLS handshake that
- * fails (TLS to a plaintext port, an untrusted certificate), and a permission
- * the runtime denies. A worker gives up on these at its first connect; once it
+ * fails (TLS to a plaintext port, an untrusted certificate), a permission
+ * the runtime denies, and a greeting that is not Faktory's (another service on
+ * that port, or a HI asking for an absurd password hash). A worker gives up on these at its first connect; once it
  * was up, it keeps retrying, since a DNS or network hiccup may pass.
  *
  * @module
@@ -11,6 +12,7 @@
 import {
   ConnectError,
   LocalProtocolError,
+  RemoteProtocolError,
   ServerError,
 } from "../core/errors.ts";
 
@@ -32,6 +34,7 @@ const FATAL_CODES = new Set([
 /** Whether retrying the connection cannot help. */
 export function isFatal(err: unknown): boolean {
   if (err instanceof LocalProtocolError) return true;
+  if (err instanceof RemoteProtocolError) return true;
   if (err instanceof ServerError) return err.name === "AuthenticationError";
   if (!(err instanceof ConnectError)) return false;
   const code = err.code;
