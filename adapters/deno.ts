@@ -18,6 +18,7 @@ import {
   type SocketHandlers,
   type Transport,
 } from "./transport.ts";
+import { ReadBuffer } from "./_read_buffer.ts";
 
 interface DenoConn {
   read(p: Uint8Array): Promise<number | null>;
@@ -99,7 +100,7 @@ export const denoTransport: Transport = {
       ? Deno.listenTls({ hostname: host, port, ...options.tls })
       : Deno.listen({ hostname: host, port });
     let closed = false;
-    (async () => {
+    const accepting = (async () => {
       for (;;) {
         let conn: DenoConn;
         try {
@@ -119,7 +120,8 @@ export const denoTransport: Transport = {
           closed = true;
           listener.close();
         }
-        return Promise.resolve();
+        // Resolves once the pending accept has failed: the port is free then.
+        return accepting;
       },
     };
   },
@@ -151,10 +153,12 @@ function wrap(
     writing.then(shutdown, shutdown);
   };
   const read = async (handlers: SocketHandlers) => {
-    const buf = new Uint8Array(64 * 1024);
+    // Small at first: an idle connection keeps only this buffer.
+    const buf = new ReadBuffer();
     try {
-      for (let n; (n = await conn.read(buf)) !== null;) {
-        handlers.data(buf.subarray(0, n));
+      for (let n; (n = await conn.read(buf.bytes)) !== null;) {
+        handlers.data(buf.bytes.subarray(0, n));
+        buf.filled(n);
       }
     } catch (err) {
       if (!shut) failure = err as Error;
