@@ -4,7 +4,9 @@
  * write); otherwise the control connection sends them after a short delay.
  * A result whose connection dropped before its reply is queued again: an ACK
  * of an already acknowledged jid is harmless, and a repeated FAIL gets
- * `Job not found`, which is ignored.
+ * `Job not found`, which is ignored. Any other error reply (such as
+ * `shutdown in progress` from a server going down, or a storage error) does
+ * not prove the result done, so it is sent again too.
  *
  * @module
  */
@@ -16,6 +18,12 @@ import type { Logger } from "./logger.ts";
 
 /** An ACK or a FAIL waiting to be delivered. */
 export type Result = Extract<Command, { type: "ACK" } | { type: "FAIL" }>;
+
+/** Whether a result's error reply means there is nothing left to deliver. */
+function settled(result: Result, err: unknown): err is ServerError {
+  return err instanceof ServerError && result.type === "FAIL" &&
+    err.serverMessage.startsWith("Job not found");
+}
 
 export class Results {
   readonly #pending: Result[] = [];
@@ -83,7 +91,7 @@ export class Results {
     conn.request(result).then(
       () => this.#done(),
       (err) => {
-        if (err instanceof ServerError) {
+        if (settled(result, err)) {
           // FAIL of a job the server no longer holds (expired, or our resend): nothing to do.
           this.logger.debug("Server refused a job result", {
             error: err.message,
