@@ -19,6 +19,7 @@ import {
   type SocketHandlers,
   type Transport,
 } from "./transport.ts";
+import { ReadBuffer } from "./_read_buffer.ts";
 
 interface DenoConn {
   read(p: Uint8Array): Promise<number | null>;
@@ -100,7 +101,7 @@ export const denoTransport: Transport = {
       ? Deno.listenTls({ hostname: host, port, ...options.tls })
       : Deno.listen({ hostname: host, port });
     let closed = false;
-    (async () => {
+    const accepting = (async () => {
       for (;;) {
         let conn: DenoConn;
         try {
@@ -120,7 +121,8 @@ export const denoTransport: Transport = {
           closed = true;
           listener.close();
         }
-        return Promise.resolve();
+        // Resolves once the pending accept has failed: the port is free then.
+        return accepting;
       },
     };
   },
@@ -152,10 +154,12 @@ function wrap(
     writing.then(shutdown, shutdown);
   };
   const read = async (handlers: SocketHandlers) => {
-    const buf = new Uint8Array(64 * 1024);
+    // Small at first: an idle connection keeps only this buffer.
+    const buf = new ReadBuffer();
     try {
-      for (let n; (n = await conn.read(buf)) !== null;) {
-        handlers.data(buf.subarray(0, n));
+      for (let n; (n = await conn.read(buf.bytes)) !== null;) {
+        handlers.data(buf.bytes.subarray(0, n));
+        buf.filled(n);
       }
     } catch (err) {
       if (!shut) failure = err as Error;

@@ -416,7 +416,21 @@ function utf8Length(text: string): number {
   return bytes;
 }
 
+const GO_INT = /^-?(0|[1-9][0-9]*)$/;
+const INT64 = 2n ** 63n;
+
 function checkInteger(value: unknown, field: string, min: number): void {
+  if (Number.isInteger(value)) {
+    // The server unmarshals the JSON text into a Go int (int64) first: an
+    // integer literal within that range (1e+300 is neither).
+    const text = JSON.stringify(value);
+    if (!GO_INT.test(text) || BigInt(text) < -INT64 || BigInt(text) >= INT64) {
+      throw new InvalidJobError(
+        field,
+        `invalid JSON: json: cannot unmarshal number ${text} into Go struct field Job.${field} of type int`,
+      );
+    }
+  }
   if (!Number.isInteger(value) || (value as number) < min) {
     throw new InvalidJobError(
       field,

@@ -138,6 +138,8 @@ const CR = 13;
 const LF = 10;
 const decoder = new TextDecoder();
 const encoder = new TextEncoder();
+/** The type bytes of RESP: `+ - : $ *`. */
+const TYPES = new Set([0x2b, 0x2d, 0x3a, 0x24, 0x2a]);
 
 /**
  * An incremental RESP reply parser. Feed it chunks as they arrive; take whole
@@ -160,6 +162,14 @@ export class ReplyParser {
   #buf: Uint8Array = new Uint8Array(0);
   #start = 0;
   #end = 0;
+  /** Bytes after the current line's type byte already known to hold no CR or LF. */
+  #scanned = 0;
+  /** The length of a bulk string whose header was read, or -1. */
+  #bulk = -1;
+  /** Arrays being filled, outermost first. */
+  readonly #stack: { readonly items: Reply[]; readonly count: number }[] = [];
+  /** Bytes consumed by the reply in progress. */
+  #partial = 0;
   #failure: RemoteProtocolError | undefined;
   readonly #maxBulk: number;
   readonly #maxLine: number;
@@ -178,7 +188,7 @@ export class ReplyParser {
 
   /** How many bytes are buffered and not yet part of a returned reply. */
   get buffered(): number {
-    return this.#end - this.#start;
+    return this.#end - this.#start + this.#partial;
   }
 
   /**
@@ -207,45 +217,144 @@ export class ReplyParser {
   }
 
   /**
-   * Takes the next whole reply.
+   * Takes the next whole reply. Work is never repeated: a line is scanned
+   * once, and the items of a partial array are kept, so parsing is linear in
+   * the input however it is chunked.
    *
    * @returns The reply, or `undefined` when more bytes are needed.
    * @throws {RemoteProtocolError} When the buffered bytes are not valid RESP.
    */
   next(): Reply | undefined {
     if (this.#failure) throw this.#failure;
-    if (this.#start === this.#end) return undefined;
-    let parsed: [Reply, number] | undefined;
     try {
-      parsed = this.#parseAt(this.#start, 0);
+      return this.#next();
     } catch (err) {
       this.#failure = err instanceof RemoteProtocolError
         ? err
         : new RemoteProtocolError("Malformed reply", { cause: err });
       throw this.#failure;
     }
-    if (!parsed) return undefined;
-    this.#start = parsed[1];
-    if (this.#start === this.#end) this.#start = this.#end = 0;
-    return parsed[0];
   }
 
-  #lineEnd(pos: number): number {
+  #next(): Reply | undefined {
+    for (;;) {
+      let reply = this.#element();
+      if (reply === undefined) return undefined;
+      for (;;) {
+        const top = this.#stack[this.#stack.length - 1];
+        if (top === undefined) {
+          this.#partial = 0;
+          return reply;
+        }
+        top.items.push(reply);
+        if (top.items.length < top.count) break;
+        this.#stack.pop();
+        reply = { type: "array", value: top.items };
+      }
+    }
+  }
+
+  /** Reads one element: a whole non-array reply, or an empty or null array. */
+  #element(): Reply | undefined {
+    for (;;) {
+      if (this.#bulk >= 0) {
+        const len = this.#bulk;
+        if (this.#end - this.#start < len + 2) return undefined;
+        const at = this.#start + len;
+        if (this.#buf[at] !== CR || this.#buf[at + 1] !== LF) {
+          throw new RemoteProtocolError(
+            `Bulk reply of ${len} bytes is not followed by CRLF`,
+          );
+        }
+        const value = decoder.decode(this.#buf.subarray(this.#start, at));
+        this.#bulk = -1;
+        this.#consume(len + 2);
+        return { type: "bulk", value };
+      }
+      if (this.#start === this.#end) return undefined;
+      const type = this.#buf[this.#start]!;
+      if (!TYPES.has(type)) {
+        throw new RemoteProtocolError(
+          `Invalid reply type byte 0x${type.toString(16).padStart(2, "0")}`,
+        );
+      }
+      const eol = this.#lineEnd();
+      if (eol === -1) return undefined;
+      const text = decoder.decode(this.#buf.subarray(this.#start + 1, eol));
+      this.#consume(eol + 2 - this.#start);
+      switch (type) {
+        case 0x2b: // +
+          return { type: "simple", value: text };
+        case 0x2d: { // -
+          const space = text.indexOf(" ");
+          return {
+            type: "error",
+            code: space === -1 ? text : text.slice(0, space),
+            message: space === -1 ? "" : text.slice(space + 1),
+          };
+        }
+        case 0x3a: // :
+          if (!/^-?[0-9]{1,16}$/.test(text)) {
+            throw new RemoteProtocolError(
+              `Invalid integer reply ${JSON.stringify(text.slice(0, 32))}`,
+            );
+          }
+          return { type: "integer", value: Number(text) };
+        case 0x24: { // $
+          const len = this.#length(text, "bulk");
+          if (len === -1) return { type: "bulk", value: null };
+          if (len > this.#maxBulk) {
+            throw new RemoteProtocolError(
+              `Bulk reply of ${len} bytes exceeds the limit of ${this.#maxBulk}`,
+            );
+          }
+          this.#bulk = len;
+          continue;
+        }
+        default: { // *
+          const count = this.#length(text, "array");
+          if (count === -1) return { type: "array", value: null };
+          if (this.#stack.length >= this.#maxDepth) {
+            throw new RemoteProtocolError(
+              `Array replies nested deeper than ${this.#maxDepth}`,
+            );
+          }
+          if (count === 0) return { type: "array", value: [] };
+          this.#stack.push({ items: [], count });
+          continue;
+        }
+      }
+    }
+  }
+
+  #consume(n: number): void {
+    this.#start += n;
+    this.#partial += n;
+    this.#scanned = 0;
+    if (this.#start === this.#end) this.#start = this.#end = 0;
+  }
+
+  /** Where the current line's CR is, or -1 when its CRLF has not arrived. */
+  #lineEnd(): number {
     const buf = this.#buf;
-    const limit = Math.min(this.#end, pos + this.#maxLine + 1);
-    for (let i = pos; i < limit; i++) {
-      if (buf[i] === CR) {
-        if (i + 1 >= this.#end) return -1;
+    const first = this.#start + 1;
+    const limit = Math.min(this.#end, first + this.#maxLine + 1);
+    let i = first + this.#scanned;
+    for (; i < limit; i++) {
+      const b = buf[i];
+      if (b === CR) {
+        if (i + 1 >= this.#end) break;
         if (buf[i + 1] !== LF) {
           throw new RemoteProtocolError("Reply line has CR without LF");
         }
         return i;
       }
-      if (buf[i] === LF) {
+      if (b === LF) {
         throw new RemoteProtocolError("Reply line ends with LF without CR");
       }
     }
-    if (limit - pos > this.#maxLine) {
+    this.#scanned = i - first;
+    if (limit - first > this.#maxLine) {
       throw new RemoteProtocolError(
         `Reply line longer than ${this.#maxLine} bytes`,
       );
@@ -260,76 +369,6 @@ export class ReplyParser {
       );
     }
     return Number(text);
-  }
-
-  #parseAt(pos: number, depth: number): [Reply, number] | undefined {
-    const eol = this.#lineEnd(pos + 1);
-    if (eol === -1) return undefined;
-    const type = this.#buf[pos]!;
-    const text = decoder.decode(this.#buf.subarray(pos + 1, eol));
-    const after = eol + 2;
-    switch (type) {
-      case 0x2b: // +
-        return [{ type: "simple", value: text }, after];
-      case 0x2d: { // -
-        const space = text.indexOf(" ");
-        return [{
-          type: "error",
-          code: space === -1 ? text : text.slice(0, space),
-          message: space === -1 ? "" : text.slice(space + 1),
-        }, after];
-      }
-      case 0x3a: { // :
-        if (!/^-?[0-9]{1,16}$/.test(text)) {
-          throw new RemoteProtocolError(
-            `Invalid integer reply ${JSON.stringify(text.slice(0, 32))}`,
-          );
-        }
-        return [{ type: "integer", value: Number(text) }, after];
-      }
-      case 0x24: { // $
-        const len = this.#length(text, "bulk");
-        if (len === -1) return [{ type: "bulk", value: null }, after];
-        if (len > this.#maxBulk) {
-          throw new RemoteProtocolError(
-            `Bulk reply of ${len} bytes exceeds the limit of ${this.#maxBulk}`,
-          );
-        }
-        if (after + len + 2 > this.#end) return undefined;
-        if (
-          this.#buf[after + len] !== CR || this.#buf[after + len + 1] !== LF
-        ) {
-          throw new RemoteProtocolError(
-            `Bulk reply of ${len} bytes is not followed by CRLF`,
-          );
-        }
-        const value = decoder.decode(this.#buf.subarray(after, after + len));
-        return [{ type: "bulk", value }, after + len + 2];
-      }
-      case 0x2a: { // *
-        const count = this.#length(text, "array");
-        if (count === -1) return [{ type: "array", value: null }, after];
-        if (depth >= this.#maxDepth) {
-          throw new RemoteProtocolError(
-            `Array replies nested deeper than ${this.#maxDepth}`,
-          );
-        }
-        const items: Reply[] = [];
-        let at = after;
-        for (let i = 0; i < count; i++) {
-          if (at >= this.#end) return undefined;
-          const item = this.#parseAt(at, depth + 1);
-          if (!item) return undefined;
-          items.push(item[0]);
-          at = item[1];
-        }
-        return [{ type: "array", value: items }, at];
-      }
-      default:
-        throw new RemoteProtocolError(
-          `Invalid reply type byte 0x${type.toString(16).padStart(2, "0")}`,
-        );
-    }
   }
 }
 

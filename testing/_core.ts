@@ -7,7 +7,25 @@
  */
 
 import type { Session } from "./_session.ts";
+import { HashQueue } from "./_sha256.ts";
 import { iso, Store, type StoredJob } from "./_store.ts";
+
+/** The verbs counted by name; every other verb is counted as `UNKNOWN`. */
+const VERBS = new Set([
+  "PUSH",
+  "PUSHB",
+  "FETCH",
+  "ACK",
+  "FAIL",
+  "BEAT",
+  "INFO",
+  "FLUSH",
+  "QUEUE",
+  "MUTATE",
+  "BATCH",
+  "TRACK",
+  "END",
+]);
 
 /**
  * A fault to inject into the replies of matching commands.
@@ -75,8 +93,12 @@ export class Core {
   readonly sessions: Set<Session> = new Set();
   readonly commandCounts: Map<string, number> = new Map();
   readonly startedAt: number;
+  readonly hasher: HashQueue = new HashQueue();
   commandCount = 0;
+  /** Set while the server shuts down: commands are refused. */
+  closing = false;
   rssBytes: () => number = () => 0;
+  readonly #drained: (() => void)[] = [];
   readonly #waiters: Waiter[] = [];
   readonly #faults: { fault: Fault; skip: number; left: number }[] = [];
 
@@ -86,7 +108,9 @@ export class Core {
 
   count(verb: string): void {
     this.commandCount++;
-    this.commandCounts.set(verb, (this.commandCounts.get(verb) ?? 0) + 1);
+    // Bounded: garbage verbs share one counter.
+    const key = VERBS.has(verb) ? verb : "UNKNOWN";
+    this.commandCounts.set(key, (this.commandCounts.get(key) ?? 0) + 1);
   }
 
   addFault(fault: Fault): void {
@@ -184,6 +208,18 @@ export class Core {
   sessionClosed(session: Session): void {
     this.sessions.delete(session);
     this.releaseWaiters(session);
+    this.hasher.cancel(session);
+    if (this.sessions.size === 0) {
+      for (const f of this.#drained.splice(0)) {
+        f();
+      }
+    }
+  }
+
+  /** Resolves once no connection is open. */
+  drained(): Promise<void> {
+    if (this.sessions.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#drained.push(resolve));
   }
 
   /** Runs the periodic tasks: promotion, reservation expiry, worker reaping. */

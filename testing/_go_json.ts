@@ -15,7 +15,10 @@ function quoteChar(c: string): string {
 
 class Scan {
   i = 0;
-  constructor(readonly s: string) {}
+  depth = 0;
+  /** Number literals by key, for each object at `recordDepth`, in order. */
+  readonly literals: Map<string, string>[] = [];
+  constructor(readonly s: string, readonly recordDepth = 0) {}
   err(context: string): never {
     if (this.i >= this.s.length) {
       throw new GoJsonError("unexpected end of JSON input");
@@ -101,31 +104,45 @@ class Scan {
   }
   object(): void {
     this.i++;
+    this.depth++;
+    const record = this.depth === this.recordDepth ? new Map() : undefined;
+    if (record) this.literals.push(record);
     this.ws();
-    if (this.s[this.i] === "}") return void this.i++;
+    if (this.s[this.i] === "}") return void (this.i++, this.depth--);
     for (;;) {
       this.ws();
       if (this.s[this.i] !== '"') {
         this.err("looking for beginning of object key string");
       }
+      const keyStart = this.i;
       this.string();
+      const key = record ? JSON.parse(this.s.slice(keyStart, this.i)) : "";
       this.ws();
       if (this.s[this.i] !== ":") this.err("after object key");
       this.i++;
+      this.ws();
+      const valueStart = this.i;
       this.value();
+      if (record) {
+        const c = this.s[valueStart]!;
+        if (c === "-" || (c >= "0" && c <= "9")) {
+          record.set(key, this.s.slice(valueStart, this.i));
+        } else record.delete(key);
+      }
       this.ws();
       if (this.s[this.i] === ",") {
         this.i++;
         continue;
       }
-      if (this.s[this.i] === "}") return void this.i++;
+      if (this.s[this.i] === "}") return void (this.i++, this.depth--);
       this.err("after object key:value pair");
     }
   }
   array(): void {
     this.i++;
+    this.depth++;
     this.ws();
-    if (this.s[this.i] === "]") return void this.i++;
+    if (this.s[this.i] === "]") return void (this.i++, this.depth--);
     for (;;) {
       this.value();
       this.ws();
@@ -133,7 +150,7 @@ class Scan {
         this.i++;
         continue;
       }
-      if (this.s[this.i] === "]") return void this.i++;
+      if (this.s[this.i] === "]") return void (this.i++, this.depth--);
       this.err("after array element");
     }
   }
@@ -150,11 +167,37 @@ export class GoJsonError extends Error {}
  * @returns The parsed value.
  */
 export function goParse(text: string): unknown {
-  const scan = new Scan(text);
+  return goParseJobs(text, 0).value;
+}
+
+/**
+ * Parses JSON like {@linkcode goParse}, and also returns the literal text of
+ * the numbers in every object at `depth` (1: the top-level object, 2: the
+ * objects of a top-level array), since Go unmarshals an int from that text.
+ *
+ * @param text The JSON text.
+ * @param depth The nesting depth of the job objects.
+ * @returns The value and, per object at that depth in order, its number literals.
+ */
+export function goParseJobs(
+  text: string,
+  depth: number,
+): { value: unknown; literals: Map<string, string>[] } {
+  const scan = new Scan(text, depth);
   scan.value();
   scan.ws();
   if (scan.i < text.length) scan.err("after top-level value");
-  return JSON.parse(text);
+  return { value: JSON.parse(text), literals: scan.literals };
+}
+
+const GO_INT = /^-?(0|[1-9][0-9]*)$/;
+const INT64 = 2n ** 63n;
+
+/** Whether Go's json unmarshals this number literal into an int (int64). */
+function goInt(literal: string): boolean {
+  if (!GO_INT.test(literal)) return false;
+  const n = BigInt(literal);
+  return n >= -INT64 && n < INT64;
 }
 
 /** Go's name for the JSON kind of a value, as in "cannot unmarshal array". */
@@ -185,9 +228,14 @@ const JOB_FIELDS: Record<string, string> = {
  * Job struct would, with its message.
  *
  * @param job The parsed value.
+ * @param literals The literal text of its numbers, from {@linkcode goParseJobs}.
  * @param goType How Go names the target, `client.Job`.
  */
-export function checkJobTypes(job: unknown, goType = "client.Job"): void {
+export function checkJobTypes(
+  job: unknown,
+  literals: ReadonlyMap<string, string> = new Map(),
+  goType = "client.Job",
+): void {
   if (job === null) return;
   if (typeof job !== "object" || Array.isArray(job)) {
     throw new GoJsonError(
@@ -202,14 +250,14 @@ export function checkJobTypes(job: unknown, goType = "client.Job"): void {
     const ok = type === "string"
       ? typeof v === "string"
       : type === "int"
-      ? Number.isInteger(v)
+      ? typeof v === "number" && goInt(literals.get(field) ?? String(v))
       : type.startsWith("[]")
       ? Array.isArray(v)
       : typeof v === "object" && !Array.isArray(v);
     if (!ok) {
       // Go names the value of a number only when it was meant for a number.
       const kind = typeof v === "number" && type === "int"
-        ? `number ${v}`
+        ? `number ${literals.get(field) ?? v}`
         : goKind(v).split(" ")[0];
       throw new GoJsonError(
         `json: cannot unmarshal ${kind} into Go struct field Job.${field} of type ${type}`,

@@ -8,10 +8,10 @@
 
 import type { Socket, SocketHandlers } from "../adapters/transport.ts";
 import { checkQueueName } from "../core/job.ts";
-import { checkJobTypes, goParse } from "./_go_json.ts";
+import { checkJobTypes, goParse, goParseJobs } from "./_go_json.ts";
 import { parseGoTime } from "./_go_time.ts";
-import { sha256Iterated } from "./_sha256.ts";
-import { iso, mutateMatcher, StoredJob, type WorkerRecord } from "./_store.ts";
+import { mutateMatcher } from "./_glob.ts";
+import { iso, StoredJob, type WorkerRecord } from "./_store.ts";
 import type { Core, Fault } from "./_core.ts";
 
 const encoder = new TextEncoder();
@@ -35,7 +35,29 @@ const NEEDS_PAYLOAD = new Set([
 type Out = Uint8Array | null;
 
 function error(message: string): Uint8Array {
-  return encoder.encode(`-ERR ${message}\r\n`);
+  return encoder.encode(`-ERR ${message.replace(/[\r\n]+/g, " ")}\r\n`);
+}
+
+/** The reply to a command whose handling threw: an error, never a crash. */
+function failed(err: unknown): Uint8Array {
+  return error(err instanceof Error ? err.message : String(err));
+}
+
+const isString = (v: unknown) =>
+  v === undefined || v === null ||
+  typeof v === "string";
+const isStrings = (v: unknown) =>
+  v === undefined || v === null ||
+  (Array.isArray(v) && v.every((s) => s === null || typeof s === "string"));
+const isInt = (v: unknown, min = -(2 ** 63), max = 2 ** 63) =>
+  v === undefined || v === null ||
+  (Number.isInteger(v) && (v as number) >= min && (v as number) < max);
+
+/** Whether HELLO fields have the JSON types of Faktory's ClientData (Go). */
+function validHello(h: Record<string, unknown>): boolean {
+  return isString(h.hostname) && isString(h.wid) && isString(h.pwdhash) &&
+    isString(h.username) && isStrings(h.labels) && isInt(h.pid) &&
+    isInt(h.rss_kb) && isInt(h.v, 0, 256);
 }
 
 function bulk(bytes: Uint8Array): Uint8Array {
@@ -114,7 +136,7 @@ export class Session {
   }
 
   /** Closes the connection. Idempotent. */
-  close(): void {
+  close(): undefined {
     if (this.#state === "closed") return;
     this.#flush();
     this.#socket.close();
@@ -148,8 +170,21 @@ export class Session {
     while (!this.#busy && this.#lines.length > 0 && this.#state !== "closed") {
       const line = this.#lines.shift()!;
       if (this.#state === "greeting") {
-        this.#hello(line);
+        const checking = this.#hello(line);
+        if (checking) {
+          this.#busy = true;
+          checking.then(() => {
+            this.#busy = false;
+            this.#pump();
+          });
+          return;
+        }
         continue;
+      }
+      if (this.#server.closing) {
+        // As Faktory after SIGTERM: the next command is refused and the connection closed.
+        this.#out.push(error("shutdown in progress"));
+        return this.close();
       }
       const space = line.indexOf(" ");
       const verb = space === -1 ? line : line.slice(0, space);
@@ -163,13 +198,21 @@ export class Session {
         continue;
       }
       if (verb === "END") return this.close();
-      const result = this.#command(
-        verb,
-        space === -1 ? undefined : line.slice(space + 1),
-      );
+      let result: Out | Promise<Out>;
+      try {
+        result = this.#command(
+          verb,
+          space === -1 ? undefined : line.slice(space + 1),
+        );
+      } catch (err) {
+        result = failed(err);
+      }
       if (result instanceof Promise) {
+        // Replies to the commands before this one go out now, as Faktory
+        // answers each command as it runs it.
+        this.#flush();
         this.#busy = true;
-        result.then((out) => {
+        result.catch(failed).then((out) => {
           this.#busy = false;
           this.#reply(out, fault);
           this.#flush();
@@ -224,31 +267,30 @@ export class Session {
     this.#socket.write(bytes).catch(() => this.close());
   }
 
-  #hello(line: string): void {
+  /** HELLO: a Promise while a password hash is being checked. */
+  #hello(line: string): Promise<void> | undefined {
     // Anything but HELLO first, or HELLO with bad JSON: close without a reply.
     if (!line.startsWith("HELLO ")) return this.close();
-    let hello: Record<string, unknown>;
-    try {
-      const parsed = JSON.parse(line.slice(6));
-      if (
-        typeof parsed !== "object" || parsed === null || Array.isArray(parsed)
-      ) return this.close();
-      hello = parsed;
-    } catch {
-      return this.close();
-    }
-    if (this.#challenge) {
-      const { salt, iterations } = this.#challenge;
-      const v = typeof hello.v === "number" ? hello.v : 1;
-      const expected = sha256Iterated(
-        this.#server.options.password + salt,
-        v < 2 ? 1 : iterations,
-      );
+    const hello = jsonObject(line.slice(6));
+    if (!hello || !validHello(hello)) return this.close();
+    if (!this.#challenge) return this.#welcome(hello);
+    const { salt, iterations } = this.#challenge;
+    const v = typeof hello.v === "number" ? hello.v : 1;
+    return this.#server.hasher.hash(
+      this,
+      this.#server.options.password + salt,
+      v < 2 ? 1 : iterations,
+    ).then((expected) => {
+      if (this.#state === "closed") return;
       if (hello.pwdhash !== expected) {
         this.#out.push(error("Invalid password"));
         return this.close();
       }
-    }
+      this.#welcome(hello);
+    });
+  }
+
+  #welcome(hello: Record<string, unknown>): undefined {
     clearTimeout(this.#helloTimer);
     this.#helloTimer = undefined;
     if (typeof hello.wid === "string" && hello.wid !== "") {
@@ -274,7 +316,7 @@ export class Session {
         : w.hostname;
       w.pid = typeof hello.pid === "number" ? hello.pid : w.pid;
       w.labels = Array.isArray(hello.labels)
-        ? hello.labels.map(String)
+        ? hello.labels.map((l) => l ?? "")
         : w.labels;
       w.lastBeat = this.#server.options.now();
       w.connections++;
@@ -378,8 +420,9 @@ export class Session {
   #push(payload: string): Out {
     let raw: unknown;
     try {
-      raw = goParse(payload);
-      checkJobTypes(raw);
+      const parsed = goParseJobs(payload, 1);
+      raw = parsed.value;
+      checkJobTypes(raw, parsed.literals[0]);
     } catch (err) {
       return error(`invalid JSON: ${(err as Error).message}`);
     }
@@ -392,7 +435,8 @@ export class Session {
   #pushBulk(payload: string): Out {
     let raw: unknown;
     try {
-      raw = goParse(payload);
+      const parsed = goParseJobs(payload, 2);
+      raw = parsed.value;
       if (!Array.isArray(raw)) {
         throw new Error(
           `json: cannot unmarshal ${
@@ -400,7 +444,12 @@ export class Session {
           } into Go value of type []client.Job`,
         );
       }
-      for (const item of raw) checkJobTypes(item);
+      let objects = 0;
+      for (const item of raw) {
+        const isObject = typeof item === "object" && item !== null &&
+          !Array.isArray(item);
+        checkJobTypes(item, isObject ? parsed.literals[objects++] : undefined);
+      }
     } catch (err) {
       return error(`invalid JSON: ${(err as Error).message}`);
     }
@@ -455,13 +504,17 @@ export class Session {
 
   #fail(payload: string): Out {
     const f = jsonObject(payload);
-    if (!f) return error(`invalid FAIL ${payload}`);
+    // Go unmarshals FAIL into strings and a []string.
+    if (
+      !f || !isString(f.jid) || !isString(f.errtype) || !isString(f.message) ||
+      !isStrings(f.backtrace)
+    ) return error(`invalid FAIL ${payload}`);
     const jid = typeof f.jid === "string" ? f.jid : "";
     if (jid === "") return error("missing JID");
     const errtype = String(f.errtype ?? "").trim().slice(0, 100) || "unknown";
     const message = String(f.message ?? "").trim().slice(0, 1000) || "unknown";
     const backtrace = Array.isArray(f.backtrace)
-      ? f.backtrace.map(String).slice(0, 50)
+      ? f.backtrace.map((line: string | null) => line ?? "").slice(0, 50)
       : [];
     const { store, options } = this.#server;
     const found = store.fail(

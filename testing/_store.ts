@@ -230,15 +230,13 @@ export class Store {
   ): boolean {
     const res = this.working.get(jid);
     if (!res || (wid !== undefined && res.wid !== wid)) return false;
-    this.working.delete(jid);
-    this.processed++;
-    this.failures++;
+    // Work out everything first, so nothing changes when something throws.
     const job = res.job;
     const retry = job.fields.retry as number;
     const previous = job.fields.failure as Record<string, unknown> | undefined;
-    const count = previous ? (previous.retry_count as number) + 1 : 0;
+    const count = previous ? Number(previous.retry_count) + 1 : 0;
     const remaining = previous
-      ? Math.max((previous.retry_remaining as number) - 1, 0)
+      ? Math.max(Number(previous.retry_remaining) - 1, 0)
       : retry;
     const record: Record<string, unknown> = {
       retry_count: count,
@@ -248,17 +246,24 @@ export class Store {
       errtype: failure.errtype,
       backtrace: failure.backtrace,
     };
-    if (retry === 0) return true; // ephemeral: gone
-    if (count < retry) {
-      const secs = count ** 4 + 15 + Math.floor(random() * 30) * (count + 1);
-      const at = now + secs * 1000;
+    let apply: () => void = () => {}; // retry 0: ephemeral, gone
+    if (retry !== 0 && count < retry) {
+      const at = nextRetry(now, count, random);
       record.next_at = iso(at);
-      job.update({ failure: orderFailure(record) });
-      this.retries.add(at, job);
-    } else {
-      job.update({ failure: orderFailure(record) });
-      this.dead.add(now, job);
+      apply = () => {
+        job.update({ failure: orderFailure(record) });
+        this.retries.add(at, job);
+      };
+    } else if (retry !== 0) {
+      apply = () => {
+        job.update({ failure: orderFailure(record) });
+        this.dead.add(now, job);
+      };
     }
+    apply();
+    this.working.delete(jid);
+    this.processed++;
+    this.failures++;
     return true;
   }
 
@@ -354,55 +359,28 @@ function orderFailure(f: Record<string, unknown>): Record<string, unknown> {
   return out;
 }
 
+const NS_PER_SEC = 1_000_000_000n;
+
+/**
+ * When a job that failed `count` times before runs again, in ms. Faktory
+ * computes `count^4 + 15 + rand(30) * (count + 1)` seconds in Go's int64 and
+ * multiplies by time.Second, which wraps around silently for large counts;
+ * this does the same arithmetic, so the result is always within about 292
+ * years of `now` (possibly in the past, as on Faktory), never an invalid date.
+ */
+export function nextRetry(
+  now: number,
+  count: number,
+  random: () => number,
+): number {
+  const c = BigInt(Math.max(0, Math.min(Math.trunc(count), 2 ** 53)));
+  const jitter = BigInt(Math.floor(random() * 30));
+  const secs = BigInt.asIntN(64, c ** 4n + 15n + jitter * (c + 1n));
+  const ns = BigInt.asIntN(64, secs * NS_PER_SEC);
+  return now + Number(ns / 1_000_000n);
+}
+
 /** RFC 3339 UTC text of a time in ms. */
 export function iso(ms: number): string {
   return new Date(ms).toISOString();
-}
-
-/**
- * Which jobs of a set MUTATE touches, as Faktory matches them: a regexp
- * (Redis glob on the job JSON, narrowed by jobtype when both are given),
- * else a jobtype, else jids, else everything.
- */
-export function mutateMatcher(filter: unknown): (job: StoredJob) => boolean {
-  if (typeof filter !== "object" || filter === null) return () => true;
-  const f = filter as { regexp?: unknown; jobtype?: unknown; jids?: unknown };
-  if (typeof f.regexp === "string" && f.regexp !== "") {
-    const glob = globToRegExp(f.regexp);
-    if (typeof f.jobtype === "string" && f.jobtype !== "") {
-      const typematch = `"jobtype":${JSON.stringify(f.jobtype)}`;
-      return (job) => glob.test(job.json) && job.json.indexOf(typematch) > 0;
-    }
-    return (job) => glob.test(job.json);
-  }
-  if (typeof f.jobtype === "string" && f.jobtype !== "") {
-    return (job) => job.fields.jobtype === f.jobtype;
-  }
-  if (Array.isArray(f.jids) && f.jids.length > 0) {
-    const jids = new Set(f.jids);
-    return (job) => jids.has(job.jid);
-  }
-  return () => true;
-}
-
-/** Converts a Redis glob pattern (`*`, `?`, `[...]`, `\x`) to a RegExp. */
-export function globToRegExp(glob: string): RegExp {
-  let re = "";
-  for (let i = 0; i < glob.length; i++) {
-    const c = glob[i]!;
-    if (c === "*") re += "[\\s\\S]*";
-    else if (c === "?") re += "[\\s\\S]";
-    else if (c === "\\" && i + 1 < glob.length) re += "\\" + glob[++i];
-    else if (c === "[") {
-      const end = glob.indexOf("]", i + 1);
-      if (end === -1) re += "\\[";
-      else {
-        let cls = glob.slice(i + 1, end).replace(/\\/g, "\\\\");
-        if (cls.startsWith("^")) cls = "^" + cls.slice(1);
-        re += `[${cls}]`;
-        i = end;
-      }
-    } else re += c.replace(/[.+^${}()|\]\\/]/g, "\\$&");
-  }
-  return new RegExp(`^${re}$`);
 }

@@ -16,6 +16,9 @@ import type { Reservation, WorkerRecord } from "./_store.ts";
 
 export type { Fault };
 
+/** How long stop() lets open connections be refused before closing them, in ms. */
+const SHUTDOWN_GRACE = 100;
+
 /**
  * Options for {@linkcode FaktoryServer}.
  *
@@ -195,8 +198,10 @@ export class FaktoryServer {
    */
   start(): Promise<this> {
     if (this.#starting) return this.#starting;
+    const stopping = this.#stopping;
     this.#stopping = undefined;
     return this.#starting = (async () => {
+      await stopping; // a start() during a stop() waits for it
       const transport = this.#transport ?? await defaultTransport();
       const platform = await defaultPlatform();
       this.#core.rssBytes = () => platform.rssBytes();
@@ -214,30 +219,55 @@ export class FaktoryServer {
       );
       this.#port = this.#listener.port;
       if (this.#taskInterval > 0) {
-        this.#timer = setInterval(() => this.runTasks(), this.#taskInterval);
+        this.#timer = setInterval(() => {
+          try {
+            this.runTasks();
+          } catch (err) {
+            // A bug must not end the process that hosts the server.
+            console.error("FaktoryServer: a periodic task failed", err);
+          }
+        }, this.#taskInterval);
       }
       return this;
     })();
   }
 
   /**
-   * Stops listening, closes every connection and timer. Data is kept, so
-   * {@linkcode FaktoryServer.start} resumes where it stopped. Idempotent.
+   * Shuts down as Faktory 1.8 does on SIGTERM: stops listening at once, then
+   * answers the next command on each open connection with
+   * `-ERR shutdown in progress` and closes that connection. After a grace of
+   * 100 ms (Faktory waits as long before it closes its storage and exits),
+   * connections still open are closed without a reply, a FETCH blocked on an
+   * empty queue included, as when Faktory's process ends. Resolves when every
+   * connection is closed (at once if none is open). Data is kept, reservations
+   * included, so {@linkcode FaktoryServer.start} resumes where it stopped.
+   * Idempotent.
    */
   stop(): Promise<void> {
     if (this.#stopping) return this.#stopping;
     const starting = this.#starting;
     this.#starting = undefined;
-    return this.#stopping = (async () => {
-      await starting?.catch(() => {});
+    this.#core.closing = true;
+    const closeListener = () => {
       clearInterval(this.#timer);
       this.#timer = undefined;
       const listener = this.#listener;
       this.#listener = undefined;
-      // Stop accepting, then close the open connections (Node's close waits for them).
-      const closing = listener?.close();
+      return listener?.close();
+    };
+    const closing = closeListener();
+    return this.#stopping = (async () => {
+      await starting?.catch(() => {});
+      const late = closeListener(); // when stop() came while starting
+      let grace: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        this.#core.drained(),
+        new Promise((resolve) => (grace = setTimeout(resolve, SHUTDOWN_GRACE))),
+      ]);
+      clearTimeout(grace);
       this.dropConnections();
-      await closing;
+      await Promise.all([closing, late]); // Node's close waits for the connections
+      this.#core.closing = false;
     })();
   }
 
@@ -248,13 +278,17 @@ export class FaktoryServer {
   }
 
   /**
-   * Simulates a server restart: drops every connection and forgets the
-   * workers (which live in memory on a real server), keeping jobs and
-   * reservations (which live in its storage).
+   * Simulates a server restart: shuts down as {@linkcode FaktoryServer.stop}
+   * does, forgets the workers (which live in memory on a real server), and
+   * starts again on the same port, keeping jobs and reservations (which live
+   * in its storage), so a late ACK or FAIL after the restart still works.
+   *
+   * @returns Resolves when the server listens again.
    */
-  restart(): void {
-    this.dropConnections();
+  async restart(): Promise<void> {
+    await this.stop();
     this.#core.store.workers.clear();
+    await this.start();
   }
 
   // ---- time-based tasks ----
@@ -373,7 +407,8 @@ export class FaktoryServer {
   }
 
   /**
-   * How many commands of a verb the server has received.
+   * How many commands of a verb the server has received. Verbs the server
+   * does not know are counted together as `UNKNOWN`.
    *
    * @param verb Such as `ACK`; all commands when absent.
    * @returns The count.

@@ -267,10 +267,7 @@ export class RawConn {
   async take(n: number, ms = 3000): Promise<Reply[]> {
     const end = Date.now() + ms;
     while (this.replies.length < n && !this.closed && Date.now() < end) {
-      await new Promise<void>((r) => {
-        this.#wake = r;
-        setTimeout(r, Math.max(1, end - Date.now()));
-      });
+      await this.#wait(end);
     }
     return this.replies.splice(0, n);
   }
@@ -279,12 +276,20 @@ export class RawConn {
   async eof(ms = 3000): Promise<boolean> {
     const end = Date.now() + ms;
     while (!this.closed && Date.now() < end) {
-      await new Promise<void>((r) => {
-        this.#wake = r;
-        setTimeout(r, Math.max(1, end - Date.now()));
-      });
+      await this.#wait(end);
     }
     return this.closed;
+  }
+
+  /** Waits for news (data or EOF) or the deadline, leaving no timer behind. */
+  #wait(end: number): Promise<void> {
+    return new Promise<void>((r) => {
+      const timer = setTimeout(r, Math.max(1, end - Date.now()));
+      this.#wake = () => {
+        clearTimeout(timer);
+        r();
+      };
+    });
   }
 
   write(text: string): void {

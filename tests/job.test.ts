@@ -310,3 +310,28 @@ test("failureFor describes Errors, non-Error throws and caps fields as the serve
   assert.equal(capped.backtrace?.length, 50);
   assert.equal(capped.backtrace?.[0], "at f0 (file.ts:0:1)");
 });
+
+test("validateJob refuses int fields the server cannot unmarshal into a Go int, with the server's message", () => {
+  const base = { jid: "0123456789ab", jobtype: "T", args: [] };
+  for (
+    const [field, value] of [
+      ["retry", 1e300],
+      ["retry", 2 ** 63],
+      ["retry", -(2 ** 64)],
+      ["backtrace", 1e21],
+      ["reserve_for", 1e300],
+    ] as const
+  ) {
+    assert.throws(
+      () => validateJob({ ...base, [field]: value }),
+      invalid(
+        field,
+        `invalid JSON: json: cannot unmarshal number ${
+          JSON.stringify(value)
+        } into Go struct field Job.${field} of type int`,
+      ),
+    );
+  }
+  assert.doesNotThrow(() => validateJob({ ...base, retry: 2 ** 62 }));
+  assert.doesNotThrow(() => validateJob({ ...base, retry: 100000 }));
+});

@@ -181,3 +181,54 @@ test("ReplyParser drains its buffer completely over many chunked replies", () =>
   }
   assert.equal(parser.buffered, 0);
 });
+
+test("ReplyParser parses a long line arriving in small chunks in linear time", () => {
+  const line = enc.encode("+" + "x".repeat(1_000_000) + "\r\n");
+  const parser = new ReplyParser();
+  const started = Date.now();
+  let reply: Reply | undefined;
+  for (let i = 0; i < line.length; i += 100) {
+    parser.feed(line.subarray(i, i + 100));
+    reply ??= parser.next();
+  }
+  const ms = Date.now() - started;
+  assert.equal(reply?.type, "simple");
+  assert.equal((reply as { value: string }).value.length, 1_000_000);
+  assert.ok(ms < 1000, `took ${ms} ms`);
+});
+
+test("ReplyParser parses a large array arriving in small chunks in linear time", () => {
+  const items = 50_000;
+  const bytes = enc.encode(
+    `*${items}\r\n` + "$3\r\nabc\r\n:42\r\n".repeat(items / 2),
+  );
+  const parser = new ReplyParser();
+  const started = Date.now();
+  let reply: Reply | undefined;
+  for (let i = 0; i < bytes.length; i += 200) {
+    parser.feed(bytes.subarray(i, i + 200));
+    reply ??= parser.next();
+  }
+  const ms = Date.now() - started;
+  assert.equal(reply?.type, "array");
+  assert.equal((reply as { value: readonly Reply[] }).value.length, items);
+  assert.deepEqual((reply as { value: readonly Reply[] }).value[1], {
+    type: "integer",
+    value: 42,
+  });
+  assert.equal(parser.buffered, 0);
+  assert.ok(ms < 1000, `took ${ms} ms`);
+});
+
+test("ReplyParser counts the bytes of a partial array as buffered", () => {
+  const parser = new ReplyParser();
+  parser.feed(enc.encode("*2\r\n+a\r\n+b"));
+  assert.equal(parser.next(), undefined);
+  assert.equal(parser.buffered, 10);
+  parser.feed(enc.encode("\r\n"));
+  assert.deepEqual(parser.next(), {
+    type: "array",
+    value: [{ type: "simple", value: "a" }, { type: "simple", value: "b" }],
+  });
+  assert.equal(parser.buffered, 0);
+});

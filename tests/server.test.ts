@@ -483,13 +483,15 @@ test("FaktoryServer faults: close, close-after, cut-reply, garbage and delay", a
   });
 });
 
-test("FaktoryServer.restart() drops connections and forgets workers, keeping jobs and reservations", async () => {
+test("FaktoryServer.restart() refuses commands, closes connections and forgets workers, keeping jobs and reservations", async () => {
   await withServer({}, async (server) => {
     const c = await worker(server, "w-restart-1");
     await c.push("A", [], { queue: "r" });
     await c.push("B", [], { queue: "r" });
     const job = await c.fetch(["r"]);
-    server.restart();
+    const restarting = server.restart();
+    await assert.rejects(c.info(), /shutdown in progress/);
+    await restarting;
     await assert.rejects(c.info(), ConnectionClosedError);
     assert.equal(server.workers().length, 0);
     assert.equal(server.busy().length, 1);
