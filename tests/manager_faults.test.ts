@@ -271,3 +271,28 @@ test("A FAIL answered 'Job not found' is final; other -ERR replies to FAIL are r
   assert.equal(r.server.commands("FAIL"), 4, "Job not found ends the result");
   await r.close();
 });
+
+test("A server restart under load (shutdown in progress, then close) loses no result: every job ran once, no reservation is left", async () => {
+  const r = await rig({ concurrency: 20 });
+  const runs = new Map<string, number>();
+  r.manager.register("Short", async (ctx: JobContext) => {
+    runs.set(ctx.jid, (runs.get(ctx.jid) ?? 0) + 1);
+    await new Promise((res) => setTimeout(res, 2));
+  });
+  const total = 1500;
+  await r.client.pushBulk(
+    Array.from({ length: total }, () => createJob("Short", [])),
+  );
+  void r.manager.run();
+  await until(() => runs.size >= total / 3, 10_000, "a third of the jobs ran");
+  await r.server.restart(); // -ERR shutdown in progress to the next command on each connection
+  await until(() => runs.size === total, 20_000, "every job ran");
+  await until(
+    () => r.server.busy().length === 0,
+    5000,
+    "every result delivered",
+  );
+  assert.equal([...runs.values()].filter((n) => n > 1).length, 0);
+  assert.ok(r.server.commands("ACK") >= total);
+  await r.close();
+});
