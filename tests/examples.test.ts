@@ -2,42 +2,10 @@
 // down gracefully on SIGTERM (and goes quiet on SIGTSTP), the pusher pushes, the demo finishes.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
 import process from "node:process";
-import { fileURLToPath } from "node:url";
-import { detectRuntime } from "../mod.ts";
 import { FaktoryServer } from "../testing/mod.ts";
 import { until } from "./_manager_util.ts";
-
-const root = fileURLToPath(new URL("../", import.meta.url));
-const runtime = detectRuntime();
-
-function start(
-  file: string,
-  env: Record<string, string>,
-): {
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<number | null>;
-} {
-  const pre = runtime === "node"
-    ? ["--import", "tsx"]
-    : runtime === "deno"
-    ? ["run", "-A"]
-    : [];
-  const child = spawn(process.execPath, [...pre, file], {
-    cwd: root,
-    env: { ...process.env, ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let out = "";
-  child.stdout!.on("data", (d) => (out += d));
-  child.stderr!.on("data", (d) => (out += d));
-  const exited = new Promise<number | null>((r) =>
-    child.once("exit", (code) => r(code))
-  );
-  return { child, output: () => out, exited };
-}
+import { exitWithin, runtime, start } from "./_spawn.ts";
 
 test(`examples/worker.ts on ${runtime}: runs jobs, goes quiet on SIGTSTP, stops cleanly on SIGTERM`, async () => {
   const server = await FaktoryServer.start({ fetchTimeout: 300 });
@@ -89,11 +57,7 @@ test(`examples/demo.ts (npm start) on ${runtime}: SIGINT mid-run ends it within 
     );
     const signalled = Date.now();
     process.kill(demo.child.pid!, "SIGINT");
-    const code = await Promise.race([
-      demo.exited,
-      new Promise<string>((r) => setTimeout(() => r("still running"), 9000)),
-    ]);
-    assert.equal(code, 0, demo.output());
+    assert.equal(await exitWithin(demo, 9000), 0, demo.output());
     assert.ok(Date.now() - signalled < 9000);
     assert.match(demo.output(), /Done in [\d.]+ s: \d+ succeeded/);
   } finally {
