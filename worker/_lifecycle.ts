@@ -18,13 +18,6 @@
  * Where a `Manager` is in its life: `idle` before `run()`,
  * `running` while it fetches jobs, `quiet` once it stopped fetching (running
  * jobs go on), `stopping` during shutdown, `stopped` at the end.
- *
- * @example
- * ```ts
- * import type { ManagerState } from "@x/faktory-worker";
- * const state: ManagerState = "quiet";
- * console.log(state);
- * ```
  */
 export type ManagerState =
   | "idle"
