@@ -22,6 +22,18 @@ export function captureLogger(): Logger & { lines: LogLine[] } {
   };
 }
 
+/** A seeded source of numbers in [0, 1) (mulberry32), so test runs repeat. */
+export function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
 export async function until(
   cond: () => boolean,
   ms = 10_000,
@@ -42,7 +54,10 @@ export interface Rig {
   close(): Promise<void>;
 }
 
-/** A server with short timeouts and a manager tuned for tests (not yet running). */
+/**
+ * A server with short timeouts and a manager tuned for tests (not yet
+ * running), with seeded randomness (weighted queue order, jitter).
+ */
 export async function rig(
   managerOptions: ManagerOptions = {},
   serverOptions: FaktoryServerOptions = {},
@@ -62,6 +77,7 @@ export async function rig(
     reconnect: { initial: 20, max: 200 },
     handleSignals: false,
     logger,
+    random: seeded(7),
     ...managerOptions,
   });
   return {

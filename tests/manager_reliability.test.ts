@@ -63,12 +63,12 @@ test("A result that cannot be encoded is given up at once and logged at error, n
     },
   };
   const results = new Results({
-    control: () => conn as never,
     logger,
     flushDelay: 1,
     retry: { initial: 1, max: 1 },
     random: () => 0.5,
   });
+  results.attach(conn as never);
   results.push({ type: "ACK", jid: "0123456789ab" });
   await results.idle();
   await new Promise((r) => setTimeout(r, 20));

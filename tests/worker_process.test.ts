@@ -198,6 +198,54 @@ test(`README worker on ${runtime}: a second SIGINT skips the rest of the shutdow
   });
 });
 
+test(`README worker on ${runtime}: SIGTSTP makes it quiet (no more fetching, beats say quiet), SIGTERM then stops it`, async () => {
+  await withServer(async (server, client) => {
+    const file = worker(
+      "quiet-tstp",
+      "shutdownTimeout: 1000, heartbeatInterval: 100",
+    );
+    const w = start(file, { FAKTORY_URL: server.url });
+    try {
+      await until(
+        () => w.output().includes("Worker started"),
+        20_000,
+        "worker start",
+      );
+      process.kill(w.child.pid!, "SIGTSTP");
+      await until(
+        () => w.output().includes("Quiet: no new jobs will be fetched"),
+        5000,
+        "quiet line",
+      );
+      assert.match(
+        w.output(),
+        /Quiet: no new jobs will be fetched reason=signal/,
+      );
+      await until(
+        () => server.workers()[0]?.currentState === "quiet",
+        5000,
+        "quiet heartbeat",
+      );
+      // A FETCH already blocking on the server ends within fetchTimeout (300 ms).
+      await new Promise((res) => setTimeout(res, 500));
+      const job = createJob("SomeJob", [1]);
+      await client.push(job);
+      await new Promise((res) => setTimeout(res, 700));
+      assert.equal(
+        server.queue("default").length,
+        1,
+        "not fetched while quiet",
+      );
+      assert.ok(!w.output().includes(`working on ${job.jid}`));
+      process.kill(w.child.pid!, "SIGTERM");
+      assert.equal(await exitWithin(w, 5000), 0, w.output());
+    } finally {
+      w.child.kill("SIGKILL");
+      rmSync(file, { force: true });
+    }
+  });
+});
+
 test(`README complete producer on ${runtime}: pushes the typed job from jobs.ts`, async () => {
   await withServer(async (server) => {
     const named = new Map(

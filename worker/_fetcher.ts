@@ -1,9 +1,13 @@
 /**
- * Fetchers: each owns one connection and loops "take a free slot, FETCH,
- * hand the job over". The pool of fetchers grows while FETCH keeps finding
- * jobs and slots are free, and shrinks back to one when queues run dry, so an
- * idle worker holds two sockets (one fetcher, the control connection) and a
- * busy one at most `maxFetchers + 1` (+1 when `ctx.with` is used).
+ * Fetchers: each owns one connection and loops "take a free slot, send the
+ * pending results and wait for their replies, FETCH, hand the job to the
+ * runner". Jobs go one way (fetcher → runner → results queue); a fetcher
+ * never reaches back into the Manager.
+ *
+ * The pool of fetchers grows while FETCH keeps finding jobs and slots are
+ * free, and shrinks back to one when queues run dry, so an idle worker holds
+ * two sockets (one fetcher, the control connection) and a busy one at most
+ * `maxFetchers + 1` (+1 when `ctx.with` is used).
  *
  * @module
  */
@@ -12,40 +16,41 @@ import { describeThrown } from "../core/failure.ts";
 import { ConnectionClosedError } from "../core/errors.ts";
 import type { Job } from "../core/job.ts";
 import type { QueueOrder } from "../core/queues.ts";
-import { Connection, type ConnectionOptions } from "./connection.ts";
+import type { Connection } from "./connection.ts";
+import type { Emitter } from "./_emitter.ts";
+import { isFatal } from "./_fatal.ts";
+import type { Runner } from "./_jobs.ts";
 import type { Logger } from "./logger.ts";
+import type { Reconnect, Wakeup } from "./_reconnect.ts";
 import type { Results } from "./_results.ts";
-import { backoff, sleep, type Slots } from "./_slots.ts";
+import type { Slots } from "./_slots.ts";
 
-/** What fetchers need from the Manager. */
-export interface FetchHost {
+/** What fetchers work with. */
+export interface FetcherOptions {
   readonly slots: Slots;
+  readonly runner: Runner;
   readonly results: Results;
-  readonly logger: Logger;
-  readonly order: QueueOrder;
-  readonly connectionOptions: ConnectionOptions;
-  readonly reconnect: { readonly initial: number; readonly max: number };
-  readonly random: () => number;
-  readonly stopSignal: AbortSignal;
   /** Whether fetching is allowed (not quiet, not stopping). */
-  fetching(): boolean;
-  /** Waits until the control connection reports the server reachable. */
-  online(): Promise<void>;
-  /** Tells the Manager a connection failed (it decides whether the server is down). */
-  connectionFailed(error: unknown): void;
-  /** Starts a fetched job in the slot the fetcher holds. */
-  run(job: Job, fetchedAt: number): void;
+  readonly gate: { readonly fetching: boolean };
+  readonly queues: { readonly order: QueueOrder };
+  /** Opens a worker connection; `signal` cancels a pending connect. */
+  open(signal: AbortSignal): Promise<Connection>;
+  readonly reconnect: Reconnect;
+  /** Fires when shutdown starts: ends backoff and online waits. */
+  readonly wake: Wakeup;
+  readonly events: Emitter;
+  readonly logger: Logger;
+  /** The most fetchers at once. */
+  readonly max: number;
 }
 
 export class FetcherPool {
-  readonly #host: FetchHost;
-  readonly #max: number;
+  readonly #o: FetcherOptions;
   readonly #fetchers = new Set<Fetcher>();
   #peak = 0;
 
-  constructor(host: FetchHost, max: number) {
-    this.#host = host;
-    this.#max = max;
+  constructor(options: FetcherOptions) {
+    this.#o = options;
   }
 
   get size(): number {
@@ -65,8 +70,8 @@ export class FetcherPool {
   /** Adds a fetcher when another slot is free and the limit allows. */
   grow(): void {
     if (
-      this.#fetchers.size < this.#max && this.#host.slots.free > 0 &&
-      this.#host.fetching()
+      this.#fetchers.size < this.#o.max && this.#o.slots.free > 0 &&
+      this.#o.gate.fetching
     ) {
       this.#spawn();
     }
@@ -85,65 +90,71 @@ export class FetcherPool {
   }
 
   #spawn(): void {
-    const fetcher = new Fetcher(this.#host, this);
+    const fetcher = new Fetcher(this.#o, this);
     this.#fetchers.add(fetcher);
     this.#peak = Math.max(this.#peak, this.#fetchers.size);
     fetcher.done = fetcher.loop().finally(() => {
       this.#fetchers.delete(fetcher);
       // Keep one fetcher alive while fetching is allowed.
-      if (this.#fetchers.size === 0 && this.#host.fetching()) this.#spawn();
+      if (this.#fetchers.size === 0 && this.#o.gate.fetching) this.#spawn();
     });
   }
 }
 
 class Fetcher {
   done: Promise<void> = Promise.resolve();
+  readonly #o: FetcherOptions;
+  readonly #pool: FetcherPool;
   #conn: Connection | undefined;
+  /** Failures in a row (connects and FETCHes); a FETCH that works resets it. */
   #failures = 0;
 
-  constructor(
-    private readonly host: FetchHost,
-    private readonly pool: FetcherPool,
-  ) {}
+  constructor(options: FetcherOptions, pool: FetcherPool) {
+    this.#o = options;
+    this.#pool = pool;
+  }
 
   async loop(): Promise<void> {
-    const host = this.host;
+    const { gate, slots, results, runner } = this.#o;
     try {
-      while (host.fetching()) {
+      while (gate.fetching) {
         const conn = await this.#connection();
         if (!conn) break;
-        if (!(await host.slots.acquire())) break;
-        if (!host.fetching()) {
-          host.slots.release();
+        if (!(await slots.acquire())) break;
+        if (!gate.fetching) {
+          slots.release();
           break;
         }
-        if (host.results.ready) {
+        if (results.ready) {
           // Never pipeline a FETCH behind unanswered results: if a result's
           // reply is bad, the connection is closed, and a FETCH the server
           // already ran would strand its job until the reservation expires.
-          await host.results.sendAllOn(conn);
+          await results.sendAllOn(conn);
           if (conn.closed) {
-            host.slots.release();
+            slots.release();
             this.#failed(new ConnectionClosedError("A result's reply failed"));
             continue;
           }
         }
         let job: Job | null;
         try {
-          job = await conn.request({ type: "FETCH", queues: host.order() });
+          job = await conn.request({
+            type: "FETCH",
+            queues: this.#o.queues.order(),
+          });
         } catch (err) {
-          host.slots.release();
+          slots.release();
           this.#failed(err);
           continue;
         }
         this.#failures = 0;
         if (!job) {
-          host.slots.release();
-          if (this.pool.shouldRetire()) break;
+          slots.release();
+          if (this.#pool.shouldRetire()) break;
           continue;
         }
-        host.run(job, Date.now());
-        this.pool.grow();
+        runner.start(job, Date.now()); // the slot goes with the job
+        this.#pool.grow();
       }
     } finally {
       const conn = this.#conn;
@@ -156,40 +167,33 @@ class Fetcher {
   }
 
   #failed(err: unknown): void {
-    this.host.logger.debug("Fetcher connection failed", {
+    this.#o.logger.debug("Fetcher connection failed", {
       error: describeThrown(err),
     });
     void this.#conn?.close();
     this.#conn = undefined;
     this.#failures++;
-    this.host.connectionFailed(err);
+    if (isFatal(err)) {
+      this.#o.events.emit("error", { error: err, context: "fetch" });
+    }
   }
 
-  /** The open connection, (re)connecting with backoff; undefined when fetching stopped. */
+  /** The open connection, (re)connecting under the reconnect policy; undefined when fetching stopped. */
   async #connection(): Promise<Connection | undefined> {
-    const host = this.host;
-    while (host.fetching()) {
-      if (this.#conn && !this.#conn.closed) return this.#conn;
-      if (this.#failures > 0) {
-        await sleep(
-          backoff(
-            this.#failures - 1,
-            host.reconnect.initial,
-            host.reconnect.max,
-            host.random,
-          ),
-          host.stopSignal,
-        );
-        await host.online();
-        if (!host.fetching()) return undefined;
-      }
-      try {
-        this.#conn = await Connection.open(host.connectionOptions);
-        return this.#conn;
-      } catch (err) {
-        this.#failed(err);
-      }
-    }
-    return undefined;
+    if (this.#conn && !this.#conn.closed) return this.#conn;
+    const { gate, wake } = this.#o;
+    const opened = await this.#o.reconnect.open(
+      () => wake.scoped((signal) => this.#o.open(signal)),
+      {
+        failures: this.#failures,
+        wake,
+        untilOnline: true,
+        alive: () => gate.fetching,
+        failed: (err) => this.#failed(err), // counts it in #failures too
+      },
+    );
+    if (!opened) return undefined;
+    this.#conn = opened.value;
+    return this.#conn;
   }
 }

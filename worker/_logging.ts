@@ -65,3 +65,26 @@ export function defaultLogger(
   });
   return note === undefined ? { logger } : { logger, note };
 }
+
+/**
+ * A logger that writes to a sink which can be swapped later (the default
+ * console logger's level is only known once `run()` can read the
+ * environment). Every part of the worker logs through one of these.
+ */
+export class SwitchableLogger implements Logger {
+  sink: Logger;
+
+  constructor(sink: Logger) {
+    this.sink = sink;
+  }
+
+  // Arrow functions, so a handler may pass `ctx.logger.info` around unbound.
+  readonly debug = (m: string, f?: Record<string, unknown>): void =>
+    this.sink.debug(m, f);
+  readonly info = (m: string, f?: Record<string, unknown>): void =>
+    this.sink.info(m, f);
+  readonly warn = (m: string, f?: Record<string, unknown>): void =>
+    this.sink.warn(m, f);
+  readonly error = (m: string, f?: Record<string, unknown>): void =>
+    this.sink.error(m, f);
+}

@@ -1,7 +1,10 @@
 /**
- * Delivery of job results (ACK and FAIL). A fetcher sends pending results on
- * its connection and waits for their replies before its next FETCH; when no
- * fetcher is about to, the control connection sends them after a short delay.
+ * The results queue: job results (ACK and FAIL) wait here until a connection
+ * that is ready carries them. A fetcher sends pending results on its
+ * connection and waits for their replies before its next FETCH; when no
+ * fetcher is about to, the standby connection (the control connection, handed
+ * over with {@linkcode Results.attach} each time it connects) sends them after
+ * a short delay.
  *
  * A result ends only when the server proves it done: `+OK`, or for a FAIL
  * `Job not found` (the server no longer holds the job). Any other reply
@@ -18,15 +21,13 @@ import type { Command } from "../core/commands.ts";
 import { LocalProtocolError, ServerError } from "../core/errors.ts";
 import type { Connection } from "./connection.ts";
 import type { Logger } from "./logger.ts";
-import { backoff } from "./_slots.ts";
+import { backoff } from "./_reconnect.ts";
 
 /** An ACK or a FAIL waiting to be delivered. */
 export type Result = Extract<Command, { type: "ACK" } | { type: "FAIL" }>;
 
 /** How results are delivered and retried. */
 export interface ResultsOptions {
-  /** The control connection, if it is up. */
-  readonly control: () => Connection | undefined;
   readonly logger: Logger;
   /** How long a result waits for a fetcher before the control connection sends it, in ms. */
   readonly flushDelay: number;
@@ -61,6 +62,8 @@ export class Results {
   #warned = false;
   #idle: (() => void)[] = [];
   #stopped = false;
+  /** Sends what no fetcher picks up in time. */
+  #standby: Connection | undefined;
 
   constructor(options: ResultsOptions) {
     this.#options = options;
@@ -95,13 +98,19 @@ export class Results {
     return Promise.all(sent).then(() => {});
   }
 
-  /** Sends ready results on the control connection now, if it is up. */
+  /** Makes `conn` the standby connection, and sends ready results on it. */
+  attach(conn: Connection): void {
+    this.#standby = conn;
+    this.flush();
+  }
+
+  /** Sends ready results on the standby connection now, if it is ready. */
   flush(): void {
     clearTimeout(this.#flushTimer);
     this.#flushTimer = undefined;
-    const conn = this.#options.control();
-    // Without a control connection, results wait for it (or for a fetcher):
-    // the Manager flushes again when the connection is back. No polling.
+    const conn = this.#standby;
+    // Without a ready standby connection, results wait for a fetcher or for
+    // the next attach(). No polling.
     if (conn && !conn.closed && conn.state === "ready") {
       void this.sendAllOn(conn);
     }
@@ -111,14 +120,6 @@ export class Results {
   idle(): Promise<void> {
     if (this.outstanding === 0) return Promise.resolve();
     return new Promise((resolve) => this.#idle.push(resolve));
-  }
-
-  /** Sends results waiting for a retry at once (shutdown has no time to wait). */
-  retryNow(): void {
-    clearTimeout(this.#retryTimer);
-    this.#retryTimer = undefined;
-    this.#pending.push(...this.#retrying.splice(0));
-    this.flush();
   }
 
   /** The jids of results not yet confirmed. */
@@ -131,6 +132,7 @@ export class Results {
   /** Stops every timer; results still outstanding stay undelivered. */
   stop(): void {
     this.#stopped = true;
+    this.#standby = undefined;
     clearTimeout(this.#flushTimer);
     clearTimeout(this.#retryTimer);
     this.#flushTimer = undefined;

@@ -1,6 +1,7 @@
 /**
  * Concurrency slots: a counting semaphore whose waiters can be released
- * without a slot (when fetching stops).
+ * without a slot (when fetching stops). A fetcher takes a slot before it
+ * FETCHes; the job it brings keeps that slot until its result is queued.
  *
  * @module
  */
@@ -35,29 +36,4 @@ export class Slots {
   cancelWaiters(): void {
     for (const w of this.#waiters.splice(0)) w(false);
   }
-}
-
-/** Capped exponential backoff with jitter: 50-100% of min(max, initial * 2^attempt). */
-export function backoff(
-  attempt: number,
-  initial: number,
-  max: number,
-  random: () => number,
-): number {
-  const ceiling = Math.min(max, initial * 2 ** Math.min(attempt, 30));
-  return Math.round(ceiling * (0.5 + random() / 2));
-}
-
-/** Waits `ms`, or less if the signal aborts. Never rejects. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const done = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener("abort", done, { once: true });
-  });
 }

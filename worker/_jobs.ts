@@ -1,0 +1,217 @@
+/**
+ * The runner: takes each fetched job with the slot its fetcher holds, runs it
+ * through the registry, tracks it until it settles, aborts it when its
+ * reservation expires, and hands its result (ACK or FAIL) to the results
+ * queue. A job settles once: a job failed at the shutdown timeout is never
+ * ACKed later.
+ *
+ * @module
+ */
+
+import { failureFor } from "../core/failure.ts";
+import { type Job, reservationSeconds } from "../core/job.ts";
+import type { Client } from "./client.ts";
+import { JobContext } from "./context.ts";
+import type { Emitter } from "./_emitter.ts";
+import type { Logger } from "./logger.ts";
+import {
+  ReservationExpiredError,
+  ShutdownTimeoutError,
+} from "./manager_errors.ts";
+import type { Registry } from "./_registry.ts";
+import type { Result, Results } from "./_results.ts";
+import type { Slots } from "./_slots.ts";
+import { sleep } from "./_reconnect.ts";
+
+/** One running job. */
+export interface Running {
+  readonly job: Job;
+  readonly controller: AbortController;
+  readonly started: number;
+  readonly deadline: number;
+  settled: boolean;
+  /** The handler (and middleware) returned or threw. */
+  finished: boolean;
+}
+
+/** What the runner works with. */
+export interface JobsOptions {
+  readonly registry: Registry;
+  readonly results: Results;
+  readonly slots: Slots;
+  readonly events: Emitter;
+  readonly logger: Logger;
+  /** Lends a client to `ctx.with`. */
+  with<T>(fn: (client: Client) => Promise<T> | T): Promise<T>;
+}
+
+/** Where fetchers hand their jobs. */
+export interface Runner {
+  /** Runs a fetched job in the slot the fetcher took for it. */
+  start(job: Job, fetchedAt: number): void;
+}
+
+export class Jobs implements Runner {
+  readonly #o: JobsOptions;
+  readonly #running = new Map<string, Running>();
+  #idle: (() => void)[] = [];
+  #sweeper: ReturnType<typeof setInterval> | undefined;
+
+  constructor(options: JobsOptions) {
+    this.#o = options;
+  }
+
+  /** Jobs running now. */
+  get size(): number {
+    return this.#running.size;
+  }
+
+  start(job: Job, fetchedAt: number): void {
+    const { events, logger, registry } = this.#o;
+    const controller = new AbortController();
+    const deadline = fetchedAt + reservationSeconds(job.reserve_for) * 1000;
+    const entry: Running = {
+      job,
+      controller,
+      started: Date.now(),
+      deadline,
+      settled: false,
+      finished: false,
+    };
+    this.#running.set(job.jid, entry);
+    const ctx = new JobContext(job, controller.signal, new Date(deadline), {
+      logger,
+      with: (fn) => this.#o.with(fn),
+    });
+    if (events.has("job:start")) events.emit("job:start", { job });
+    registry.perform(ctx).then(
+      () => {
+        entry.finished = true;
+        this.#settle(entry, { type: "ACK", jid: job.jid });
+      },
+      (error) => {
+        entry.finished = true;
+        this.#settle(entry, {
+          type: "FAIL",
+          payload: failureFor(job.jid, error),
+        }, error);
+      },
+    );
+  }
+
+  /** Checks reservation deadlines every `interval` ms until {@linkcode stop}. */
+  watchDeadlines(interval: number): void {
+    clearInterval(this.#sweeper);
+    this.#sweeper = setInterval(() => this.sweep(Date.now()), interval);
+  }
+
+  /** Aborts the signal of every job whose reservation expired by `now`. */
+  sweep(now: number): void {
+    for (const entry of this.#running.values()) {
+      if (now >= entry.deadline && !entry.controller.signal.aborted) {
+        this.#o.logger.warn(
+          "Job reservation expired; the server will retry it",
+          { jid: entry.job.jid },
+        );
+        entry.controller.abort(
+          new ReservationExpiredError(
+            `The reservation of job ${entry.job.jid} expired`,
+          ),
+        );
+      }
+    }
+  }
+
+  /** Stops watching deadlines. */
+  stop(): void {
+    clearInterval(this.#sweeper);
+    this.#sweeper = undefined;
+  }
+
+  /** Resolves when no job runs. */
+  idle(): Promise<void> {
+    if (this.#running.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idle.push(resolve));
+  }
+
+  /**
+   * Aborts and FAILs every job still running, so the server retries it.
+   *
+   * @param atOnce Whether a second signal cut the wait short.
+   * @param timeout The shutdown timeout, for the message.
+   * @returns The jobs failed.
+   */
+  failUnfinished(atOnce: boolean, timeout: number): Running[] {
+    const unfinished = [...this.#running.values()];
+    if (unfinished.length === 0) return unfinished;
+    this.#o.logger.warn(
+      atOnce
+        ? "Second signal: failing unfinished jobs now so they are retried"
+        : "Shutdown timeout: failing unfinished jobs so they are retried",
+      { jids: unfinished.map((e) => e.job.jid) },
+    );
+    for (const entry of unfinished) {
+      const error = new ShutdownTimeoutError(
+        atOnce
+          ? "The worker was told to stop at once before the job finished"
+          : `The worker shut down before the job finished (shutdown timeout ${timeout} ms)`,
+      );
+      entry.controller.abort(error);
+      this.#settle(entry, {
+        type: "FAIL",
+        payload: failureFor(entry.job.jid, error),
+      }, error);
+    }
+    return unfinished;
+  }
+
+  /**
+   * Gives the handlers whose signal was just aborted a moment to return, then
+   * names those that ignored it: they may go on running (and hold timers)
+   * after the worker stopped.
+   */
+  async reportAbandoned(
+    aborted: readonly Running[],
+    hurry: AbortSignal,
+  ): Promise<void> {
+    if (aborted.length === 0) return;
+    const pending = () => aborted.filter((e) => !e.finished);
+    for (let waited = 0; waited < 500 && pending().length > 0; waited += 20) {
+      if (hurry.aborted) break;
+      await sleep(20, hurry);
+    }
+    const ignored = pending();
+    if (ignored.length === 0) return;
+    this.#o.logger.warn(
+      "Jobs ignored their abort signal and are still running; their results are discarded",
+      { jids: ignored.map((e) => e.job.jid) },
+    );
+  }
+
+  #settle(entry: Running, result: Result, error?: unknown): void {
+    if (entry.settled) return; // already failed at the shutdown timeout: never ACK after FAIL
+    entry.settled = true;
+    const { events, logger, results, slots } = this.#o;
+    this.#running.delete(entry.job.jid);
+    slots.release();
+    results.push(result);
+    const durationMs = Date.now() - entry.started;
+    if (result.type === "ACK") {
+      if (events.has("job:success")) {
+        events.emit("job:success", { job: entry.job, durationMs });
+      }
+    } else {
+      logger.warn("Job failed", {
+        jobtype: entry.job.jobtype,
+        jid: entry.job.jid,
+        errtype: result.payload.errtype,
+        message: result.payload.message,
+        retryCount: entry.job.failure ? entry.job.failure.retry_count + 1 : 0,
+      });
+      events.emit("job:failure", { job: entry.job, error, durationMs });
+    }
+    if (this.#running.size === 0) {
+      for (const f of this.#idle.splice(0)) f();
+    }
+  }
+}

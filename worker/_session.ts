@@ -1,0 +1,289 @@
+/**
+ * One run of a Manager, from the first connect to the last closed socket: it
+ * wires the pieces together (fetchers → runner → results queue, the control
+ * link beside them), installs the signal handlers, and runs the shutdown
+ * sequence. Every change of state goes through the lifecycle table.
+ *
+ * @module
+ */
+
+import { defaultPlatform } from "../adapters/runtime.ts";
+import type { Platform } from "../adapters/transport.ts";
+import type { QueueOrder } from "../core/queues.ts";
+import { Client } from "./client.ts";
+import { Connection } from "./connection.ts";
+import type { Emitter } from "./_emitter.ts";
+import { FetcherPool } from "./_fetcher.ts";
+import { Jobs } from "./_jobs.ts";
+import type { Lifecycle } from "./_lifecycle.ts";
+import { Link } from "./_link.ts";
+import { defaultLogger, type SwitchableLogger } from "./_logging.ts";
+import {
+  type ConnectionOptionsFor,
+  connectionOptionsFor,
+  type ManagerOptions,
+  type Settings,
+} from "./manager_options.ts";
+import { Pool } from "./pool.ts";
+import { Reconnect, Wakeup, within } from "./_reconnect.ts";
+import type { Registry } from "./_registry.ts";
+import { Results } from "./_results.ts";
+import { Slots } from "./_slots.ts";
+
+/** Who asked for a change of state. */
+export type Reason = "signal" | "server" | "api";
+
+/** What a session is made from: the Manager's long-lived pieces. */
+export interface SessionOptions {
+  readonly options: ManagerOptions;
+  readonly settings: Settings;
+  readonly wid: string;
+  readonly lifecycle: Lifecycle;
+  readonly registry: Registry;
+  readonly queues: { readonly order: QueueOrder };
+  readonly events: Emitter;
+  readonly logger: SwitchableLogger;
+}
+
+export class Session {
+  readonly #o: SessionOptions;
+  /** Aborted when shutdown starts: wakes fetchers from backoff and online waits. */
+  readonly #stop = new AbortController();
+  /** Aborted when the worker closes its connections for good. */
+  readonly #closed = new AbortController();
+  /** Aborted by a second SIGTERM/SIGINT: skip what is left of the shutdown timeout. */
+  readonly #hurry = new AbortController();
+  readonly #reconnect: Reconnect;
+  readonly #slots: Slots;
+  readonly #results: Results;
+  readonly #jobs: Jobs;
+  readonly #finished: Promise<void>;
+  #finish!: () => void;
+  #link: Link | undefined;
+  #fetchers: FetcherPool | undefined;
+  #pool: Pool | undefined;
+  #connect: ConnectionOptionsFor | undefined;
+  #removeSignals: (() => void)[] = [];
+  #shutdown: Promise<void> | undefined;
+
+  constructor(options: SessionOptions) {
+    this.#o = options;
+    const { settings, logger, events, registry } = options;
+    this.#finished = new Promise((resolve) => this.#finish = resolve);
+    this.#reconnect = new Reconnect(settings.reconnect, settings.random);
+    this.#slots = new Slots(settings.concurrency);
+    this.#results = new Results({
+      logger,
+      flushDelay: 5,
+      retry: { initial: 50, max: 2000 },
+      random: settings.random,
+    });
+    this.#jobs = new Jobs({
+      registry,
+      results: this.#results,
+      slots: this.#slots,
+      events,
+      logger,
+      with: (fn) => this.#with(fn),
+    });
+  }
+
+  /** Jobs running now. */
+  get busy(): number {
+    return this.#jobs.size;
+  }
+
+  /** Open connections: control, fetchers, the `ctx.with` pool. */
+  get sockets(): number {
+    return (this.#link?.open ? 1 : 0) + (this.#fetchers?.size ?? 0) +
+      (this.#pool?.size ?? 0);
+  }
+
+  /** The most fetch connections open at once so far. */
+  get peakFetchers(): number {
+    return this.#fetchers?.peak ?? 0;
+  }
+
+  /** Connects, then fetches and runs jobs; resolves once stopped. */
+  async run(): Promise<void> {
+    const { events, lifecycle, logger, registry, settings, wid } = this.#o;
+    const platform = await defaultPlatform();
+    if (this.#closed.signal.aborted) return await this.#finished; // stopped meanwhile
+    this.#setUpLogger(platform);
+    if (registry.size === 0) logger.warn("No job handlers are registered");
+    const connect = this.#connect = connectionOptionsFor(
+      this.#o.options,
+      platform,
+      wid,
+      (note) => logger.warn(note),
+    );
+    if (settings.handleSignals) this.#installSignals(platform);
+    const link = this.#link = new Link({
+      open: (signal) => Client.connect(connect("worker", signal)),
+      reconnect: this.#reconnect,
+      wake: new Wakeup(this.#closed.signal),
+      results: this.#results,
+      events,
+      logger,
+      lifecycle,
+      wid,
+      rssBytes: () => platform.rssBytes(),
+      reportEvery: settings.reconnect.reportEvery,
+      requested: (state) =>
+        state === "quiet"
+          ? this.quiet("server")
+          : void this.terminate("server"),
+    });
+    try {
+      await link.connect(true);
+    } catch (err) {
+      // A shutdown under way owns the end of the run.
+      if (lifecycle.fire("fail") === undefined) return await this.#finished;
+      this.#closed.abort();
+      this.#cleanup();
+      this.#finish();
+      throw err;
+    }
+    if (lifecycle.state !== "running" && lifecycle.state !== "quiet") {
+      return await this.#finished; // stopped while connecting
+    }
+    events.emit("startup", { wid });
+    logger.info("Worker started", {
+      wid,
+      concurrency: settings.concurrency,
+      server: link.address,
+    });
+    link.startBeating(settings.heartbeatInterval);
+    this.#jobs.watchDeadlines(Math.min(1000, settings.heartbeatInterval));
+    this.#fetchers = new FetcherPool({
+      slots: this.#slots,
+      runner: this.#jobs,
+      results: this.#results,
+      gate: lifecycle,
+      queues: this.#o.queues,
+      open: (signal) => Connection.open(connect("worker", signal)),
+      reconnect: this.#reconnect,
+      wake: new Wakeup(this.#stop.signal),
+      events,
+      logger,
+      max: settings.maxFetchers,
+    });
+    if (lifecycle.fetching) this.#fetchers.start();
+    await this.#finished;
+  }
+
+  /** Stops fetching; running jobs finish and heartbeats go on. */
+  quiet(reason: Reason): void {
+    const { events, lifecycle, logger } = this.#o;
+    if (lifecycle.fire("quiet") === undefined) return;
+    this.#slots.cancelWaiters();
+    logger.info("Quiet: no new jobs will be fetched", {
+      reason,
+      busy: this.busy,
+    });
+    events.emit("quiet", { reason });
+  }
+
+  /** Shuts down once; the same promise on every call. */
+  terminate(reason: Reason): Promise<void> {
+    if (this.#shutdown) return this.#shutdown;
+    if (this.#o.lifecycle.fire("stop") === undefined) {
+      return this.#shutdown = this.#finished; // the first connect failed
+    }
+    return this.#shutdown = this.#shutdownNow(reason);
+  }
+
+  async #shutdownNow(reason: Reason): Promise<void> {
+    const { events, lifecycle, logger, settings, wid } = this.#o;
+    const timeout = settings.shutdownTimeout;
+    const started = Date.now();
+    const hurry = this.#hurry.signal;
+    logger.info("Shutting down", {
+      reason,
+      busy: this.busy,
+      timeoutMs: timeout,
+    });
+    events.emit("shutdown", { reason });
+    this.#slots.cancelWaiters();
+    this.#stop.abort(); // also releases fetchers waiting for the server to come back
+    // In-flight FETCHes finish within the server's 2 s block; the jobs they bring still run.
+    const fetchersDone = this.#fetchers?.drain() ?? Promise.resolve();
+    await within(fetchersDone, timeout, hurry);
+    await within(
+      this.#jobs.idle(),
+      Math.max(0, timeout - (Date.now() - started)),
+      hurry,
+    );
+    const unfinished = this.#jobs.failUnfinished(hurry.aborted, timeout);
+    // The FETCHes left are answered within the server's 2 s block; a second
+    // signal does not wait for them (their jobs are retried after reserve_for).
+    await within(fetchersDone, 2500, hurry);
+    await Promise.all([
+      this.#deliverResults(),
+      this.#jobs.reportAbandoned(unfinished, hurry),
+    ]);
+    this.#closed.abort();
+    this.#cleanup();
+    await Promise.all([this.#link?.close(), this.#pool?.close()]);
+    lifecycle.fire("finish");
+    logger.info("Worker stopped", { wid });
+    this.#finish();
+  }
+
+  /** Delivers every queued result, reconnecting if needed, for at most 10 s. */
+  async #deliverResults(): Promise<void> {
+    const results = this.#results;
+    if (results.outstanding === 0) return;
+    results.flush(); // if the control connection is down, its reconnect attaches it again
+    if (!(await within(results.idle(), 10_000, this.#hurry.signal))) {
+      this.#o.logger.error(
+        "Could not deliver job results before exiting; the server will retry those jobs",
+        { jids: results.undelivered() },
+      );
+    }
+  }
+
+  async #with<T>(fn: (client: Client) => Promise<T> | T): Promise<T> {
+    this.#pool ??= new Pool({
+      ...this.#connect!("client", this.#closed.signal),
+      size: 1,
+    });
+    return await this.#pool.with(fn);
+  }
+
+  /** Picks the console logger's level from FAKTORY_LOG_LEVEL, unless told otherwise. */
+  #setUpLogger(platform: Platform): void {
+    const { options, logger } = this.#o;
+    if (options.logger || options.logLevel) return;
+    const chosen = defaultLogger(
+      undefined,
+      options.logFormat,
+      (name) => platform.env(name),
+    );
+    logger.sink = chosen.logger;
+    if (chosen.note) logger.warn(chosen.note);
+  }
+
+  #installSignals(platform: Platform): void {
+    const stop = () => {
+      if (this.#shutdown && !this.#hurry.signal.aborted) {
+        this.#o.logger.warn(
+          "Second signal: skipping the rest of the shutdown timeout",
+        );
+        this.#hurry.abort();
+      }
+      void this.terminate("signal");
+    };
+    this.#removeSignals = [
+      platform.onSignal("SIGTERM", stop),
+      platform.onSignal("SIGINT", stop),
+      platform.onSignal("SIGTSTP", () => this.quiet("signal")),
+    ];
+  }
+
+  #cleanup(): void {
+    for (const remove of this.#removeSignals.splice(0)) remove();
+    this.#jobs.stop();
+    this.#results.stop();
+  }
+}
