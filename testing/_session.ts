@@ -12,7 +12,7 @@ import { checkJobTypes, goParse, goParseJobs } from "./_go_json.ts";
 import { parseGoTime } from "./_go_time.ts";
 import { mutateMatcher } from "./_glob.ts";
 import { iso, StoredJob, type WorkerRecord } from "./_store.ts";
-import type { Core, Fault } from "./_core.ts";
+import type { Fault, ServerState } from "./_server_state.ts";
 
 const encoder = new TextEncoder();
 const OK = encoder.encode("+OK\r\n");
@@ -102,7 +102,7 @@ export class Session {
   wid: string | undefined;
   readonly handlers: SocketHandlers;
   #state: "greeting" | "ready" | "closed" = "greeting";
-  readonly #server: Core;
+  readonly #server: ServerState;
   readonly #socket: Socket;
   readonly #decoder = new TextDecoder();
   readonly #lines: string[] = [];
@@ -113,7 +113,7 @@ export class Session {
   #challenge: { salt: string; iterations: number } | undefined;
   #worker: WorkerRecord | undefined;
 
-  constructor(server: Core, socket: Socket) {
+  constructor(server: ServerState, socket: Socket) {
     this.#server = server;
     this.#socket = socket;
     this.handlers = {

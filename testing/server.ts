@@ -10,7 +10,7 @@
 
 import { defaultPlatform, defaultTransport } from "../adapters/runtime.ts";
 import type { Listener, Transport } from "../adapters/transport.ts";
-import { Core, type Fault } from "./_core.ts";
+import { type Fault, ServerState } from "./_server_state.ts";
 import { Session } from "./_session.ts";
 import type { Reservation, WorkerRecord } from "./_store.ts";
 
@@ -130,7 +130,7 @@ export interface WorkerInfo {
  * ```
  */
 export class FaktoryServer {
-  readonly #core: Core;
+  readonly #state: ServerState;
   readonly #transport: Transport | undefined;
   readonly #tls: FaktoryServerOptions["tls"];
   readonly #taskInterval: number;
@@ -146,7 +146,7 @@ export class FaktoryServer {
    * @param options Address, password, TLS, timing and clock.
    */
   constructor(options: FaktoryServerOptions = {}) {
-    this.#core = new Core({
+    this.#state = new ServerState({
       host: options.host ?? "127.0.0.1",
       password: options.password,
       fetchTimeout: options.fetchTimeout ?? 2000,
@@ -174,7 +174,7 @@ export class FaktoryServer {
 
   /** The URL clients connect to, with the password if one is set. */
   get url(): string {
-    const { password, host } = this.#core.options;
+    const { password, host } = this.#state.options;
     const auth = password === undefined
       ? ""
       : `:${encodeURIComponent(password)}@`;
@@ -204,16 +204,16 @@ export class FaktoryServer {
       await stopping; // a start() during a stop() waits for it
       const transport = this.#transport ?? await defaultTransport();
       const platform = await defaultPlatform();
-      this.#core.rssBytes = () => platform.rssBytes();
+      this.#state.rssBytes = () => platform.rssBytes();
       this.#listener = await transport.listen(
         {
-          host: this.#core.options.host,
+          host: this.#state.options.host,
           port: this.#port,
           ...(this.#tls ? { tls: this.#tls } : {}),
         },
         (socket) => {
-          const session = new Session(this.#core, socket);
-          this.#core.sessions.add(session);
+          const session = new Session(this.#state, socket);
+          this.#state.sessions.add(session);
           return session.handlers;
         },
       );
@@ -247,7 +247,7 @@ export class FaktoryServer {
     if (this.#stopping) return this.#stopping;
     const starting = this.#starting;
     this.#starting = undefined;
-    this.#core.closing = true;
+    this.#state.closing = true;
     const closeListener = () => {
       clearInterval(this.#timer);
       this.#timer = undefined;
@@ -261,20 +261,20 @@ export class FaktoryServer {
       const late = closeListener(); // when stop() came while starting
       let grace: ReturnType<typeof setTimeout> | undefined;
       await Promise.race([
-        this.#core.drained(),
+        this.#state.drained(),
         new Promise((resolve) => (grace = setTimeout(resolve, SHUTDOWN_GRACE))),
       ]);
       clearTimeout(grace);
       this.dropConnections();
       await Promise.all([closing, late]); // Node's close waits for the connections
-      this.#core.closing = false;
+      this.#state.closing = false;
     })();
   }
 
   /** Closes every client connection now, like a network failure. */
   dropConnections(): void {
-    for (const session of [...this.#core.sessions]) session.close();
-    this.#core.releaseWaiters();
+    for (const session of [...this.#state.sessions]) session.close();
+    this.#state.releaseWaiters();
   }
 
   /**
@@ -287,7 +287,7 @@ export class FaktoryServer {
    */
   async restart(): Promise<void> {
     await this.stop();
-    this.#core.store.workers.clear();
+    this.#state.store.workers.clear();
     await this.start();
   }
 
@@ -299,7 +299,7 @@ export class FaktoryServer {
    * silent for longer than `heartbeatTimeout`.
    */
   runTasks(): void {
-    this.#core.runTasks();
+    this.#state.runTasks();
   }
 
   // ---- control API ----
@@ -327,7 +327,7 @@ export class FaktoryServer {
   }
 
   #worker(wid: string): WorkerRecord {
-    const w = this.#core.store.workers.get(wid);
+    const w = this.#state.store.workers.get(wid);
     if (!w) throw new Error(`No worker ${wid} is known to the server`);
     return w;
   }
@@ -339,7 +339,7 @@ export class FaktoryServer {
    * @returns Copies of the jobs.
    */
   queue(name: string): Record<string, unknown>[] {
-    return (this.#core.store.queues.get(name)?.toArray() ?? []).map((j) =>
+    return (this.#state.store.queues.get(name)?.toArray() ?? []).map((j) =>
       structuredClone(j.fields)
     );
   }
@@ -351,34 +351,34 @@ export class FaktoryServer {
    */
   queues(): Record<string, number> {
     const out: Record<string, number> = {};
-    for (const [name, q] of this.#core.store.queues) out[name] = q.size;
+    for (const [name, q] of this.#state.store.queues) out[name] = q.size;
     return out;
   }
 
   /** Scheduled jobs, soonest first. */
   scheduled(): Record<string, unknown>[] {
-    return this.#core.store.scheduled.entries.map((e) =>
+    return this.#state.store.scheduled.entries.map((e) =>
       structuredClone(e.job.fields)
     );
   }
 
   /** Jobs waiting for a retry, soonest first (with their `failure`). */
   retries(): Record<string, unknown>[] {
-    return this.#core.store.retries.entries.map((e) =>
+    return this.#state.store.retries.entries.map((e) =>
       structuredClone(e.job.fields)
     );
   }
 
   /** Dead jobs, oldest first. */
   dead(): Record<string, unknown>[] {
-    return this.#core.store.dead.entries.map((e) =>
+    return this.#state.store.dead.entries.map((e) =>
       structuredClone(e.job.fields)
     );
   }
 
   /** Reserved jobs: fetched and neither acknowledged nor failed. */
   busy(): BusyJob[] {
-    return [...this.#core.store.working.values()].map((r: Reservation) => ({
+    return [...this.#state.store.working.values()].map((r: Reservation) => ({
       job: structuredClone(r.job.fields),
       wid: r.wid,
       reservedAt: new Date(r.reservedAt),
@@ -388,7 +388,7 @@ export class FaktoryServer {
 
   /** Workers the server knows, with their last heartbeat. */
   workers(): WorkerInfo[] {
-    return [...this.#core.store.workers.values()].map((w) => ({
+    return [...this.#state.store.workers.values()].map((w) => ({
       wid: w.wid,
       hostname: w.hostname,
       pid: w.pid,
@@ -403,7 +403,7 @@ export class FaktoryServer {
 
   /** Open connections right now. */
   get connections(): number {
-    return this.#core.sessions.size;
+    return this.#state.sessions.size;
   }
 
   /**
@@ -415,8 +415,8 @@ export class FaktoryServer {
    */
   commands(verb?: string): number {
     return verb === undefined
-      ? this.#core.commandCount
-      : this.#core.commandCounts.get(verb) ?? 0;
+      ? this.#state.commandCount
+      : this.#state.commandCounts.get(verb) ?? 0;
   }
 
   /**
@@ -425,11 +425,11 @@ export class FaktoryServer {
    * @param fault What to do, to which commands, how often.
    */
   fault(fault: Fault): void {
-    this.#core.addFault(fault);
+    this.#state.addFault(fault);
   }
 
   /** Removes every injected fault. */
   clearFaults(): void {
-    this.#core.clearFaults();
+    this.#state.clearFaults();
   }
 }

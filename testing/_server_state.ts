@@ -1,5 +1,5 @@
 /**
- * The embedded server's shared state: the data, the options, open sessions,
+ * The embedded server's state: the data, the options, open sessions,
  * blocked FETCHes, injected faults and counters. Sessions and the public
  * FaktoryServer both work on it.
  *
@@ -69,7 +69,7 @@ export interface Fault {
 }
 
 /** Resolved server options. */
-export interface CoreOptions {
+export interface ResolvedOptions {
   readonly host: string;
   readonly password: string | undefined;
   readonly fetchTimeout: number;
@@ -88,7 +88,7 @@ interface Waiter {
 }
 
 /** State shared by the sessions of one embedded server. */
-export class Core {
+export class ServerState {
   readonly store: Store = new Store();
   readonly sessions: Set<Session> = new Set();
   readonly commandCounts: Map<string, number> = new Map();
@@ -102,7 +102,7 @@ export class Core {
   readonly #waiters: Waiter[] = [];
   readonly #faults: { fault: Fault; skip: number; left: number }[] = [];
 
-  constructor(readonly options: CoreOptions) {
+  constructor(readonly options: ResolvedOptions) {
     this.startedAt = options.now();
   }
 
