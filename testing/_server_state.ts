@@ -8,7 +8,8 @@
 
 import type { Session } from "./_session.ts";
 import { HashQueue } from "./_sha256.ts";
-import { iso, Store, type StoredJob } from "./_store.ts";
+import { Store } from "./_store.ts";
+import { iso, type StoredJob } from "./_stored_job.ts";
 
 /** The verbs counted by name; every other verb is counted as `UNKNOWN`. */
 const VERBS = new Set([
@@ -147,11 +148,11 @@ export class ServerState {
     job.update({ enqueued_at: iso(this.options.now()) });
     const waiter = this.#waiterFor(job.queue);
     if (waiter) this.#handTo(waiter, job);
-    else this.store.queue(job.queue).push(job);
+    else this.store.push(job);
   }
 
   #waiterFor(queue: string): Waiter | undefined {
-    if (this.#waiters.length === 0 || this.store.paused.has(queue)) {
+    if (this.#waiters.length === 0 || this.store.isPaused(queue)) {
       return undefined;
     }
     const i = this.#waiters.findIndex((w) => w.queues.includes(queue));

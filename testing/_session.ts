@@ -11,7 +11,8 @@ import { checkQueueName } from "../core/job.ts";
 import { checkJobTypes, goParse, goParseJobs } from "./_go_json.ts";
 import { parseGoTime } from "./_go_time.ts";
 import { mutateMatcher } from "./_glob.ts";
-import { iso, StoredJob, type WorkerRecord } from "./_store.ts";
+import type { Mutation, WorkerRecord } from "./_store.ts";
+import { iso, StoredJob } from "./_stored_job.ts";
 import type { Fault, ServerState } from "./_server_state.ts";
 
 const encoder = new TextEncoder();
@@ -148,7 +149,7 @@ export class Session {
     this.#state = "closed";
     clearTimeout(this.#helloTimer);
     this.#helloTimer = undefined;
-    if (this.#worker) this.#worker.connections--;
+    if (this.#worker) this.#server.store.disconnect(this.#worker);
     this.#worker = undefined;
     this.#lines.length = 0;
     this.#server.sessionClosed(this);
@@ -295,31 +296,11 @@ export class Session {
     this.#helloTimer = undefined;
     if (typeof hello.wid === "string" && hello.wid !== "") {
       const wid = hello.wid;
-      const store = this.#server.store;
-      let w = store.workers.get(wid);
-      if (!w) {
-        w = {
-          wid,
-          hostname: "",
-          pid: 0,
-          labels: [],
-          lastBeat: 0,
-          state: "running",
-          currentState: "",
-          rssKb: undefined,
-          connections: 0,
-        };
-        store.workers.set(wid, w);
-      }
-      w.hostname = typeof hello.hostname === "string"
-        ? hello.hostname
-        : w.hostname;
-      w.pid = typeof hello.pid === "number" ? hello.pid : w.pid;
-      w.labels = Array.isArray(hello.labels)
-        ? hello.labels.map((l) => l ?? "")
-        : w.labels;
-      w.lastBeat = this.#server.options.now();
-      w.connections++;
+      const w = this.#server.store.hello(
+        wid,
+        hello,
+        this.#server.options.now(),
+      );
       this.wid = wid;
       this.#worker = w;
     }
@@ -405,7 +386,7 @@ export class Session {
       ? parseGoTime(job.fields.at as string) as number
       : 0;
     if (at > this.#server.options.now()) {
-      this.#server.store.scheduled.add(at, job);
+      this.#server.store.schedule(at, job);
       return undefined;
     }
     try {
@@ -531,38 +512,27 @@ export class Session {
     const beat = jsonObject(payload);
     if (!beat) return error(`invalid BEAT ${payload}`);
     const wid = typeof beat.wid === "string" ? beat.wid : "";
-    const w = this.#server.store.workers.get(wid);
+    const w = this.#server.store.beat(wid, this.#server.options.now(), {
+      currentState: beat.current_state,
+      rssKb: beat.rss_kb,
+    });
     if (!w) return error(`unknown worker ${wid}`);
-    w.lastBeat = this.#server.options.now();
-    if (typeof beat.current_state === "string") {
-      w.currentState = beat.current_state;
-    }
-    if (typeof beat.rss_kb === "number") w.rssKb = beat.rss_kb;
     return w.state === "running" ? OK : bulkText(`{"state":"${w.state}"}`);
   }
 
   #queue(payload: string): Out {
     const [sub, ...names] = payload.split(" ");
     const { store } = this.#server;
-    const all = names.includes("*");
-    const targets = all
-      ? [...store.queues.keys()]
-      : names.filter((n) => n !== "");
     switch (sub) {
       case "PAUSE":
-        for (const q of targets) store.paused.add(q);
+        store.pause(names);
         break;
       case "RESUME":
-        for (const q of all ? [...store.paused] : targets) {
-          store.paused.delete(q);
-        }
+        store.resume(names);
         this.#server.wakeWaiters();
         break;
       case "REMOVE":
-        for (const q of targets) {
-          store.queues.delete(q);
-          store.paused.delete(q);
-        }
+        store.remove(names);
         break;
     }
     return OK;
@@ -585,53 +555,51 @@ export class Session {
     if (!["clear", "kill", "discard", "requeue"].includes(op.cmd as string)) {
       return error("unknown mutate operation");
     }
-    const set = store.set(op.target);
-    if (!set) return error("invalid target for mutation command");
-    if (op.cmd === "clear" || (op.cmd === "discard" && op.filter == null)) {
-      set.clear();
-      return OK;
+    if (!store.isSet(op.target)) {
+      return error("invalid target for mutation command");
     }
-    const match = mutateMatcher(op.filter);
-    for (const entry of set.entries.filter((e) => match(e.job))) {
-      set.remove(entry);
-      if (op.cmd === "kill") {
-        store.dead.add(this.#server.options.now(), entry.job);
-      } else if (op.cmd === "requeue") this.#server.enqueue(entry.job);
-    }
+    const cmd = op.cmd as Mutation;
+    const match = cmd === "clear" || (cmd === "discard" && op.filter == null)
+      ? () => true
+      : mutateMatcher(op.filter);
+    const requeue = store.mutate(
+      cmd === "discard" && op.filter == null ? "clear" : cmd,
+      op.target,
+      match,
+      this.#server.options.now(),
+    );
+    for (const job of requeue) this.#server.enqueue(job);
     return OK;
   }
 
   #info(): unknown {
     const { store, options } = this.#server;
     const now = options.now();
-    let enqueued = 0;
-    for (const q of store.queues.values()) enqueued += q.size;
-    const task = (name: "Scheduled" | "Retries" | "Dead", size: number) => {
-      const t = store.tasks[name];
+    const stats = store.stats();
+    const task = (name: "Scheduled" | "Retries" | "Dead") => {
+      const t = stats.tasks[name];
       return {
         cycles: t.cycles,
         enqueued: t.enqueued,
-        size,
+        size: stats.sets[name],
         wall_time_sec: t.wall_time_sec,
       };
     };
     const date = new Date(now);
     return {
       faktory: {
-        queues: sortedObject(
-          [...store.queues].map(([name, q]) => [name, q.size]),
-        ),
+        queues: sortedObject(stats.queues),
         tasks: {
-          Busy: { reaped: store.busyReaped, size: store.working.size },
-          Dead: task("Dead", store.dead.size),
-          Retries: task("Retries", store.retries.size),
-          Scheduled: task("Scheduled", store.scheduled.size),
-          Workers: { reaped: store.workersReaped, size: store.workers.size },
+          Busy: { reaped: stats.busyReaped, size: stats.busy },
+          Dead: task("Dead"),
+          Retries: task("Retries"),
+          Scheduled: task("Scheduled"),
+          Workers: { reaped: stats.workersReaped, size: stats.workers },
         },
-        total_enqueued: enqueued,
-        total_failures: store.failures,
-        total_processed: store.processed,
-        total_queues: store.queues.size,
+        total_enqueued: stats.enqueued,
+        total_failures: stats.failures,
+        total_processed: stats.processed,
+        total_queues: stats.queues.length,
       },
       now: date.toISOString(),
       server: {

@@ -12,7 +12,7 @@ import { defaultPlatform, defaultTransport } from "../adapters/runtime.ts";
 import type { Listener, Transport } from "../adapters/transport.ts";
 import { type Fault, ServerState } from "./_server_state.ts";
 import { Session } from "./_session.ts";
-import type { Reservation, WorkerRecord } from "./_store.ts";
+import type { Reservation, WorkerRecord, WorkerState } from "./_store.ts";
 
 export type { Fault };
 
@@ -287,7 +287,7 @@ export class FaktoryServer {
    */
   async restart(): Promise<void> {
     await this.stop();
-    this.#state.store.workers.clear();
+    this.#state.store.forgetWorkers();
     await this.start();
   }
 
@@ -312,7 +312,7 @@ export class FaktoryServer {
    * @throws {Error} When no such worker is known.
    */
   quiet(wid: string): void {
-    this.#worker(wid).state = "quiet";
+    this.#setState(wid, "quiet");
   }
 
   /**
@@ -323,13 +323,13 @@ export class FaktoryServer {
    * @throws {Error} When no such worker is known.
    */
   terminate(wid: string): void {
-    this.#worker(wid).state = "terminate";
+    this.#setState(wid, "terminate");
   }
 
-  #worker(wid: string): WorkerRecord {
-    const w = this.#state.store.workers.get(wid);
-    if (!w) throw new Error(`No worker ${wid} is known to the server`);
-    return w;
+  #setState(wid: string, state: WorkerState): void {
+    if (!this.#state.store.setWorkerState(wid, state)) {
+      throw new Error(`No worker ${wid} is known to the server`);
+    }
   }
 
   /**
@@ -339,7 +339,7 @@ export class FaktoryServer {
    * @returns Copies of the jobs.
    */
   queue(name: string): Record<string, unknown>[] {
-    return (this.#state.store.queues.get(name)?.toArray() ?? []).map((j) =>
+    return this.#state.store.queueJobs(name).map((j) =>
       structuredClone(j.fields)
     );
   }
@@ -351,34 +351,36 @@ export class FaktoryServer {
    */
   queues(): Record<string, number> {
     const out: Record<string, number> = {};
-    for (const [name, q] of this.#state.store.queues) out[name] = q.size;
+    for (const [name, size] of this.#state.store.queueSizes()) {
+      out[name] = size;
+    }
     return out;
   }
 
   /** Scheduled jobs, soonest first. */
   scheduled(): Record<string, unknown>[] {
-    return this.#state.store.scheduled.entries.map((e) =>
-      structuredClone(e.job.fields)
+    return this.#state.store.setJobs("scheduled").map((j) =>
+      structuredClone(j.fields)
     );
   }
 
   /** Jobs waiting for a retry, soonest first (with their `failure`). */
   retries(): Record<string, unknown>[] {
-    return this.#state.store.retries.entries.map((e) =>
-      structuredClone(e.job.fields)
+    return this.#state.store.setJobs("retries").map((j) =>
+      structuredClone(j.fields)
     );
   }
 
   /** Dead jobs, oldest first. */
   dead(): Record<string, unknown>[] {
-    return this.#state.store.dead.entries.map((e) =>
-      structuredClone(e.job.fields)
+    return this.#state.store.setJobs("dead").map((j) =>
+      structuredClone(j.fields)
     );
   }
 
   /** Reserved jobs: fetched and neither acknowledged nor failed. */
   busy(): BusyJob[] {
-    return [...this.#state.store.working.values()].map((r: Reservation) => ({
+    return this.#state.store.reservations().map((r: Reservation) => ({
       job: structuredClone(r.job.fields),
       wid: r.wid,
       reservedAt: new Date(r.reservedAt),
@@ -388,7 +390,7 @@ export class FaktoryServer {
 
   /** Workers the server knows, with their last heartbeat. */
   workers(): WorkerInfo[] {
-    return [...this.#state.store.workers.values()].map((w) => ({
+    return this.#state.store.workerList().map((w: WorkerRecord) => ({
       wid: w.wid,
       hostname: w.hostname,
       pid: w.pid,
