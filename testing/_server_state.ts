@@ -1,15 +1,16 @@
 /**
- * The embedded server's state: the data, the options, open sessions,
+ * The embedded server's state: the data, the options, open connections,
  * blocked FETCHes, injected faults and counters. Sessions and the public
  * FaktoryServer both work on it.
  *
  * @module
  */
 
-import type { Session } from "./_session.ts";
-import { HashQueue } from "./_sha256.ts";
+import { FaultTable } from "./_faults.ts";
+import { HashQueue } from "./_hash_queue.ts";
 import { Store } from "./_store.ts";
 import { iso, type StoredJob } from "./_stored_job.ts";
+import { Workers } from "./_workers.ts";
 
 /** The verbs counted by name; every other verb is counted as `UNKNOWN`. */
 const VERBS = new Set([
@@ -28,47 +29,6 @@ const VERBS = new Set([
   "END",
 ]);
 
-/**
- * A fault to inject into the replies of matching commands.
- *
- * - `close`: close the connection when the command arrives (it is not run).
- * - `close-after`: run the command, then close without replying.
- * - `cut-reply`: run the command, write half of the reply, then close.
- * - `garbage`: run the command, then reply with bytes that are not RESP.
- * - `delay`: run the command, then wait `ms` before replying.
- * - `error`: reply `-ERR message` without running the command (as a server
- *   does on a storage error).
- *
- * @example
- * ```ts
- * import type { Fault } from "@x/faktory-worker/testing";
- * const fault: Fault = { action: "close-after", verb: "ACK", times: 1 };
- * console.log(fault.action);
- * ```
- */
-export interface Fault {
-  /** What to do. */
-  readonly action:
-    | "close"
-    | "close-after"
-    | "cut-reply"
-    | "garbage"
-    | "delay"
-    | "error";
-  /** Only commands with this verb (such as `ACK` or `FETCH`). */
-  readonly verb?: string;
-  /** Only connections of this worker id. */
-  readonly wid?: string;
-  /** Let this many matching commands through first. @default {0} */
-  readonly after?: number;
-  /** How many matching commands to affect. @default {1} */
-  readonly times?: number;
-  /** The delay for `delay`, in ms. @default {100} */
-  readonly ms?: number;
-  /** The text after `-ERR ` for `error`. @default {"injected error"} */
-  readonly message?: string;
-}
-
 /** Resolved server options. */
 export interface ResolvedOptions {
   readonly host: string;
@@ -81,8 +41,14 @@ export interface ResolvedOptions {
   readonly defaultRetry: number;
 }
 
+/** An open client connection, as the state sees it. */
+export interface Connection {
+  close(): void;
+}
+
 interface Waiter {
-  readonly session: Session;
+  readonly owner: object;
+  readonly wid: string;
   readonly queues: readonly string[];
   readonly resolve: (job: StoredJob | null) => void;
   readonly timer: ReturnType<typeof setTimeout>;
@@ -91,57 +57,73 @@ interface Waiter {
 /** State shared by the sessions of one embedded server. */
 export class ServerState {
   readonly store: Store = new Store();
-  readonly sessions: Set<Session> = new Set();
-  readonly commandCounts: Map<string, number> = new Map();
-  readonly startedAt: number;
+  readonly workers: Workers = new Workers();
   readonly hasher: HashQueue = new HashQueue();
-  commandCount = 0;
+  readonly faults: FaultTable = new FaultTable();
+  readonly startedAt: number;
   /** Set while the server shuts down: commands are refused. */
   closing = false;
   rssBytes: () => number = () => 0;
+  readonly #connections = new Set<Connection>();
+  readonly #counts = new Map<string, number>();
+  #commandCount = 0;
   readonly #drained: (() => void)[] = [];
   readonly #waiters: Waiter[] = [];
-  readonly #faults: { fault: Fault; skip: number; left: number }[] = [];
 
   constructor(readonly options: ResolvedOptions) {
     this.startedAt = options.now();
   }
 
+  // ---- connections ----
+
+  /** Open connections right now. */
+  get connections(): number {
+    return this.#connections.size;
+  }
+
+  opened(connection: Connection): void {
+    this.#connections.add(connection);
+  }
+
+  /** A connection closed: its blocked FETCH and password check end. */
+  closed(connection: Connection): void {
+    this.#connections.delete(connection);
+    this.releaseWaiters(connection);
+    this.hasher.cancel(connection);
+    if (this.#connections.size === 0) {
+      for (const f of this.#drained.splice(0)) f();
+    }
+  }
+
+  /** Closes every connection now, like a network failure. */
+  closeAll(): void {
+    for (const connection of [...this.#connections]) connection.close();
+    this.releaseWaiters();
+  }
+
+  /** Resolves once no connection is open. */
+  drained(): Promise<void> {
+    if (this.#connections.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#drained.push(resolve));
+  }
+
+  // ---- counters ----
+
   count(verb: string): void {
-    this.commandCount++;
+    this.#commandCount++;
     // Bounded: garbage verbs share one counter.
     const key = VERBS.has(verb) ? verb : "UNKNOWN";
-    this.commandCounts.set(key, (this.commandCounts.get(key) ?? 0) + 1);
+    this.#counts.set(key, (this.#counts.get(key) ?? 0) + 1);
   }
 
-  addFault(fault: Fault): void {
-    this.#faults.push({
-      fault,
-      skip: fault.after ?? 0,
-      left: fault.times ?? 1,
-    });
+  /** Commands received of a verb, or of every verb. */
+  commands(verb?: string): number {
+    return verb === undefined
+      ? this.#commandCount
+      : this.#counts.get(verb) ?? 0;
   }
 
-  clearFaults(): void {
-    this.#faults.length = 0;
-  }
-
-  /** The fault to apply to this command, if any (and counts it used). */
-  takeFault(verb: string, wid: string | undefined): Fault | undefined {
-    if (this.#faults.length === 0) return undefined;
-    for (let i = 0; i < this.#faults.length; i++) {
-      const f = this.#faults[i]!;
-      if (f.fault.verb !== undefined && f.fault.verb !== verb) continue;
-      if (f.fault.wid !== undefined && f.fault.wid !== wid) continue;
-      if (f.skip > 0) {
-        f.skip--;
-        continue;
-      }
-      if (--f.left <= 0) this.#faults.splice(i, 1);
-      return f.fault;
-    }
-    return undefined;
-  }
+  // ---- jobs and blocked FETCHes ----
 
   /** Puts a job on its queue, or hands it straight to a blocked FETCH. */
   enqueue(job: StoredJob): void {
@@ -161,18 +143,23 @@ export class ServerState {
 
   #handTo(waiter: Waiter, job: StoredJob): void {
     clearTimeout(waiter.timer);
-    this.store.reserve(job, waiter.session.wid ?? "", this.options.now());
+    this.store.reserve(job, waiter.wid, this.options.now());
     waiter.resolve(job);
   }
 
-  /** Blocks a FETCH until a job arrives on one of the queues or the timeout passes. */
+  /**
+   * Blocks a FETCH of `owner` (for worker `wid`) until a job arrives on one
+   * of the queues (none: never) or the timeout passes.
+   */
   waitForJob(
-    session: Session,
+    owner: object,
+    wid: string,
     queues: readonly string[],
   ): Promise<StoredJob | null> {
     return new Promise((resolve) => {
       const waiter: Waiter = {
-        session,
+        owner,
+        wid,
         queues,
         resolve,
         timer: setTimeout(() => {
@@ -195,32 +182,15 @@ export class ServerState {
     }
   }
 
-  /** Ends blocked FETCHes of a session (or of all sessions) with no job. */
-  releaseWaiters(session?: Session): void {
+  /** Ends blocked FETCHes of a connection (or of all) with no job. */
+  releaseWaiters(owner?: object): void {
     for (let i = this.#waiters.length - 1; i >= 0; i--) {
       const w = this.#waiters[i]!;
-      if (session !== undefined && w.session !== session) continue;
+      if (owner !== undefined && w.owner !== owner) continue;
       this.#waiters.splice(i, 1);
       clearTimeout(w.timer);
       w.resolve(null);
     }
-  }
-
-  sessionClosed(session: Session): void {
-    this.sessions.delete(session);
-    this.releaseWaiters(session);
-    this.hasher.cancel(session);
-    if (this.sessions.size === 0) {
-      for (const f of this.#drained.splice(0)) {
-        f();
-      }
-    }
-  }
-
-  /** Resolves once no connection is open. */
-  drained(): Promise<void> {
-    if (this.sessions.size === 0) return Promise.resolve();
-    return new Promise((resolve) => this.#drained.push(resolve));
   }
 
   /** Runs the periodic tasks: promotion, reservation expiry, worker reaping. */
@@ -228,6 +198,6 @@ export class ServerState {
     const now = this.options.now();
     for (const job of this.store.promote(now)) this.enqueue(job);
     this.store.expire(now, this.options.random);
-    this.store.reapWorkers(now, this.options.heartbeatTimeout);
+    this.workers.reap(now, this.options.heartbeatTimeout);
   }
 }

@@ -1,6 +1,7 @@
 /**
  * The embedded server's data and its Faktory 1.8 semantics: queues, the
- * scheduled/retries/dead sets, reservations, workers and counters. No I/O
+ * scheduled/retries/dead sets, reservations and counters: what Faktory
+ * keeps in its storage (workers live in memory, see _workers.ts). No I/O
  * and no timers: every method that depends on time takes `now` (ms). The
  * data is private: everything else works through these methods.
  *
@@ -9,6 +10,7 @@
 
 import { reservationSeconds } from "../core/job.ts";
 import { Fifo, TimeSet } from "./_collections.ts";
+import { nextRetry, orderFailure } from "./_retry.ts";
 import { iso, type StoredJob } from "./_stored_job.ts";
 
 /** A job a worker fetched and has not yet acknowledged. */
@@ -17,29 +19,6 @@ export interface Reservation {
   readonly wid: string;
   readonly reservedAt: number;
   readonly expiresAt: number;
-}
-
-/** What the server asks a worker to do, through its BEAT replies. */
-export type WorkerState = "running" | "quiet" | "terminate";
-
-/** A worker process known by its wid. */
-export interface WorkerRecord {
-  readonly wid: string;
-  hostname: string;
-  pid: number;
-  labels: readonly string[];
-  lastBeat: number;
-  state: WorkerState;
-  currentState: string;
-  rssKb: number | undefined;
-  connections: number;
-}
-
-/** The fields of HELLO the server keeps about a worker. */
-export interface HelloFields {
-  readonly hostname?: unknown;
-  readonly pid?: unknown;
-  readonly labels?: unknown;
 }
 
 /** Counters of one periodic task, as INFO shows them. */
@@ -61,8 +40,6 @@ export interface StoreStats {
   readonly enqueued: number;
   readonly busy: number;
   readonly busyReaped: number;
-  readonly workers: number;
-  readonly workersReaped: number;
   readonly sets: Readonly<Record<"Scheduled" | "Retries" | "Dead", number>>;
   readonly tasks: Readonly<
     Record<"Scheduled" | "Retries" | "Dead", Readonly<TaskStats>>
@@ -81,11 +58,9 @@ export class Store {
     dead: new TimeSet(),
   };
   readonly #working = new Map<string, Reservation>();
-  readonly #workers = new Map<string, WorkerRecord>();
   #processed = 0;
   #failures = 0;
   #busyReaped = 0;
-  #workersReaped = 0;
   readonly #tasks: Record<"Scheduled" | "Retries" | "Dead", TaskStats> = {
     Scheduled: { cycles: 0, enqueued: 0, wall_time_sec: 0 },
     Retries: { cycles: 0, enqueued: 0, wall_time_sec: 0 },
@@ -317,94 +292,6 @@ export class Store {
     return n;
   }
 
-  /** Forgets workers whose last heartbeat is older than `timeout` ms. */
-  reapWorkers(now: number, timeout: number): number {
-    let n = 0;
-    for (const [wid, w] of this.#workers) {
-      if (now - w.lastBeat > timeout) {
-        this.#workers.delete(wid);
-        n++;
-      }
-    }
-    this.#workersReaped += n;
-    return n;
-  }
-
-  // ---- workers ----
-
-  worker(wid: string): WorkerRecord | undefined {
-    return this.#workers.get(wid);
-  }
-
-  /** Workers the server knows, in the order they first said HELLO. */
-  workerList(): WorkerRecord[] {
-    return [...this.#workers.values()];
-  }
-
-  /** HELLO of a worker: records it (or updates it) and counts the connection. */
-  hello(wid: string, fields: HelloFields, now: number): WorkerRecord {
-    let w = this.#workers.get(wid);
-    if (!w) {
-      w = {
-        wid,
-        hostname: "",
-        pid: 0,
-        labels: [],
-        lastBeat: 0,
-        state: "running",
-        currentState: "",
-        rssKb: undefined,
-        connections: 0,
-      };
-      this.#workers.set(wid, w);
-    }
-    if (typeof fields.hostname === "string") w.hostname = fields.hostname;
-    if (typeof fields.pid === "number") w.pid = fields.pid;
-    if (Array.isArray(fields.labels)) {
-      w.labels = fields.labels.map((l) => l ?? "");
-    }
-    w.lastBeat = now;
-    w.connections++;
-    return w;
-  }
-
-  /** A connection of a worker (as returned by HELLO) closed. */
-  disconnect(worker: WorkerRecord): void {
-    worker.connections--;
-  }
-
-  /** BEAT: the worker's record, updated, or undefined when it is unknown. */
-  beat(
-    wid: string,
-    now: number,
-    report: { readonly currentState?: unknown; readonly rssKb?: unknown },
-  ): WorkerRecord | undefined {
-    const w = this.#workers.get(wid);
-    if (!w) return undefined;
-    w.lastBeat = now;
-    if (typeof report.currentState === "string") {
-      w.currentState = report.currentState;
-    }
-    if (typeof report.rssKb === "number") w.rssKb = report.rssKb;
-    return w;
-  }
-
-  /**
-   * Sets the state the server asks a worker for.
-   *
-   * @returns Whether the worker is known.
-   */
-  setWorkerState(wid: string, state: WorkerState): boolean {
-    const w = this.#workers.get(wid);
-    if (w) w.state = state;
-    return w !== undefined;
-  }
-
-  /** Forgets every worker, as a restart does (workers live in memory). */
-  forgetWorkers(): void {
-    this.#workers.clear();
-  }
-
   // ---- everything ----
 
   flush(): void {
@@ -424,8 +311,6 @@ export class Store {
       enqueued: queues.reduce((n, [, size]) => n + size, 0),
       busy: this.#working.size,
       busyReaped: this.#busyReaped,
-      workers: this.#workers.size,
-      workersReaped: this.#workersReaped,
       sets: {
         Scheduled: this.#sets.scheduled.size,
         Retries: this.#sets.retries.size,
@@ -436,40 +321,4 @@ export class Store {
       failures: this.#failures,
     };
   }
-}
-
-function orderFailure(f: Record<string, unknown>): Record<string, unknown> {
-  const order = [
-    "retry_count",
-    "retry_remaining",
-    "failed_at",
-    "next_at",
-    "message",
-    "errtype",
-    "backtrace",
-  ];
-  const out: Record<string, unknown> = {};
-  for (const k of order) if (f[k] !== undefined) out[k] = f[k];
-  return out;
-}
-
-const NS_PER_SEC = 1_000_000_000n;
-
-/**
- * When a job that failed `count` times before runs again, in ms. Faktory
- * computes `count^4 + 15 + rand(30) * (count + 1)` seconds in Go's int64 and
- * multiplies by time.Second, which wraps around silently for large counts;
- * this does the same arithmetic, so the result is always within about 292
- * years of `now` (possibly in the past, as on Faktory), never an invalid date.
- */
-export function nextRetry(
-  now: number,
-  count: number,
-  random: () => number,
-): number {
-  const c = BigInt(Math.max(0, Math.min(Math.trunc(count), 2 ** 53)));
-  const jitter = BigInt(Math.floor(random() * 30));
-  const secs = BigInt.asIntN(64, c ** 4n + 15n + jitter * (c + 1n));
-  const ns = BigInt.asIntN(64, secs * NS_PER_SEC);
-  return now + Number(ns / 1_000_000n);
 }

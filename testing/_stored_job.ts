@@ -8,7 +8,6 @@
 /** A job as stored: its fields, and its JSON cached until it changes. */
 export class StoredJob {
   #json: string | undefined;
-  #bytes: Uint8Array | undefined;
   fields: Record<string, unknown>;
   constructor(fields: Record<string, unknown>) {
     this.fields = goOrder(fields);
@@ -22,17 +21,13 @@ export class StoredJob {
   /** Changes fields; the cached JSON is rebuilt on next use. */
   update(changes: Record<string, unknown>): void {
     this.fields = goOrder({ ...this.fields, ...changes });
-    this.#json = this.#bytes = undefined;
+    this.#json = undefined;
   }
   get json(): string {
     return this.#json ??= JSON.stringify(this.fields);
   }
-  get bytes(): Uint8Array {
-    return this.#bytes ??= encoder.encode(this.json);
-  }
 }
 
-const encoder = new TextEncoder();
 const FIELD_ORDER = [
   "jid",
   "queue",

@@ -10,106 +10,22 @@
 
 import { defaultPlatform, defaultTransport } from "../adapters/runtime.ts";
 import type { Listener, Transport } from "../adapters/transport.ts";
-import { type Fault, ServerState } from "./_server_state.ts";
+import type { Fault } from "./_faults.ts";
+import {
+  type BusyJob,
+  type FaktoryServerOptions,
+  resolveOptions,
+  type WorkerInfo,
+} from "./_options.ts";
+import { ServerState } from "./_server_state.ts";
 import { Session } from "./_session.ts";
-import type { Reservation, WorkerRecord, WorkerState } from "./_store.ts";
+import type { Reservation } from "./_store.ts";
+import type { WorkerRecord, WorkerState } from "./_workers.ts";
 
-export type { Fault };
+export type { BusyJob, FaktoryServerOptions, Fault, WorkerInfo };
 
 /** How long stop() lets open connections be refused before closing them, in ms. */
 const SHUTDOWN_GRACE = 100;
-
-/**
- * Options for {@linkcode FaktoryServer}.
- *
- * @example
- * ```ts
- * import type { FaktoryServerOptions } from "@x/faktory-worker/testing";
- * const options: FaktoryServerOptions = { password: "s3cret", fetchTimeout: 100 };
- * console.log(options.fetchTimeout);
- * ```
- */
-export interface FaktoryServerOptions {
-  /** Address to bind. @default {"127.0.0.1"} */
-  readonly host?: string;
-  /** Port to bind; 0 picks a free one. @default {0} */
-  readonly port?: number;
-  /** Require this password (HI then carries a salt and iteration count). */
-  readonly password?: string;
-  /** Serve TLS (`tcp+tls://`) with this PEM key and certificate. */
-  readonly tls?: { readonly key: string; readonly cert: string };
-  /** How long FETCH blocks when no job is ready, in ms. @default {2000} */
-  readonly fetchTimeout?: number;
-  /** How long a client has to send HELLO, in ms. @default {2000} */
-  readonly helloTimeout?: number;
-  /** A worker not heard from for this long is forgotten, in ms. @default {60000} */
-  readonly heartbeatTimeout?: number;
-  /**
-   * How often scheduled and retry jobs are promoted, reservations expired and
-   * silent workers reaped, in ms; 0 runs them only on {@linkcode FaktoryServer.runTasks}.
-   *
-   * @default {1000}
-   */
-  readonly taskInterval?: number;
-  /** The clock, in ms since the epoch. @default {Date.now} */
-  readonly now?: () => number;
-  /** Random numbers in [0, 1) for salts and retry jitter. @default {Math.random} */
-  readonly random?: () => number;
-  /** Retries given to a job pushed without `retry`. @default {25} */
-  readonly defaultRetry?: number;
-  /** The transport to listen with. @default {the current runtime's} */
-  readonly transport?: Transport;
-}
-
-/**
- * A job and its worker, as listed by {@linkcode FaktoryServer.busy}.
- *
- * @example
- * ```ts
- * import type { BusyJob } from "@x/faktory-worker/testing";
- * const show = (b: BusyJob) => `${b.job.jid} reserved by ${b.wid} until ${b.expiresAt.toISOString()}`;
- * ```
- */
-export interface BusyJob {
-  /** The job as fetched. */
-  readonly job: Record<string, unknown>;
-  /** The worker that fetched it. */
-  readonly wid: string;
-  /** When it was fetched. */
-  readonly reservedAt: Date;
-  /** When the reservation expires. */
-  readonly expiresAt: Date;
-}
-
-/**
- * A worker the server knows, as listed by {@linkcode FaktoryServer.workers}.
- *
- * @example
- * ```ts
- * import type { WorkerInfo } from "@x/faktory-worker/testing";
- * const show = (w: WorkerInfo) => `${w.wid} on ${w.hostname}: ${w.state}`;
- * ```
- */
-export interface WorkerInfo {
-  /** Worker id. */
-  readonly wid: string;
-  /** Host name from HELLO. */
-  readonly hostname: string;
-  /** Process id from HELLO. */
-  readonly pid: number;
-  /** Labels from HELLO. */
-  readonly labels: readonly string[];
-  /** When the worker last said HELLO or BEAT. */
-  readonly lastBeat: Date;
-  /** The state the server asks for. */
-  readonly state: "running" | "quiet" | "terminate";
-  /** The last `current_state` the worker reported. */
-  readonly currentState: string;
-  /** The last `rss_kb` the worker reported. */
-  readonly rssKb: number | undefined;
-  /** Open connections of this worker. */
-  readonly connections: number;
-}
 
 /**
  * An in-process Faktory server. Start it, point clients and workers at
@@ -146,16 +62,7 @@ export class FaktoryServer {
    * @param options Address, password, TLS, timing and clock.
    */
   constructor(options: FaktoryServerOptions = {}) {
-    this.#state = new ServerState({
-      host: options.host ?? "127.0.0.1",
-      password: options.password,
-      fetchTimeout: options.fetchTimeout ?? 2000,
-      helloTimeout: options.helloTimeout ?? 2000,
-      heartbeatTimeout: options.heartbeatTimeout ?? 60_000,
-      now: options.now ?? Date.now,
-      random: options.random ?? Math.random,
-      defaultRetry: options.defaultRetry ?? 25,
-    });
+    this.#state = new ServerState(resolveOptions(options));
     this.#transport = options.transport;
     this.#tls = options.tls;
     this.#taskInterval = options.taskInterval ?? 1000;
@@ -213,7 +120,7 @@ export class FaktoryServer {
         },
         (socket) => {
           const session = new Session(this.#state, socket);
-          this.#state.sessions.add(session);
+          this.#state.opened(session);
           return session.handlers;
         },
       );
@@ -273,8 +180,7 @@ export class FaktoryServer {
 
   /** Closes every client connection now, like a network failure. */
   dropConnections(): void {
-    for (const session of [...this.#state.sessions]) session.close();
-    this.#state.releaseWaiters();
+    this.#state.closeAll();
   }
 
   /**
@@ -287,7 +193,7 @@ export class FaktoryServer {
    */
   async restart(): Promise<void> {
     await this.stop();
-    this.#state.store.forgetWorkers();
+    this.#state.workers.forget();
     await this.start();
   }
 
@@ -327,7 +233,7 @@ export class FaktoryServer {
   }
 
   #setState(wid: string, state: WorkerState): void {
-    if (!this.#state.store.setWorkerState(wid, state)) {
+    if (!this.#state.workers.setState(wid, state)) {
       throw new Error(`No worker ${wid} is known to the server`);
     }
   }
@@ -390,7 +296,7 @@ export class FaktoryServer {
 
   /** Workers the server knows, with their last heartbeat. */
   workers(): WorkerInfo[] {
-    return this.#state.store.workerList().map((w: WorkerRecord) => ({
+    return this.#state.workers.list().map((w: WorkerRecord) => ({
       wid: w.wid,
       hostname: w.hostname,
       pid: w.pid,
@@ -405,7 +311,7 @@ export class FaktoryServer {
 
   /** Open connections right now. */
   get connections(): number {
-    return this.#state.sessions.size;
+    return this.#state.connections;
   }
 
   /**
@@ -416,9 +322,7 @@ export class FaktoryServer {
    * @returns The count.
    */
   commands(verb?: string): number {
-    return verb === undefined
-      ? this.#state.commandCount
-      : this.#state.commandCounts.get(verb) ?? 0;
+    return this.#state.commands(verb);
   }
 
   /**
@@ -427,11 +331,11 @@ export class FaktoryServer {
    * @param fault What to do, to which commands, how often.
    */
   fault(fault: Fault): void {
-    this.#state.addFault(fault);
+    this.#state.faults.add(fault);
   }
 
   /** Removes every injected fault. */
   clearFaults(): void {
-    this.#state.clearFaults();
+    this.#state.faults.clear();
   }
 }
