@@ -16,11 +16,14 @@
  * - `error`: reply `-ERR message` without running the command (as a server
  *   does on a storage error).
  *
- * @example
+ * @example Lose the reply to the next ACK, as a network failure would
  * ```ts
- * import type { Fault } from "@x/faktory-worker/testing";
- * const fault: Fault = { action: "close-after", verb: "ACK", times: 1 };
- * console.log(fault.action);
+ * import { FaktoryServer } from "@x/faktory-worker/testing";
+ *
+ * const server = await FaktoryServer.start();
+ * server.fault({ action: "close-after", verb: "ACK" });
+ * // ... run a worker: its first ACK is applied, then the connection drops
+ * await server.stop();
  * ```
  */
 export interface Fault {

@@ -11,11 +11,20 @@ import type { ResolvedOptions } from "./_server_state.ts";
 /**
  * Options for {@linkcode FaktoryServer}.
  *
- * @example
+ * @example A password, a short FETCH wait, and a clock the test moves
  * ```ts
- * import type { FaktoryServerOptions } from "@x/faktory-worker/testing";
- * const options: FaktoryServerOptions = { password: "s3cret", fetchTimeout: 100 };
- * console.log(options.fetchTimeout);
+ * import { FaktoryServer } from "@x/faktory-worker/testing";
+ *
+ * let now = Date.parse("2030-01-01T00:00:00Z");
+ * const server = await FaktoryServer.start({
+ *   password: "s3cret",
+ *   fetchTimeout: 100,
+ *   taskInterval: 0, // periodic tasks run only on runTasks()
+ *   now: () => now,
+ * });
+ * now += 60_000;
+ * server.runTasks(); // promotes what fell due in that minute
+ * await server.stop();
  * ```
  */
 export interface FaktoryServerOptions {
