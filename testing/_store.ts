@@ -8,6 +8,10 @@
  * @module
  */
 
+import type {
+  MutateTarget,
+  Mutation as MutationCommand,
+} from "../core/commands.ts";
 import { reservationSeconds } from "../core/job.ts";
 import { Fifo, TimeSet } from "./_collections.ts";
 import { nextRetry, orderFailure } from "./_retry.ts";
@@ -29,10 +33,10 @@ export interface TaskStats {
 }
 
 /** The sets MUTATE works on. */
-export type SetName = "scheduled" | "retries" | "dead";
+export type SetName = MutateTarget;
 
 /** A MUTATE operation on a set. */
-export type Mutation = "clear" | "kill" | "discard" | "requeue";
+export type Mutation = MutationCommand["cmd"];
 
 /** A snapshot of the sizes and counters INFO reports. */
 export interface StoreStats {

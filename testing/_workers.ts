@@ -6,8 +6,10 @@
  * @module
  */
 
+import type { WorkerState as BeatState } from "../core/commands.ts";
+
 /** What the server asks a worker to do, through its BEAT replies. */
-export type WorkerState = "running" | "quiet" | "terminate";
+export type WorkerState = "running" | BeatState;
 
 /** A worker process known by its wid. */
 export interface WorkerRecord {
