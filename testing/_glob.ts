@@ -9,7 +9,7 @@
  * @module
  */
 
-import type { StoredJob } from "./_store.ts";
+import type { StoredJob } from "./_stored_job.ts";
 
 /**
  * Whether `text` matches the Redis glob `pattern`.

@@ -265,3 +265,51 @@ export function checkJobTypes(
     }
   }
 }
+
+// ---- Go field types of the server's other payloads ----
+
+/** Whether Go unmarshals the value into a string field (null: left empty). */
+export function isGoString(v: unknown): boolean {
+  return v === undefined || v === null || typeof v === "string";
+}
+
+/** Whether Go unmarshals the value into a []string field. */
+export function isGoStrings(v: unknown): boolean {
+  return v === undefined || v === null ||
+    (Array.isArray(v) && v.every((s) => s === null || typeof s === "string"));
+}
+
+/** Whether Go unmarshals the value into an integer field of this range. */
+export function isGoInt(
+  v: unknown,
+  min: number = -(2 ** 63),
+  max: number = 2 ** 63,
+): boolean {
+  return v === undefined || v === null ||
+    (Number.isInteger(v) && (v as number) >= min && (v as number) < max);
+}
+
+/** The payload as a JSON object, or undefined when it is not one. */
+export function jsonObject(
+  payload: string,
+): Record<string, unknown> | undefined {
+  try {
+    const parsed = JSON.parse(payload);
+    return typeof parsed === "object" && parsed !== null &&
+        !Array.isArray(parsed)
+      ? parsed
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** An object with its keys sorted, as Go marshals a map. */
+export function sortedObject<T>(
+  entries: Iterable<readonly [string, T]>,
+): Record<string, T> {
+  const out: Record<string, T> = {};
+  const sorted = [...entries].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  for (const [k, v] of sorted) out[k] = v;
+  return out;
+}

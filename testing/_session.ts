@@ -1,651 +1,119 @@
 /**
  * One client connection of the embedded server: greeting, HELLO, then one
  * command at a time (as Faktory does), with the replies and error strings of
- * Faktory 1.8.
+ * Faktory 1.8. Framing, the handshake and the commands live in their own
+ * modules; this ties them together for one socket.
  *
  * @module
  */
 
 import type { Socket, SocketHandlers } from "../adapters/transport.ts";
-import { checkQueueName } from "../core/job.ts";
-import { checkJobTypes, goParse, goParseJobs } from "./_go_json.ts";
-import { parseGoTime } from "./_go_time.ts";
-import { mutateMatcher } from "./_glob.ts";
-import { iso, StoredJob, type WorkerRecord } from "./_store.ts";
-import type { Core, Fault } from "./_core.ts";
+import { encodeReply } from "../core/resp.ts";
+import { type Challenge, challengeFor, greeting, handshake } from "./_auth.ts";
+import { hello } from "./_commands_workers.ts";
+import { type CommandContext, dispatch } from "./_dispatch.ts";
+import { Framing, type Outcome } from "./_framing.ts";
+import { errorReply, failed, type Out } from "./_replies.ts";
+import type { Connection, ServerState } from "./_server_state.ts";
+import type { WorkerRecord } from "./_workers.ts";
 
-const encoder = new TextEncoder();
-const OK = encoder.encode("+OK\r\n");
-const NULL = encoder.encode("$-1\r\n");
-const CRLF = encoder.encode("\r\n");
-const MAX_LINE = 16 * 1024 * 1024;
-/** Verbs whose bare form (no payload) crashes a Faktory 1.8 server. */
-const NEEDS_PAYLOAD = new Set([
-  "PUSH",
-  "PUSHB",
-  "ACK",
-  "FAIL",
-  "BEAT",
-  "QUEUE",
-  "MUTATE",
-  "BATCH",
-  "TRACK",
-]);
-
-type Out = Uint8Array | null;
-
-function error(message: string): Uint8Array {
-  return encoder.encode(`-ERR ${message.replace(/[\r\n]+/g, " ")}\r\n`);
-}
-
-/** The reply to a command whose handling threw: an error, never a crash. */
-function failed(err: unknown): Uint8Array {
-  return error(err instanceof Error ? err.message : String(err));
-}
-
-const isString = (v: unknown) =>
-  v === undefined || v === null ||
-  typeof v === "string";
-const isStrings = (v: unknown) =>
-  v === undefined || v === null ||
-  (Array.isArray(v) && v.every((s) => s === null || typeof s === "string"));
-const isInt = (v: unknown, min = -(2 ** 63), max = 2 ** 63) =>
-  v === undefined || v === null ||
-  (Number.isInteger(v) && (v as number) >= min && (v as number) < max);
-
-/** Whether HELLO fields have the JSON types of Faktory's ClientData (Go). */
-function validHello(h: Record<string, unknown>): boolean {
-  return isString(h.hostname) && isString(h.wid) && isString(h.pwdhash) &&
-    isString(h.username) && isStrings(h.labels) && isInt(h.pid) &&
-    isInt(h.rss_kb) && isInt(h.v, 0, 256);
-}
-
-function bulk(bytes: Uint8Array): Uint8Array {
-  const head = encoder.encode(`$${bytes.length}\r\n`);
-  const out = new Uint8Array(head.length + bytes.length + 2);
-  out.set(head);
-  out.set(bytes, head.length);
-  out.set(CRLF, head.length + bytes.length);
-  return out;
-}
-
-/** The payload as a JSON object, or undefined when it is not one. */
-function jsonObject(payload: string): Record<string, unknown> | undefined {
-  try {
-    const parsed = JSON.parse(payload);
-    return typeof parsed === "object" && parsed !== null &&
-        !Array.isArray(parsed)
-      ? parsed
-      : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function bulkText(text: string): Uint8Array {
-  return bulk(encoder.encode(text));
-}
-
-function sortedObject<T>(entries: Iterable<[string, T]>): Record<string, T> {
-  const out: Record<string, T> = {};
-  for (
-    const [k, v] of [...entries].sort((
-      [a],
-      [b],
-    ) => (a < b ? -1 : a > b ? 1 : 0))
-  ) out[k] = v;
-  return out;
-}
+const CLOSE: Outcome = { reply: null, close: true };
 
 /** A client connection to the embedded server. */
-export class Session {
-  wid: string | undefined;
-  readonly handlers: SocketHandlers;
-  #state: "greeting" | "ready" | "closed" = "greeting";
-  readonly #server: Core;
-  readonly #socket: Socket;
-  readonly #decoder = new TextDecoder();
-  readonly #lines: string[] = [];
-  #partial = "";
-  #busy = false;
-  #out: Uint8Array[] = [];
+export class Session implements CommandContext, Connection {
+  readonly server: ServerState;
+  readonly #framing: Framing;
+  readonly #challenge: Challenge | undefined;
+  #ready = false;
   #helloTimer: ReturnType<typeof setTimeout> | undefined;
-  #challenge: { salt: string; iterations: number } | undefined;
   #worker: WorkerRecord | undefined;
 
-  constructor(server: Core, socket: Socket) {
-    this.#server = server;
-    this.#socket = socket;
-    this.handlers = {
-      data: (chunk) => this.#onData(chunk),
-      close: () => this.#closed(),
-    };
+  constructor(server: ServerState, socket: Socket) {
+    this.server = server;
+    this.#framing = new Framing(
+      socket,
+      (line) => this.#line(line),
+      () => this.#closed(),
+    );
     const { password, random, helloTimeout } = server.options;
-    let hi = '{"v":2}';
-    if (password !== undefined) {
-      const salt = Array.from(
-        { length: 16 },
-        () => Math.floor(random() * 16).toString(16),
-      ).join("");
-      const iterations = 4000 + Math.floor(random() * 4096);
-      this.#challenge = { salt, iterations };
-      hi = `{"v":2,"i":${iterations},"s":"${salt}"}`;
-    }
-    void socket.write(encoder.encode(`+HI ${hi}\r\n`)).catch(() => {});
+    this.#challenge = password === undefined
+      ? undefined
+      : challengeFor(password, random);
+    this.#framing.greet(greeting(this.#challenge));
     this.#helloTimer = setTimeout(() => this.close(), helloTimeout);
   }
 
+  /** The socket callbacks to hand to the listener. */
+  get handlers(): SocketHandlers {
+    return this.#framing.handlers;
+  }
+
+  /** The worker id from HELLO; undefined for a producer. */
+  get wid(): string | undefined {
+    return this.#worker?.wid;
+  }
+
+  /** The worker's record, for a worker's connection. */
+  get worker(): WorkerRecord | undefined {
+    return this.#worker;
+  }
+
   /** Closes the connection. Idempotent. */
-  close(): undefined {
-    if (this.#state === "closed") return;
-    this.#flush();
-    this.#socket.close();
-    this.#closed();
+  close(): void {
+    this.#framing.close();
   }
 
   #closed(): void {
-    if (this.#state === "closed") return;
-    this.#state = "closed";
     clearTimeout(this.#helloTimer);
     this.#helloTimer = undefined;
-    if (this.#worker) this.#worker.connections--;
-    this.#worker = undefined;
-    this.#lines.length = 0;
-    this.#server.sessionClosed(this);
+    if (this.#worker) this.server.workers.disconnect(this.#worker);
+    this.server.closed(this);
   }
 
-  #onData(chunk: Uint8Array): void {
-    if (this.#state === "closed") return;
-    const text = this.#partial + this.#decoder.decode(chunk, { stream: true });
-    const parts = text.split("\n");
-    this.#partial = parts.pop()!;
-    if (this.#partial.length > MAX_LINE) return this.close();
-    for (const line of parts) {
-      this.#lines.push(line.endsWith("\r") ? line.slice(0, -1) : line);
-    }
-    this.#pump();
-  }
-
-  #pump(): void {
-    while (!this.#busy && this.#lines.length > 0 && this.#state !== "closed") {
-      const line = this.#lines.shift()!;
-      if (this.#state === "greeting") {
-        const checking = this.#hello(line);
-        if (checking) {
-          this.#busy = true;
-          checking.then(() => {
-            this.#busy = false;
-            this.#pump();
-          });
-          return;
-        }
-        continue;
-      }
-      if (this.#server.closing) {
-        // As Faktory after SIGTERM: the next command is refused and the connection closed.
-        this.#out.push(error("shutdown in progress"));
-        return this.close();
-      }
-      const space = line.indexOf(" ");
-      const verb = space === -1 ? line : line.slice(0, space);
-      this.#server.count(verb);
-      const fault = this.#server.takeFault(verb, this.wid);
-      if (fault?.action === "close") return this.close();
-      if (fault?.action === "error") {
-        this.#out.push(
-          encoder.encode(`-ERR ${fault.message ?? "injected error"}\r\n`),
-        );
-        continue;
-      }
-      if (verb === "END") return this.close();
-      let result: Out | Promise<Out>;
-      try {
-        result = this.#command(
-          verb,
-          space === -1 ? undefined : line.slice(space + 1),
-        );
-      } catch (err) {
-        result = failed(err);
-      }
-      if (result instanceof Promise) {
-        // Replies to the commands before this one go out now, as Faktory
-        // answers each command as it runs it.
-        this.#flush();
-        this.#busy = true;
-        result.catch(failed).then((out) => {
-          this.#busy = false;
-          this.#reply(out, fault);
-          this.#flush();
-          this.#pump();
-        });
-        return;
-      }
-      this.#reply(result, fault);
-      if (this.#busy) return;
-    }
-    this.#flush();
-  }
-
-  #reply(out: Out, fault: Fault | undefined): void {
-    if (this.#state === "closed" || out === null) return;
-    switch (fault?.action) {
-      case undefined:
-      case "error":
-        this.#out.push(out);
-        return;
-      case "close-after":
-        return this.close();
-      case "cut-reply":
-        this.#out.push(out.subarray(0, Math.max(1, out.length >> 1)));
-        return this.close();
-      case "garbage":
-        this.#out.push(encoder.encode("&this is not RESP\r\n"));
-        return;
-      case "delay":
-        this.#busy = true;
-        setTimeout(() => {
-          this.#busy = false;
-          if (this.#state === "closed") return;
-          this.#out.push(out);
-          this.#flush();
-          this.#pump();
-        }, fault.ms ?? 100);
-        return;
-    }
-  }
-
-  #flush(): void {
-    if (this.#out.length === 0) return;
-    let bytes: Uint8Array;
-    if (this.#out.length === 1) bytes = this.#out[0]!;
-    else {
-      bytes = new Uint8Array(this.#out.reduce((n, b) => n + b.length, 0));
-      let off = 0;
-      for (const b of this.#out) bytes.set(b, off), (off += b.length);
-    }
-    this.#out = [];
-    this.#socket.write(bytes).catch(() => this.close());
-  }
-
-  /** HELLO: a Promise while a password hash is being checked. */
-  #hello(line: string): Promise<void> | undefined {
-    // Anything but HELLO first, or HELLO with bad JSON: close without a reply.
-    if (!line.startsWith("HELLO ")) return this.close();
-    const hello = jsonObject(line.slice(6));
-    if (!hello || !validHello(hello)) return this.close();
-    if (!this.#challenge) return this.#welcome(hello);
-    const { salt, iterations } = this.#challenge;
-    const v = typeof hello.v === "number" ? hello.v : 1;
-    return this.#server.hasher.hash(
-      this,
-      this.#server.options.password + salt,
-      v < 2 ? 1 : iterations,
-    ).then((expected) => {
-      if (this.#state === "closed") return;
-      if (hello.pwdhash !== expected) {
-        this.#out.push(error("Invalid password"));
-        return this.close();
-      }
-      this.#welcome(hello);
-    });
-  }
-
-  #welcome(hello: Record<string, unknown>): undefined {
+  #welcome(fields: Record<string, unknown>): void {
+    if (this.#framing.closed) return;
     clearTimeout(this.#helloTimer);
     this.#helloTimer = undefined;
-    if (typeof hello.wid === "string" && hello.wid !== "") {
-      const wid = hello.wid;
-      const store = this.#server.store;
-      let w = store.workers.get(wid);
-      if (!w) {
-        w = {
-          wid,
-          hostname: "",
-          pid: 0,
-          labels: [],
-          lastBeat: 0,
-          state: "running",
-          currentState: "",
-          rssKb: undefined,
-          connections: 0,
-        };
-        store.workers.set(wid, w);
-      }
-      w.hostname = typeof hello.hostname === "string"
-        ? hello.hostname
-        : w.hostname;
-      w.pid = typeof hello.pid === "number" ? hello.pid : w.pid;
-      w.labels = Array.isArray(hello.labels)
-        ? hello.labels.map((l) => l ?? "")
-        : w.labels;
-      w.lastBeat = this.#server.options.now();
-      w.connections++;
-      this.wid = wid;
-      this.#worker = w;
-    }
-    this.#state = "ready";
-    this.#out.push(OK);
-    this.#flush();
+    this.#worker = hello(this.server, fields);
+    this.#ready = true;
   }
 
-  #command(verb: string, payload: string | undefined): Out | Promise<Out> {
-    if (payload === undefined && NEEDS_PAYLOAD.has(verb)) {
-      return error(
-        `${verb} needs a payload (a bare ${verb} crashes Faktory 1.8 servers)`,
+  #line(line: string): Outcome | Promise<Outcome> {
+    if (!this.#ready) {
+      return handshake(
+        line,
+        this.#challenge,
+        this.server.hasher,
+        this,
+        (fields) => this.#welcome(fields),
       );
     }
-    const p = payload ?? "";
-    switch (verb) {
-      case "PUSH":
-        return this.#push(p);
-      case "PUSHB":
-        return this.#pushBulk(p);
-      case "FETCH":
-        return payload === undefined
-          ? error("must call fetch with at least one queue")
-          : this.#fetch(p.split(" "));
-      case "ACK":
-        return this.#ack(p);
-      case "FAIL":
-        return this.#fail(p);
-      case "BEAT":
-        return this.#beat(p);
-      case "INFO":
-        return bulkText(JSON.stringify(this.#info()));
-      case "FLUSH":
-        this.#server.store.flush();
-        return OK;
-      case "QUEUE":
-        return this.#queue(p);
-      case "MUTATE":
-        return this.#mutate(p);
-      case "BATCH":
-        return error("batch subsystem is only available in Faktory Enterprise");
-      case "TRACK":
-        return error(
-          "tracking subsystem is only available in Faktory Enterprise",
-        );
-      default:
-        return error(`unknown command ${verb}`);
+    if (this.server.closing) {
+      // As Faktory after SIGTERM: the next command is refused and the connection closed.
+      return { reply: errorReply("shutdown in progress"), close: true };
     }
-  }
-
-  /** Validates and normalizes a job as the server does; returns it or an error message. */
-  #job(raw: unknown): StoredJob | string {
-    const job = (raw ?? {}) as Record<string, unknown>;
-    const jid = job.jid as string | undefined;
-    if (!jid || jid.length < 8) {
-      return "jobs must have a reasonable jid parameter";
+    const space = line.indexOf(" ");
+    const verb = space === -1 ? line : line.slice(0, space);
+    this.server.count(verb);
+    const fault = this.server.faults.take(verb, this.wid);
+    if (fault?.action === "close") return CLOSE;
+    if (fault?.action === "error") {
+      const message = fault.message ?? "injected error";
+      return { reply: encodeReply({ type: "error", code: "ERR", message }) };
     }
-    if (!job.jobtype) return "jobs must have a jobtype parameter";
-    if (job.args === undefined || job.args === null) {
-      return "jobs must have an args parameter";
-    }
-    if ((job.reserve_for as number | undefined ?? 0) > 86400) {
-      return "jobs cannot be reserved for more than one day";
-    }
-    if (job.at) {
-      const t = parseGoTime(job.at as string);
-      if (typeof t === "string") {
-        return `invalid timestamp for 'at': ${JSON.stringify(job.at)}: ${t}`;
-      }
-    }
-    const { options } = this.#server;
-    return new StoredJob({
-      ...job,
-      queue: job.queue || "default",
-      created_at: job.created_at || iso(options.now()),
-      retry: job.retry ?? options.defaultRetry,
-    });
-  }
-
-  /** Schedules or enqueues a valid job; returns an error message or undefined. */
-  #accept(job: StoredJob): string | undefined {
-    const at = job.fields.at
-      ? parseGoTime(job.fields.at as string) as number
-      : 0;
-    if (at > this.#server.options.now()) {
-      this.#server.store.scheduled.add(at, job);
-      return undefined;
-    }
+    if (verb === "END") return CLOSE;
+    let reply: Out | Promise<Out>;
     try {
-      checkQueueName(job.queue);
-    } catch (err) {
-      return (err as Error).message; // the server's own wording
-    }
-    this.#server.enqueue(job);
-    return undefined;
-  }
-
-  #push(payload: string): Out {
-    let raw: unknown;
-    try {
-      const parsed = goParseJobs(payload, 1);
-      raw = parsed.value;
-      checkJobTypes(raw, parsed.literals[0]);
-    } catch (err) {
-      return error(`invalid JSON: ${(err as Error).message}`);
-    }
-    const job = this.#job(raw);
-    if (typeof job === "string") return error(job);
-    const failure = this.#accept(job);
-    return failure === undefined ? OK : error(failure);
-  }
-
-  #pushBulk(payload: string): Out {
-    let raw: unknown;
-    try {
-      const parsed = goParseJobs(payload, 2);
-      raw = parsed.value;
-      if (!Array.isArray(raw)) {
-        throw new Error(
-          `json: cannot unmarshal ${
-            raw === null ? "null" : typeof raw
-          } into Go value of type []client.Job`,
-        );
-      }
-      let objects = 0;
-      for (const item of raw) {
-        const isObject = typeof item === "object" && item !== null &&
-          !Array.isArray(item);
-        checkJobTypes(item, isObject ? parsed.literals[objects++] : undefined);
-      }
-    } catch (err) {
-      return error(`invalid JSON: ${(err as Error).message}`);
-    }
-    const failed: [string, string][] = [];
-    for (const item of raw) {
-      const job = this.#job(item);
-      const message = typeof job === "string" ? job : this.#accept(job);
-      if (message !== undefined) {
-        failed.push([String((item as { jid?: unknown })?.jid ?? ""), message]);
-      }
-    }
-    return bulkText(JSON.stringify(sortedObject(failed)));
-  }
-
-  #fetch(queues: readonly string[]): Out | Promise<Out> {
-    const server = this.#server;
-    if (this.#worker && this.#worker.state !== "running") {
-      // Quiet or terminated workers get no jobs, after the usual wait.
-      return new Promise((resolve) =>
-        setTimeout(() => resolve(NULL), server.options.fetchTimeout)
+      reply = dispatch(
+        this,
+        verb,
+        space === -1 ? undefined : line.slice(space + 1),
       );
-    }
-    const job = server.store.pop(queues);
-    if (job) {
-      server.store.reserve(job, this.wid ?? "", server.options.now());
-      return bulk(job.bytes);
-    }
-    return server.waitForJob(this, queues).then((
-      j,
-    ) => (j ? bulk(j.bytes) : NULL));
-  }
-
-  #ack(payload: string): Out {
-    let jid: unknown;
-    try {
-      const parsed = JSON.parse(payload);
-      const values =
-        typeof parsed === "object" && parsed !== null && !Array.isArray(parsed)
-          ? Object.values(parsed)
-          : [0];
-      if (values.some((v) => typeof v !== "string")) {
-        throw new Error("not a map of strings");
-      }
-      jid = parsed.jid;
-    } catch {
-      return error(`invalid ACK ${payload}`);
-    }
-    if (typeof jid !== "string") return error(`invalid ACK ${payload}`);
-    this.#server.store.ack(jid, this.wid ?? "");
-    return OK;
-  }
-
-  #fail(payload: string): Out {
-    const f = jsonObject(payload);
-    // Go unmarshals FAIL into strings and a []string.
-    if (
-      !f || !isString(f.jid) || !isString(f.errtype) || !isString(f.message) ||
-      !isStrings(f.backtrace)
-    ) return error(`invalid FAIL ${payload}`);
-    const jid = typeof f.jid === "string" ? f.jid : "";
-    if (jid === "") return error("missing JID");
-    const errtype = String(f.errtype ?? "").trim().slice(0, 100) || "unknown";
-    const message = String(f.message ?? "").trim().slice(0, 1000) || "unknown";
-    const backtrace = Array.isArray(f.backtrace)
-      ? f.backtrace.map((line: string | null) => line ?? "").slice(0, 50)
-      : [];
-    const { store, options } = this.#server;
-    const found = store.fail(
-      jid,
-      this.wid ?? "",
-      { errtype, message, backtrace },
-      options.now(),
-      options.random,
-    );
-    return found ? OK : error(`Job not found ${jid}`);
-  }
-
-  #beat(payload: string): Out {
-    const beat = jsonObject(payload);
-    if (!beat) return error(`invalid BEAT ${payload}`);
-    const wid = typeof beat.wid === "string" ? beat.wid : "";
-    const w = this.#server.store.workers.get(wid);
-    if (!w) return error(`unknown worker ${wid}`);
-    w.lastBeat = this.#server.options.now();
-    if (typeof beat.current_state === "string") {
-      w.currentState = beat.current_state;
-    }
-    if (typeof beat.rss_kb === "number") w.rssKb = beat.rss_kb;
-    return w.state === "running" ? OK : bulkText(`{"state":"${w.state}"}`);
-  }
-
-  #queue(payload: string): Out {
-    const [sub, ...names] = payload.split(" ");
-    const { store } = this.#server;
-    const all = names.includes("*");
-    const targets = all
-      ? [...store.queues.keys()]
-      : names.filter((n) => n !== "");
-    switch (sub) {
-      case "PAUSE":
-        for (const q of targets) store.paused.add(q);
-        break;
-      case "RESUME":
-        for (const q of all ? [...store.paused] : targets) {
-          store.paused.delete(q);
-        }
-        this.#server.wakeWaiters();
-        break;
-      case "REMOVE":
-        for (const q of targets) {
-          store.queues.delete(q);
-          store.paused.delete(q);
-        }
-        break;
-    }
-    return OK;
-  }
-
-  #mutate(payload: string): Out {
-    if (payload.includes(" ")) return error("invalid format");
-    let op: Record<string, unknown>;
-    try {
-      const parsed = goParse(payload);
-      op =
-        (typeof parsed === "object" && parsed !== null ? parsed : {}) as Record<
-          string,
-          unknown
-        >;
     } catch (err) {
-      return error((err as Error).message);
+      reply = failed(err);
     }
-    const { store } = this.#server;
-    if (!["clear", "kill", "discard", "requeue"].includes(op.cmd as string)) {
-      return error("unknown mutate operation");
-    }
-    const set = store.set(op.target);
-    if (!set) return error("invalid target for mutation command");
-    if (op.cmd === "clear" || (op.cmd === "discard" && op.filter == null)) {
-      set.clear();
-      return OK;
-    }
-    const match = mutateMatcher(op.filter);
-    for (const entry of set.entries.filter((e) => match(e.job))) {
-      set.remove(entry);
-      if (op.cmd === "kill") {
-        store.dead.add(this.#server.options.now(), entry.job);
-      } else if (op.cmd === "requeue") this.#server.enqueue(entry.job);
-    }
-    return OK;
-  }
-
-  #info(): unknown {
-    const { store, options } = this.#server;
-    const now = options.now();
-    let enqueued = 0;
-    for (const q of store.queues.values()) enqueued += q.size;
-    const task = (name: "Scheduled" | "Retries" | "Dead", size: number) => {
-      const t = store.tasks[name];
-      return {
-        cycles: t.cycles,
-        enqueued: t.enqueued,
-        size,
-        wall_time_sec: t.wall_time_sec,
-      };
-    };
-    const date = new Date(now);
-    return {
-      faktory: {
-        queues: sortedObject(
-          [...store.queues].map(([name, q]) => [name, q.size]),
-        ),
-        tasks: {
-          Busy: { reaped: store.busyReaped, size: store.working.size },
-          Dead: task("Dead", store.dead.size),
-          Retries: task("Retries", store.retries.size),
-          Scheduled: task("Scheduled", store.scheduled.size),
-          Workers: { reaped: store.workersReaped, size: store.workers.size },
-        },
-        total_enqueued: enqueued,
-        total_failures: store.failures,
-        total_processed: store.processed,
-        total_queues: store.queues.size,
-      },
-      now: date.toISOString(),
-      server: {
-        command_count: this.#server.commandCount,
-        connections: this.#server.sessions.size,
-        description: "Faktory",
-        faktory_version: "1.8.0",
-        uptime: Math.floor((now - this.#server.startedAt) / 1000),
-        used_memory_mb: Math.max(
-          1,
-          Math.round(this.#server.rssBytes() / 1048576),
-        ),
-      },
-      server_utc_time: `${date.toISOString().slice(11, 19)} UTC`,
-    };
+    return reply instanceof Promise
+      ? reply.catch(failed).then((out) => ({ reply: out, fault }))
+      : { reply, fault };
   }
 }

@@ -17,11 +17,14 @@ import type { JobOutcome, Manager } from "../worker/manager.ts";
 /**
  * Options for {@linkcode runInline}.
  *
- * @example
+ * @example A job as if fetched from the queue "mail", with custom data
  * ```ts
- * import type { InlineOptions } from "@x/faktory-worker/testing";
- * const options: InlineOptions = { queue: "mail", custom: { tenant: "acme" } };
- * console.log(options.queue);
+ * import { Manager } from "@x/faktory-worker";
+ * import { runInline } from "@x/faktory-worker/testing";
+ *
+ * const mgr = new Manager();
+ * mgr.register("Send", (ctx) => console.log(ctx.queue, ctx.custom.tenant));
+ * await runInline(mgr, "Send", [], { queue: "mail", custom: { tenant: "acme" } });
  * ```
  */
 export interface InlineOptions extends JobOptions {

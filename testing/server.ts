@@ -10,106 +10,22 @@
 
 import { defaultPlatform, defaultTransport } from "../adapters/runtime.ts";
 import type { Listener, Transport } from "../adapters/transport.ts";
-import { Core, type Fault } from "./_core.ts";
+import type { Fault } from "./_faults.ts";
+import {
+  type BusyJob,
+  type FaktoryServerOptions,
+  resolveOptions,
+  type WorkerInfo,
+} from "./_options.ts";
+import { ServerState } from "./_server_state.ts";
 import { Session } from "./_session.ts";
-import type { Reservation, WorkerRecord } from "./_store.ts";
+import type { Reservation } from "./_store.ts";
+import type { WorkerRecord, WorkerState } from "./_workers.ts";
 
-export type { Fault };
+export type { BusyJob, FaktoryServerOptions, Fault, WorkerInfo };
 
 /** How long stop() lets open connections be refused before closing them, in ms. */
 const SHUTDOWN_GRACE = 100;
-
-/**
- * Options for {@linkcode FaktoryServer}.
- *
- * @example
- * ```ts
- * import type { FaktoryServerOptions } from "@x/faktory-worker/testing";
- * const options: FaktoryServerOptions = { password: "s3cret", fetchTimeout: 100 };
- * console.log(options.fetchTimeout);
- * ```
- */
-export interface FaktoryServerOptions {
-  /** Address to bind. @default {"127.0.0.1"} */
-  readonly host?: string;
-  /** Port to bind; 0 picks a free one. @default {0} */
-  readonly port?: number;
-  /** Require this password (HI then carries a salt and iteration count). */
-  readonly password?: string;
-  /** Serve TLS (`tcp+tls://`) with this PEM key and certificate. */
-  readonly tls?: { readonly key: string; readonly cert: string };
-  /** How long FETCH blocks when no job is ready, in ms. @default {2000} */
-  readonly fetchTimeout?: number;
-  /** How long a client has to send HELLO, in ms. @default {2000} */
-  readonly helloTimeout?: number;
-  /** A worker not heard from for this long is forgotten, in ms. @default {60000} */
-  readonly heartbeatTimeout?: number;
-  /**
-   * How often scheduled and retry jobs are promoted, reservations expired and
-   * silent workers reaped, in ms; 0 runs them only on {@linkcode FaktoryServer.runTasks}.
-   *
-   * @default {1000}
-   */
-  readonly taskInterval?: number;
-  /** The clock, in ms since the epoch. @default {Date.now} */
-  readonly now?: () => number;
-  /** Random numbers in [0, 1) for salts and retry jitter. @default {Math.random} */
-  readonly random?: () => number;
-  /** Retries given to a job pushed without `retry`. @default {25} */
-  readonly defaultRetry?: number;
-  /** The transport to listen with. @default {the current runtime's} */
-  readonly transport?: Transport;
-}
-
-/**
- * A job and its worker, as listed by {@linkcode FaktoryServer.busy}.
- *
- * @example
- * ```ts
- * import type { BusyJob } from "@x/faktory-worker/testing";
- * const show = (b: BusyJob) => `${b.job.jid} reserved by ${b.wid} until ${b.expiresAt.toISOString()}`;
- * ```
- */
-export interface BusyJob {
-  /** The job as fetched. */
-  readonly job: Record<string, unknown>;
-  /** The worker that fetched it. */
-  readonly wid: string;
-  /** When it was fetched. */
-  readonly reservedAt: Date;
-  /** When the reservation expires. */
-  readonly expiresAt: Date;
-}
-
-/**
- * A worker the server knows, as listed by {@linkcode FaktoryServer.workers}.
- *
- * @example
- * ```ts
- * import type { WorkerInfo } from "@x/faktory-worker/testing";
- * const show = (w: WorkerInfo) => `${w.wid} on ${w.hostname}: ${w.state}`;
- * ```
- */
-export interface WorkerInfo {
-  /** Worker id. */
-  readonly wid: string;
-  /** Host name from HELLO. */
-  readonly hostname: string;
-  /** Process id from HELLO. */
-  readonly pid: number;
-  /** Labels from HELLO. */
-  readonly labels: readonly string[];
-  /** When the worker last said HELLO or BEAT. */
-  readonly lastBeat: Date;
-  /** The state the server asks for. */
-  readonly state: "running" | "quiet" | "terminate";
-  /** The last `current_state` the worker reported. */
-  readonly currentState: string;
-  /** The last `rss_kb` the worker reported. */
-  readonly rssKb: number | undefined;
-  /** Open connections of this worker. */
-  readonly connections: number;
-}
 
 /**
  * An in-process Faktory server. Start it, point clients and workers at
@@ -130,7 +46,7 @@ export interface WorkerInfo {
  * ```
  */
 export class FaktoryServer {
-  readonly #core: Core;
+  readonly #state: ServerState;
   readonly #transport: Transport | undefined;
   readonly #tls: FaktoryServerOptions["tls"];
   readonly #taskInterval: number;
@@ -146,16 +62,7 @@ export class FaktoryServer {
    * @param options Address, password, TLS, timing and clock.
    */
   constructor(options: FaktoryServerOptions = {}) {
-    this.#core = new Core({
-      host: options.host ?? "127.0.0.1",
-      password: options.password,
-      fetchTimeout: options.fetchTimeout ?? 2000,
-      helloTimeout: options.helloTimeout ?? 2000,
-      heartbeatTimeout: options.heartbeatTimeout ?? 60_000,
-      now: options.now ?? Date.now,
-      random: options.random ?? Math.random,
-      defaultRetry: options.defaultRetry ?? 25,
-    });
+    this.#state = new ServerState(resolveOptions(options));
     this.#transport = options.transport;
     this.#tls = options.tls;
     this.#taskInterval = options.taskInterval ?? 1000;
@@ -174,7 +81,7 @@ export class FaktoryServer {
 
   /** The URL clients connect to, with the password if one is set. */
   get url(): string {
-    const { password, host } = this.#core.options;
+    const { password, host } = this.#state.options;
     const auth = password === undefined
       ? ""
       : `:${encodeURIComponent(password)}@`;
@@ -204,16 +111,16 @@ export class FaktoryServer {
       await stopping; // a start() during a stop() waits for it
       const transport = this.#transport ?? await defaultTransport();
       const platform = await defaultPlatform();
-      this.#core.rssBytes = () => platform.rssBytes();
+      this.#state.rssBytes = () => platform.rssBytes();
       this.#listener = await transport.listen(
         {
-          host: this.#core.options.host,
+          host: this.#state.options.host,
           port: this.#port,
           ...(this.#tls ? { tls: this.#tls } : {}),
         },
         (socket) => {
-          const session = new Session(this.#core, socket);
-          this.#core.sessions.add(session);
+          const session = new Session(this.#state, socket);
+          this.#state.opened(session);
           return session.handlers;
         },
       );
@@ -247,7 +154,7 @@ export class FaktoryServer {
     if (this.#stopping) return this.#stopping;
     const starting = this.#starting;
     this.#starting = undefined;
-    this.#core.closing = true;
+    this.#state.closing = true;
     const closeListener = () => {
       clearInterval(this.#timer);
       this.#timer = undefined;
@@ -261,20 +168,19 @@ export class FaktoryServer {
       const late = closeListener(); // when stop() came while starting
       let grace: ReturnType<typeof setTimeout> | undefined;
       await Promise.race([
-        this.#core.drained(),
+        this.#state.drained(),
         new Promise((resolve) => (grace = setTimeout(resolve, SHUTDOWN_GRACE))),
       ]);
       clearTimeout(grace);
       this.dropConnections();
       await Promise.all([closing, late]); // Node's close waits for the connections
-      this.#core.closing = false;
+      this.#state.closing = false;
     })();
   }
 
   /** Closes every client connection now, like a network failure. */
   dropConnections(): void {
-    for (const session of [...this.#core.sessions]) session.close();
-    this.#core.releaseWaiters();
+    this.#state.closeAll();
   }
 
   /**
@@ -287,7 +193,7 @@ export class FaktoryServer {
    */
   async restart(): Promise<void> {
     await this.stop();
-    this.#core.store.workers.clear();
+    this.#state.workers.forget();
     await this.start();
   }
 
@@ -299,7 +205,7 @@ export class FaktoryServer {
    * silent for longer than `heartbeatTimeout`.
    */
   runTasks(): void {
-    this.#core.runTasks();
+    this.#state.runTasks();
   }
 
   // ---- control API ----
@@ -312,7 +218,7 @@ export class FaktoryServer {
    * @throws {Error} When no such worker is known.
    */
   quiet(wid: string): void {
-    this.#worker(wid).state = "quiet";
+    this.#setState(wid, "quiet");
   }
 
   /**
@@ -323,13 +229,13 @@ export class FaktoryServer {
    * @throws {Error} When no such worker is known.
    */
   terminate(wid: string): void {
-    this.#worker(wid).state = "terminate";
+    this.#setState(wid, "terminate");
   }
 
-  #worker(wid: string): WorkerRecord {
-    const w = this.#core.store.workers.get(wid);
-    if (!w) throw new Error(`No worker ${wid} is known to the server`);
-    return w;
+  #setState(wid: string, state: WorkerState): void {
+    if (!this.#state.workers.setState(wid, state)) {
+      throw new Error(`No worker ${wid} is known to the server`);
+    }
   }
 
   /**
@@ -339,7 +245,7 @@ export class FaktoryServer {
    * @returns Copies of the jobs.
    */
   queue(name: string): Record<string, unknown>[] {
-    return (this.#core.store.queues.get(name)?.toArray() ?? []).map((j) =>
+    return this.#state.store.queueJobs(name).map((j) =>
       structuredClone(j.fields)
     );
   }
@@ -351,34 +257,36 @@ export class FaktoryServer {
    */
   queues(): Record<string, number> {
     const out: Record<string, number> = {};
-    for (const [name, q] of this.#core.store.queues) out[name] = q.size;
+    for (const [name, size] of this.#state.store.queueSizes()) {
+      out[name] = size;
+    }
     return out;
   }
 
   /** Scheduled jobs, soonest first. */
   scheduled(): Record<string, unknown>[] {
-    return this.#core.store.scheduled.entries.map((e) =>
-      structuredClone(e.job.fields)
+    return this.#state.store.setJobs("scheduled").map((j) =>
+      structuredClone(j.fields)
     );
   }
 
   /** Jobs waiting for a retry, soonest first (with their `failure`). */
   retries(): Record<string, unknown>[] {
-    return this.#core.store.retries.entries.map((e) =>
-      structuredClone(e.job.fields)
+    return this.#state.store.setJobs("retries").map((j) =>
+      structuredClone(j.fields)
     );
   }
 
   /** Dead jobs, oldest first. */
   dead(): Record<string, unknown>[] {
-    return this.#core.store.dead.entries.map((e) =>
-      structuredClone(e.job.fields)
+    return this.#state.store.setJobs("dead").map((j) =>
+      structuredClone(j.fields)
     );
   }
 
   /** Reserved jobs: fetched and neither acknowledged nor failed. */
   busy(): BusyJob[] {
-    return [...this.#core.store.working.values()].map((r: Reservation) => ({
+    return this.#state.store.reservations().map((r: Reservation) => ({
       job: structuredClone(r.job.fields),
       wid: r.wid,
       reservedAt: new Date(r.reservedAt),
@@ -388,7 +296,7 @@ export class FaktoryServer {
 
   /** Workers the server knows, with their last heartbeat. */
   workers(): WorkerInfo[] {
-    return [...this.#core.store.workers.values()].map((w) => ({
+    return this.#state.workers.list().map((w: WorkerRecord) => ({
       wid: w.wid,
       hostname: w.hostname,
       pid: w.pid,
@@ -403,7 +311,7 @@ export class FaktoryServer {
 
   /** Open connections right now. */
   get connections(): number {
-    return this.#core.sessions.size;
+    return this.#state.connections;
   }
 
   /**
@@ -414,9 +322,7 @@ export class FaktoryServer {
    * @returns The count.
    */
   commands(verb?: string): number {
-    return verb === undefined
-      ? this.#core.commandCount
-      : this.#core.commandCounts.get(verb) ?? 0;
+    return this.#state.commands(verb);
   }
 
   /**
@@ -425,11 +331,11 @@ export class FaktoryServer {
    * @param fault What to do, to which commands, how often.
    */
   fault(fault: Fault): void {
-    this.#core.addFault(fault);
+    this.#state.faults.add(fault);
   }
 
   /** Removes every injected fault. */
   clearFaults(): void {
-    this.#core.clearFaults();
+    this.#state.faults.clear();
   }
 }

@@ -14,8 +14,12 @@ import {
 import { FaktoryServer, type FaktoryServerOptions } from "../testing/mod.ts";
 import { testCerts } from "./_certs.ts";
 import { RawConn } from "./_fidelity.ts";
+import { seededRandom } from "./_seeded.ts";
 
-/** A server with a hand-driven clock; tasks only run when the test says so. */
+/**
+ * A server with a hand-driven clock and seeded randomness; tasks only run when the test says
+ * so.
+ */
 async function withServer(
   options: FaktoryServerOptions,
   fn: (server: FaktoryServer, clock: { now: number }) => Promise<void>,
@@ -25,6 +29,7 @@ async function withServer(
     taskInterval: 0,
     fetchTimeout: 100,
     now: () => clock.now,
+    random: seededRandom(1),
     ...options,
   });
   try {
@@ -391,23 +396,26 @@ test("FaktoryServer PUSHB enqueues the valid jobs and maps refused ones to reaso
   });
 });
 
-test("FaktoryServer with a password accepts the right hash and refuses a wrong one", async () => {
-  await withServer({ password: "s3cr3t pass" }, async (server) => {
-    assert.match(server.url, /^tcp:\/\/:s3cr3t%20pass@/);
-    const ok = await Client.connect(server.url);
-    await ok.info();
-    await ok.close();
-    await assert.rejects(
-      Client.connect(server.url.replace("s3cr3t%20pass", "nope")),
-      AuthenticationError,
-    );
-    const raw = await RawConn.open(server.port);
-    const [hi] = await raw.take(1);
-    const greeting = JSON.parse((hi as { value: string }).value.slice(3));
-    assert.ok(greeting.i >= 4000 && greeting.i <= 8095, String(greeting.i));
-    assert.match(greeting.s, /^[0-9a-f]{16}$/);
-    raw.close();
-  });
+test("FaktoryServer with a password accepts the right hash and refuses a wrong one, and draws salt and iterations from random", async () => {
+  await withServer(
+    { password: "s3cr3t pass", random: () => 0.5 },
+    async (server) => {
+      assert.match(server.url, /^tcp:\/\/:s3cr3t%20pass@/);
+      const ok = await Client.connect(server.url);
+      await ok.info();
+      await ok.close();
+      await assert.rejects(
+        Client.connect(server.url.replace("s3cr3t%20pass", "nope")),
+        AuthenticationError,
+      );
+      const raw = await RawConn.open(server.port);
+      const [hi] = await raw.take(1);
+      const greeting = JSON.parse((hi as { value: string }).value.slice(3));
+      // 16 hex digits of floor(0.5 * 16), then 4000 + floor(0.5 * 4096) iterations.
+      assert.deepEqual(greeting, { v: 2, i: 6048, s: "8".repeat(16) });
+      raw.close();
+    },
+  );
 });
 
 test("FaktoryServer closes a connection that sends nothing within helloTimeout, or a command first", async () => {
@@ -479,7 +487,8 @@ test("FaktoryServer faults: close, close-after, cut-reply, garbage and delay", a
     const w = await worker(server, "only-this-wid");
     await w.info();
     await Promise.all([c.close(), w.close()]);
-    assert.ok(server.commands("INFO") >= 4);
+    // cut-reply 1, garbage 2, delay 1, the wid-only fault's connection 1, the worker 1
+    assert.equal(server.commands("INFO"), 6);
   });
 });
 

@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { Client } from "../mod.ts";
 import { FaktoryServer, type FaktoryServerOptions } from "../testing/mod.ts";
 import { RawConn } from "./_fidelity.ts";
+import { seededRandom } from "./_seeded.ts";
 
 const START = Date.parse("2026-11-28T12:00:00Z");
 
@@ -19,6 +20,7 @@ async function withServer(
     taskInterval: 0,
     fetchTimeout: 100,
     now: () => clock.now,
+    random: seededRandom(1),
     ...options,
   });
   try {
@@ -290,4 +292,44 @@ test("FaktoryServer keeps serving other clients while many wrong-password HELLOs
       await good.close();
     },
   );
+});
+
+test("FaktoryServer checks PUSH as Faktory does: a jid's length in UTF-8 bytes, reserve_for only above a day", async () => {
+  await withServer({}, async (server) => {
+    const conn = await raw(server);
+    const push = async (fields: string) => {
+      conn.write(`PUSH {"jobtype":"T","args":[],${fields}}\r\n`);
+      return (await conn.take(1))[0];
+    };
+    const ok = { type: "simple", value: "OK" };
+    const refused = (message: string) => ({
+      type: "error",
+      code: "ERR",
+      message,
+    });
+    // 5 characters, 10 bytes: long enough for Go's len().
+    assert.deepEqual(await push('"jid":"ééééé"'), ok);
+    assert.deepEqual(
+      await push('"jid":"éé"'),
+      refused("jobs must have a reasonable jid parameter"),
+    );
+    // Below 1 the default applies; the bound is checked for any int64.
+    assert.deepEqual(await push('"jid":"0123456789a0","reserve_for":0'), ok);
+    assert.deepEqual(await push('"jid":"0123456789a1","reserve_for":-5'), ok);
+    assert.deepEqual(
+      await push('"jid":"0123456789a2","reserve_for":86400'),
+      ok,
+    );
+    for (const big of ["86401", "9223372036854775807"]) {
+      assert.deepEqual(
+        await push(`"jid":"0123456789a3","reserve_for":${big}`),
+        refused("jobs cannot be reserved for more than one day"),
+      );
+    }
+    assert.deepEqual(
+      server.queue("default").map((j) => j.jid),
+      ["ééééé", "0123456789a0", "0123456789a1", "0123456789a2"],
+    );
+    conn.close();
+  });
 });
