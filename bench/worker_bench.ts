@@ -88,7 +88,7 @@ async function drain(
   concurrency: number,
   n: number,
   manager?: Manager,
-): Promise<{ rate: number; sockets: number }> {
+): Promise<Drained> {
   const mgr = manager ??
     new Manager({
       url,

@@ -13,6 +13,7 @@ const steps: [string, string, string[]][] = [
     "tests/",
     "scripts/",
     "examples/",
+    "bench/",
   ]],
   ["deno lint", bin("deno"), ["lint"]],
   ["deno fmt --check", bin("deno"), ["fmt", "--check"]],
