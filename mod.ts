@@ -45,7 +45,7 @@ export * from "./worker/client.ts";
 export * from "./worker/pool.ts";
 export * from "./worker/jid.ts";
 export * from "./worker/manager.ts";
-export * from "./worker/context.ts";
+export { type Handler, JobContext, type Middleware } from "./worker/context.ts";
 export * from "./worker/events.ts";
 export * from "./worker/logger.ts";
 export { defineJob, type JobDefinition } from "./worker/job_definition.ts";

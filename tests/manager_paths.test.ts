@@ -98,7 +98,7 @@ test("A job failed at the shutdown timeout is never ACKed when its handler retur
   await until(() => finish !== undefined, 1000, "handler started");
   const failed = jobs.failUnfinished(false, 100);
   assert.deepEqual(failed.map((e) => e.job.jid), [job.jid]);
-  assert.ok(failed[0]!.controller.signal.aborted);
+  assert.ok(failed[0]!.abort.aborted);
   finish();
   await new Promise((r) => setTimeout(r, 10));
   assert.equal(results.outstanding, 1, "one result: the FAIL");
@@ -258,4 +258,19 @@ test("Reconnect.pause() backs off, then waits until the server is reachable", as
     },
   );
   assert.deepEqual(opened, { value: "ok", failures: 2 });
+});
+
+test("A job's abort signal is made only when asked for, and is aborted whenever it is asked", async () => {
+  const { JobAbort } = await import("../worker/context.ts");
+  const early = new JobAbort();
+  const signal = early.signal();
+  early.abort(new Error("stop"));
+  assert.equal(signal.aborted, true);
+  assert.equal((signal.reason as Error).message, "stop");
+  const late = new JobAbort();
+  late.abort("late");
+  late.abort("again"); // once
+  assert.equal(late.aborted, true);
+  assert.equal(late.signal().aborted, true);
+  assert.equal(late.signal().reason, "late");
 });

@@ -11,7 +11,7 @@
 import { failureFor } from "../core/failure.ts";
 import { type Job, reservationSeconds } from "../core/job.ts";
 import type { Client } from "./client.ts";
-import { JobContext } from "./context.ts";
+import { JobAbort, jobContext } from "./context.ts";
 import type { Emitter } from "./_emitter.ts";
 import type { Logger } from "./logger.ts";
 import {
@@ -26,7 +26,7 @@ import { sleep } from "./_reconnect.ts";
 /** One running job. */
 export interface Running {
   readonly job: Job;
-  readonly controller: AbortController;
+  readonly abort: JobAbort;
   readonly started: number;
   readonly deadline: number;
   settled: boolean;
@@ -68,19 +68,22 @@ export class Jobs implements Runner {
 
   start(job: Job, fetchedAt: number): void {
     const { events, logger, registry } = this.#o;
-    const controller = new AbortController();
+    const abort = new JobAbort();
     const deadline = fetchedAt + reservationSeconds(job.reserve_for) * 1000;
     const entry: Running = {
       job,
-      controller,
+      abort,
       started: Date.now(),
       deadline,
       settled: false,
       finished: false,
     };
     this.#running.set(job.jid, entry);
-    const ctx = new JobContext(job, controller.signal, new Date(deadline), {
+    const ctx = jobContext({
+      job,
+      deadline: new Date(deadline),
       logger,
+      signal: () => abort.signal(),
       with: (fn) => this.#o.with(fn),
     });
     if (events.has("job:start")) events.emit("job:start", { job });
@@ -108,12 +111,12 @@ export class Jobs implements Runner {
   /** Aborts the signal of every job whose reservation expired by `now`. */
   sweep(now: number): void {
     for (const entry of this.#running.values()) {
-      if (now >= entry.deadline && !entry.controller.signal.aborted) {
+      if (now >= entry.deadline && !entry.abort.aborted) {
         this.#o.logger.warn(
           "Job reservation expired; the server will retry it",
           { jid: entry.job.jid },
         );
-        entry.controller.abort(
+        entry.abort.abort(
           new ReservationExpiredError(
             `The reservation of job ${entry.job.jid} expired`,
           ),
@@ -156,7 +159,7 @@ export class Jobs implements Runner {
           ? "The worker was told to stop at once before the job finished"
           : `The worker shut down before the job finished (shutdown timeout ${timeout} ms)`,
       );
-      entry.controller.abort(error);
+      entry.abort.abort(error);
       this.#settle(entry, {
         type: "FAIL",
         payload: failureFor(entry.job.jid, error),

@@ -10,7 +10,12 @@ import { LocalProtocolError } from "../core/errors.ts";
 import { failureFor } from "../core/failure.ts";
 import { type Job, reservationSeconds } from "../core/job.ts";
 import type { Client } from "./client.ts";
-import { type Handler, JobContext, type Middleware } from "./context.ts";
+import {
+  type Handler,
+  type JobContext,
+  jobContext,
+  type Middleware,
+} from "./context.ts";
 import type { Logger } from "./logger.ts";
 import { UnknownJobTypeError } from "./manager_errors.ts";
 
@@ -115,27 +120,24 @@ export class Registry {
     logger: Logger,
     options: { readonly signal?: AbortSignal; readonly client?: Client },
   ): Promise<JobOutcome> {
-    const controller = new AbortController();
-    const signal = options.signal
-      ? AbortSignal.any([options.signal, controller.signal])
-      : controller.signal;
+    const signal = options.signal ?? new AbortController().signal;
     const started = Date.now();
-    const ctx = new JobContext(
+    const ctx = jobContext({
       job,
-      signal,
-      new Date(started + reservationSeconds(job.reserve_for) * 1000),
-      {
-        logger,
-        with: async (fn) => {
-          if (!options.client) {
-            throw new LocalProtocolError(
-              "No client was given to execute(): pass { client }",
-            );
-          }
-          return await fn(options.client);
-        },
+      deadline: new Date(
+        started + reservationSeconds(job.reserve_for) * 1000,
+      ),
+      logger,
+      signal: () => signal,
+      with: async (fn) => {
+        if (!options.client) {
+          throw new LocalProtocolError(
+            "No client was given to execute(): pass { client }",
+          );
+        }
+        return await fn(options.client);
       },
-    );
+    });
     try {
       await this.perform(ctx);
       return { ok: true, durationMs: Date.now() - started };

@@ -25,39 +25,27 @@ import type { Logger } from "./logger.ts";
 export class JobContext {
   /** The whole job as fetched. */
   readonly job: Job;
-  /**
-   * Aborted when the job must stop: at the shutdown timeout, or when its
-   * reservation expires (the server then retries it elsewhere).
-   */
-  readonly signal: AbortSignal;
   /** When the server's reservation of this job expires. */
   readonly deadline: Date;
   /** The worker's logger. */
   readonly logger: Logger;
+  readonly #signal: () => AbortSignal;
   readonly #with: <T>(fn: (client: Client) => Promise<T> | T) => Promise<T>;
 
+  private constructor(parts: ContextParts) {
+    this.job = parts.job;
+    this.deadline = parts.deadline;
+    this.logger = parts.logger;
+    this.#signal = parts.signal;
+    this.#with = parts.with;
+  }
+
   /**
-   * Creates a context; the Manager does this for every job.
-   *
-   * @param job The job.
-   * @param signal The job's abort signal.
-   * @param deadline The reservation deadline.
-   * @param services The logger and a way to borrow a client.
+   * Aborted when the job must stop: at the shutdown timeout, or when its
+   * reservation expires (the server then retries it elsewhere).
    */
-  constructor(
-    job: Job,
-    signal: AbortSignal,
-    deadline: Date,
-    services: {
-      readonly logger: Logger;
-      with<T>(fn: (client: Client) => Promise<T> | T): Promise<T>;
-    },
-  ) {
-    this.job = job;
-    this.signal = signal;
-    this.deadline = deadline;
-    this.logger = services.logger;
-    this.#with = services.with;
+  get signal(): AbortSignal {
+    return this.#signal();
   }
 
   /** The job id. */
@@ -150,3 +138,52 @@ export type Middleware = (
   ctx: JobContext,
   next: () => Promise<void>,
 ) => unknown;
+
+/** What a {@linkcode JobContext} is made of; the Manager supplies it. */
+export interface ContextParts {
+  readonly job: Job;
+  readonly deadline: Date;
+  readonly logger: Logger;
+  /** The job's abort signal, made when first asked for. */
+  signal(): AbortSignal;
+  with<T>(fn: (client: Client) => Promise<T> | T): Promise<T>;
+}
+
+/** Makes the context of one job run (the constructor is not public). */
+export function jobContext(parts: ContextParts): JobContext {
+  return new (JobContext as unknown as new (parts: ContextParts) => JobContext)(
+    parts,
+  );
+}
+
+/**
+ * A job's abort, whose AbortSignal exists only once someone asks for it: most
+ * jobs never look, and never pay for one.
+ */
+export class JobAbort {
+  #controller: AbortController | undefined;
+  #aborted = false;
+  #reason: unknown;
+
+  /** Whether the job was told to stop. */
+  get aborted(): boolean {
+    return this.#aborted;
+  }
+
+  /** The signal, aborted already if the job was told to stop. */
+  signal(): AbortSignal {
+    if (!this.#controller) {
+      this.#controller = new AbortController();
+      if (this.#aborted) this.#controller.abort(this.#reason);
+    }
+    return this.#controller.signal;
+  }
+
+  /** Tells the job to stop (once). */
+  abort(reason: unknown): void {
+    if (this.#aborted) return;
+    this.#aborted = true;
+    this.#reason = reason;
+    this.#controller?.abort(reason);
+  }
+}
