@@ -15,10 +15,10 @@ import {
 } from "../core/errors.ts";
 import type { Identity } from "../core/handshake.ts";
 import type {
+  ClientTransport,
   Platform,
   Socket,
   SocketHandlers,
-  Transport,
 } from "../adapters/transport.ts";
 import type { ConnectionOptions } from "./connection_options.ts";
 
@@ -120,7 +120,7 @@ export async function withConnectDeadline<T>(
 
 /** Opens the socket, every failure a {@linkcode FaktoryError}. */
 export async function connectSocket(
-  transport: Transport,
+  transport: ClientTransport,
   address: ServerAddress,
   options: ConnectionOptions,
   signal: AbortSignal,

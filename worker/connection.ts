@@ -33,8 +33,10 @@ import {
 } from "./_open.ts";
 
 export type {
+  ClientTransport,
   ConnectionOptions,
   RequestOptions,
+  ServerTransport,
 } from "./connection_options.ts";
 
 /** A caller waiting for a reply: the token the core keeps per command. */

@@ -4,7 +4,12 @@
  * @module
  */
 
-import type { TlsOptions, Transport } from "../adapters/transport.ts";
+import type { ClientTransport, TlsOptions } from "../adapters/transport.ts";
+
+export type {
+  ClientTransport,
+  ServerTransport,
+} from "../adapters/transport.ts";
 
 /**
  * How to reach the server and who to say we are.
@@ -58,7 +63,7 @@ export interface ConnectionOptions {
   /** The largest reply accepted, in bytes. @default {64 MiB} */
   readonly maxReplyBytes?: number;
   /** The transport to use. @default {the current runtime's} */
-  readonly transport?: Transport;
+  readonly transport?: ClientTransport;
   /** Cancels connecting (until the HELLO reply). */
   readonly signal?: AbortSignal;
 }
