@@ -20,6 +20,8 @@ import {
   scriptOf,
 } from "./_replay.ts";
 import { type Exchange, exchanges, loadTranscript } from "./_transcripts.ts";
+import { connectionOf } from "../worker/_connection_of.ts";
+import { FaktoryServer } from "../testing/mod.ts";
 
 const LAB = { hostname: "lab-host", pid: 4242, labels: ["lab"] } as const;
 const HI = '+HI {"v":2}\r\n';
@@ -184,7 +186,7 @@ test("Client.push() refuses invalid jobs before sending anything (transcripts 05
         (err) => err instanceof InvalidJobError && err.message === message,
       );
     }
-    assert.equal(client.connection.state, "ready");
+    assert.equal(connectionOf(client).state, "ready");
     await client.close();
     await server.finished();
     assert.equal(server.received[0], HELLO_PRODUCER.send + "END\r\n");
@@ -650,4 +652,19 @@ test("Client.connect() rejects when the server closes before the greeting", asyn
   await withReplay([[{ close: true }]], async (url) => {
     await assert.rejects(connect(url), ConnectionClosedError);
   });
+});
+
+test("Client keeps its connection internal: connectionOf() reaches it, enumeration does not", async () => {
+  const server = await FaktoryServer.start();
+  try {
+    const client = await Client.connect(server.url);
+    assert.deepEqual(Object.keys(client), []);
+    const conn = connectionOf(client);
+    assert.equal(conn.state, "ready");
+    assert.equal(String(conn.address), server.url);
+    await client.close();
+    assert.ok(conn.closed);
+  } finally {
+    await server.stop();
+  }
 });
