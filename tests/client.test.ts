@@ -4,8 +4,10 @@ import {
   AuthenticationError,
   Client,
   type ClientOptions,
+  type ClientTransport,
   ConnectError,
   ConnectionClosedError,
+  defaultTransport,
   EnterpriseOnlyError,
   InvalidJobError,
   LocalProtocolError,
@@ -664,6 +666,42 @@ test("Client keeps its connection internal: connectionOf() reaches it, enumerati
     assert.equal(String(conn.address), server.url);
     await client.close();
     assert.ok(conn.closed);
+  } finally {
+    await server.stop();
+  }
+});
+
+test("Connection writes the commands issued in one turn in one socket write", async () => {
+  const server = await FaktoryServer.start();
+  const writes: string[] = [];
+  const real = await defaultTransport();
+  const transport: ClientTransport = {
+    name: "recording",
+    connect: async (options, handlers) => {
+      const socket = await real.connect(options, handlers);
+      return {
+        write: (
+          bytes,
+        ) => (writes.push(new TextDecoder().decode(bytes)),
+          socket.write(bytes)),
+        close: () => socket.close(),
+      };
+    },
+  };
+  try {
+    const client = await Client.connect({ url: server.url, transport });
+    writes.length = 0;
+    await Promise.all([
+      client.ack("0123456789ab"),
+      client.ack("0123456789ac"),
+      client.info(),
+    ]);
+    assert.deepEqual(writes, [
+      'ACK {"jid":"0123456789ab"}\r\nACK {"jid":"0123456789ac"}\r\nINFO\r\n',
+    ]);
+    await client.info();
+    assert.equal(writes.length, 2);
+    await client.close();
   } finally {
     await server.stop();
   }

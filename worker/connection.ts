@@ -31,6 +31,7 @@ import {
   resolveAddress,
   withConnectDeadline,
 } from "./_open.ts";
+import { BatchWriter } from "./_batch_writer.ts";
 
 export type {
   ClientTransport,
@@ -84,6 +85,7 @@ export class Connection {
   readonly #greeting: Promise<void>;
   #greeted: { resolve(): void; reject(e: unknown): void } | undefined;
   #socket: Socket | undefined;
+  #out: BatchWriter | undefined;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #received = 0; // chunks read so far, to tell late input from none
   /** The address this connection talks to (password masked when printed). */
@@ -128,6 +130,7 @@ export class Connection {
         data: (chunk) => conn.#onData(chunk),
         close: (error) => conn.#onClose(error),
       });
+      conn.#out = new BatchWriter(conn.#socket, (e) => conn.#onWriteError(e));
       const aborted = () => connectAborted(address, signal.reason);
       const onAbort = () => conn.#teardown(aborted());
       signal.addEventListener("abort", onAbort, { once: true });
@@ -241,13 +244,7 @@ export class Connection {
       };
       signal.addEventListener("abort", entry.onAbort, { once: true });
     }
-    let written: Promise<void>;
-    try {
-      written = this.#socket!.write(bytes);
-    } catch (err) {
-      written = Promise.reject(err);
-    }
-    written.catch((err) => this.#onWriteError(err));
+    this.#out!.write(bytes);
     return promise;
   }
 
@@ -263,6 +260,7 @@ export class Connection {
     if (proto.done) return;
     const socket = this.#socket;
     let sent: Promise<void> | undefined;
+    this.#out?.flush();
     if (socket && (proto.state === "ready" || proto.state === "handshake")) {
       try {
         sent = socket.write(proto.send({ type: "END" }));
@@ -379,6 +377,7 @@ export class Connection {
           ),
       );
     });
+    this.#out?.drop();
     if (closeSocket) this.#socket?.close();
     for (const f of this.#idleWaiters.splice(0)) f();
     for (const listener of this.#closeListeners.splice(0)) {
