@@ -1,7 +1,7 @@
 /**
- * Bun adapter: Bun.connect (with its tls option) and Bun.listen. The
- * platform part is the Node one, which Bun implements. The Bun API used is
- * typed locally, so Deno and Node never resolve Bun's types.
+ * Bun adapter: Bun.connect (with its tls option). The platform part is the
+ * Node one, which Bun implements. The Bun API used is typed locally
+ * (_bun_types.ts), so Deno and Node never resolve Bun's types.
  *
  * @module
  */
@@ -16,37 +16,9 @@ import {
 } from "./transport.ts";
 import { KEEPALIVE_DELAY_MS, SocketCore } from "./_socket.ts";
 
-export interface BunSocket {
-  write(data: Uint8Array): number;
-  end(): void;
-  setNoDelay?(noDelay?: boolean): boolean;
-  setKeepAlive?(enable?: boolean, initialDelay?: number): boolean;
-}
+import type { BunApi, BunSocket, BunSocketHandler } from "./_bun_types.ts";
 
-export interface BunSocketHandler {
-  open?(socket: BunSocket): void;
-  data(socket: BunSocket, data: Uint8Array): void;
-  drain(socket: BunSocket): void;
-  close(socket: BunSocket, error?: Error): void;
-  error(socket: BunSocket, error: Error): void;
-  end?(socket: BunSocket): void;
-  handshake?(socket: BunSocket, success: boolean, error: Error | null): void;
-}
-
-export interface BunApi {
-  connect(options: {
-    hostname: string;
-    port: number;
-    tls?: boolean | { ca?: string[]; serverName?: string };
-    socket: BunSocketHandler;
-  }): Promise<BunSocket>;
-  listen(options: {
-    hostname: string;
-    port: number;
-    tls?: { key: string; cert: string };
-    socket: BunSocketHandler;
-  }): { readonly port: number; stop(closeActive?: boolean): void };
-}
+export type { BunApi, BunSocket, BunSocketHandler } from "./_bun_types.ts";
 
 /** The Bun global, as far as the adapters use it. */
 export const bun: BunApi = (globalThis as unknown as { Bun: BunApi }).Bun;

@@ -117,7 +117,9 @@ export interface ClientTransport {
   /** The runtime this transport uses. */
   readonly name: string;
   /**
-   * Connects with TCP keepalive and no Nagle delay where the runtime allows.
+   * Connects with no Nagle delay and TCP keepalive on: the first probe after
+   * 30 s of silence on Node and Bun; Deno takes no delay, so the operating
+   * system's applies there (7200 s by default on Linux).
    *
    * @throws {ConnectError} When the connection cannot be opened.
    */
