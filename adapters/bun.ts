@@ -1,115 +1,56 @@
 /**
- * Bun adapter: Bun.connect (with its tls option) and Bun.listen. The
- * platform part is the Node one, which Bun implements. The Bun API used is
- * typed locally, so Deno and Node never resolve Bun's types.
+ * Bun adapter: Bun.connect (with its tls option). The platform part is the
+ * Node one, which Bun implements. The Bun API used is typed locally
+ * (_bun_types.ts), so Deno and Node never resolve Bun's types.
  *
  * @module
  */
 
 import {
-  type Accept,
   caList,
+  type ClientTransport,
   type ConnectOptions,
   guardConnect,
-  type Listener,
-  type ListenOptions,
   type Socket,
   type SocketHandlers,
-  type Transport,
 } from "./transport.ts";
+import { KEEPALIVE_DELAY_MS, SocketCore } from "./_socket.ts";
 
-export interface BunSocket {
-  write(data: Uint8Array): number;
-  end(): void;
-  setNoDelay?(noDelay?: boolean): boolean;
-  setKeepAlive?(enable?: boolean, initialDelay?: number): boolean;
+import type { BunApi, BunSocket, BunSocketHandler } from "./_bun_types.ts";
+
+export type { BunApi, BunSocket, BunSocketHandler } from "./_bun_types.ts";
+
+/** The Bun global, as far as the adapters use it. */
+export const bun: BunApi = (globalThis as unknown as { Bun: BunApi }).Bun;
+
+/** Gives a Bun socket a {@linkcode SocketCore}. */
+export function wrapBun(
+  sock: BunSocket,
+  handlers?: SocketHandlers,
+): SocketCore {
+  sock.setNoDelay?.(true);
+  return new SocketCore(
+    { write: (bytes) => sock.write(bytes), end: () => sock.end() },
+    handlers,
+  );
 }
 
-export interface BunSocketHandler {
-  open?(socket: BunSocket): void;
-  data(socket: BunSocket, data: Uint8Array): void;
-  drain(socket: BunSocket): void;
-  close(socket: BunSocket, error?: Error): void;
-  error(socket: BunSocket, error: Error): void;
-  end?(socket: BunSocket): void;
-  handshake?(socket: BunSocket, success: boolean, error: Error | null): void;
-}
-
-export interface BunApi {
-  connect(options: {
-    hostname: string;
-    port: number;
-    tls?: boolean | { ca?: string[]; serverName?: string };
-    socket: BunSocketHandler;
-  }): Promise<BunSocket>;
-  listen(options: {
-    hostname: string;
-    port: number;
-    tls?: { key: string; cert: string };
-    socket: BunSocketHandler;
-  }): { readonly port: number; stop(closeActive?: boolean): void };
-}
-
-const Bun = (globalThis as unknown as { Bun: BunApi }).Bun;
-
-/** One Bun socket's write queue, back-pressure and close bookkeeping. */
-class Conn {
-  handlers: SocketHandlers | undefined;
-  failure: Error | undefined;
-  closed = false;
-  #ending = false;
-  #queue: Uint8Array[] = [];
-  #waiters: { ok(): void; fail(e: Error): void }[] = [];
-  readonly socket: Socket;
-
-  constructor(readonly sock: BunSocket) {
-    sock.setNoDelay?.(true);
-    this.socket = {
-      write: (bytes) => {
-        if (this.closed || this.#ending) {
-          return Promise.reject(this.failure ?? new Error("Socket is closed"));
-        }
-        if (this.#queue.length === 0) {
-          const n = sock.write(bytes);
-          if (n === bytes.length) return Promise.resolve();
-          this.#queue.push(bytes.subarray(Math.max(n, 0)));
-        } else this.#queue.push(bytes);
-        return new Promise<void>((ok, fail) =>
-          this.#waiters.push({ ok, fail })
-        );
-      },
-      // Graceful: queued bytes still go out first.
-      close: () => {
-        this.#ending = true;
-        if (this.#queue.length === 0) sock.end();
-      },
-    };
-  }
-
-  drain(): void {
-    while (this.#queue.length > 0) {
-      const head = this.#queue[0]!;
-      const n = this.sock.write(head);
-      if (n < 0) return;
-      if (n < head.length) {
-        this.#queue[0] = head.subarray(n);
-        return;
-      }
-      this.#queue.shift();
-    }
-    for (const w of this.#waiters.splice(0)) w.ok();
-    if (this.#ending) this.sock.end();
-  }
-
-  finish(error?: Error): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.failure ??= error;
-    const err = this.failure ?? new Error("Socket is closed");
-    for (const w of this.#waiters.splice(0)) w.fail(err);
-    this.#queue = [];
-    this.handlers?.close(this.failure);
-  }
+/**
+ * Bun's socket events, forwarded to the {@linkcode SocketCore} of each
+ * socket. They are given to Bun when the socket is created, so no event can
+ * arrive before they are in place.
+ */
+export function forward(
+  core: (s: BunSocket) => SocketCore,
+): BunSocketHandler {
+  return {
+    open: (s) => void core(s),
+    data: (s, data) => core(s).data(data),
+    drain: (s) => core(s).drained(),
+    error: (s, err) => core(s).failed(err),
+    close: (s, err) => core(s).finish(err),
+    end: (s) => s.end(),
+  };
 }
 
 /**
@@ -122,10 +63,10 @@ class Conn {
  * console.log((await defaultTransport()).name); // "bun"
  * ```
  */
-export const bunTransport: Transport = {
+export const bunTransport: ClientTransport = {
   name: "bun",
   connect(options: ConnectOptions, handlers: SocketHandlers): Promise<Socket> {
-    let conn: Conn | undefined;
+    let core: SocketCore | undefined;
     let cancelled = false;
     const ca = caList(options.tls);
     const serverName = typeof options.tls === "object"
@@ -141,23 +82,27 @@ export const bunTransport: Transport = {
     const handshake = new Promise<void>((ok, fail) =>
       handshook = (error) => error ? fail(error) : ok()
     );
-    const get = (s: BunSocket) => conn ??= new Conn(s);
-    const attempt = Bun.connect({
+    // The handlers are in place from the socket's first event; a connection
+    // given up on (timeout, abort) reports nothing to them.
+    const get = (s: BunSocket) =>
+      core ??= wrapBun(s, {
+        data: (chunk) => cancelled || handlers.data(chunk),
+        close: (error) => cancelled || handlers.close(error),
+      });
+    const events = forward(get);
+    const attempt = bun.connect({
       hostname: options.host,
       port: options.port,
       ...(tls ? { tls } : {}),
       socket: {
-        data: (s, data) => get(s).handlers?.data(data),
-        drain: (s) => get(s).drain(),
-        error: (s, err) => void (get(s).failure = err),
+        ...events,
         close: (s, err) => {
-          const c = get(s);
           handshook?.(
-            err ?? c.failure ?? new Error("Closed during the TLS handshake"),
+            err ?? core?.failure ??
+              new Error("Closed during the TLS handshake"),
           );
-          c.finish(err);
+          events.close(s, err);
         },
-        end: (s) => s.end(),
         handshake: (_s, success, error) =>
           handshook?.(
             success && !error
@@ -171,58 +116,14 @@ export const bunTransport: Transport = {
         await handshake.catch((err) => (sock.end(), Promise.reject(err)));
       }
       handshook = undefined;
-      return sock;
+      sock.setKeepAlive?.(true, KEEPALIVE_DELAY_MS);
+      return get(sock);
     });
     return guardConnect(
       options,
       attempt,
       () => cancelled = true,
-      (s) => s.end(),
-    )
-      .then((sock) => {
-        const c = get(sock);
-        sock.setKeepAlive?.(true, 30_000);
-        if (!cancelled) c.handlers = handlers;
-        return c.socket;
-      });
-  },
-  // deno-lint-ignore require-await -- async turns a synchronous bind failure into a rejection
-  async listen(options: ListenOptions, accept: Accept): Promise<Listener> {
-    const conns = new WeakMap<BunSocket, Conn>();
-    const get = (s: BunSocket) => {
-      let c = conns.get(s);
-      if (!c) {
-        c = new Conn(s);
-        conns.set(s, c);
-        c.handlers = accept(c.socket);
-      }
-      return c;
-    };
-    const host = options.host ?? "127.0.0.1";
-    const server = Bun.listen({
-      hostname: host,
-      port: options.port ?? 0,
-      ...(options.tls
-        ? { tls: { key: options.tls.key, cert: options.tls.cert } }
-        : {}),
-      socket: {
-        open: (s) => void get(s),
-        data: (s, data) => get(s).handlers?.data(data),
-        drain: (s) => get(s).drain(),
-        error: (s, err) => void (get(s).failure = err),
-        close: (s, err) => get(s).finish(err),
-        end: (s) => s.end(),
-      },
-    });
-    let closed = false;
-    return {
-      host,
-      port: server.port,
-      close() {
-        if (!closed) server.stop(false);
-        closed = true;
-        return Promise.resolve();
-      },
-    };
+      (s) => s.close(),
+    );
   },
 };

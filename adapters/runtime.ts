@@ -6,7 +6,8 @@
  * @module
  */
 
-import type { Platform, Transport } from "./transport.ts";
+import type { ServerTransport } from "./listen.ts";
+import type { ClientTransport, Platform, Transport } from "./transport.ts";
 
 /**
  * A JavaScript runtime this library supports.
@@ -38,11 +39,63 @@ export function detectRuntime(): Runtime {
   return "node";
 }
 
+let client: Promise<ClientTransport> | undefined;
+let server: ServerTransport | undefined;
 let transport: Promise<Transport> | undefined;
 let platform: Promise<Platform> | undefined;
 
+function clientTransport(): Promise<ClientTransport> {
+  return client ??= (() => {
+    switch (detectRuntime()) {
+      case "deno":
+        return import("./deno.ts").then((m) => m.denoTransport);
+      case "bun":
+        return import("./bun.ts").then((m) => m.bunTransport);
+      default:
+        return import("./node.ts").then((m) => m.nodeTransport);
+    }
+  })();
+}
+
 /**
- * The transport of the current runtime.
+ * The listen side of the current runtime (for the embedded test server). Its
+ * code loads on the first `listen`, so connections never load it.
+ *
+ * @returns The server transport.
+ *
+ * @example
+ * ```ts ignore
+ * import { defaultServerTransport } from "./runtime.ts";
+ * const listener = await defaultServerTransport().listen({ port: 0 }, () => ({ data() {}, close() {} }));
+ * await listener.close();
+ * ```
+ */
+export function defaultServerTransport(): ServerTransport {
+  const runtime = detectRuntime();
+  return server ??= {
+    name: runtime,
+    listen: (options, accept) => {
+      switch (runtime) {
+        case "deno":
+          return import("./listen_deno.ts").then((m) =>
+            m.listenDeno(options, accept)
+          );
+        case "bun":
+          return import("./listen_bun.ts").then((m) =>
+            m.listenBun(options, accept)
+          );
+        default:
+          return import("./listen_node.ts").then((m) =>
+            m.listenNode(options, accept)
+          );
+      }
+    },
+  };
+}
+
+/**
+ * The transport of the current runtime: connect, and listen (see
+ * {@linkcode defaultServerTransport}).
  *
  * @returns The transport.
  *
@@ -53,16 +106,11 @@ let platform: Promise<Platform> | undefined;
  * ```
  */
 export function defaultTransport(): Promise<Transport> {
-  return transport ??= (() => {
-    switch (detectRuntime()) {
-      case "deno":
-        return import("./deno.ts").then((m) => m.denoTransport);
-      case "bun":
-        return import("./bun.ts").then((m) => m.bunTransport);
-      default:
-        return import("./node.ts").then((m) => m.nodeTransport);
-    }
-  })();
+  return transport ??= clientTransport().then((c) => ({
+    name: c.name,
+    connect: c.connect,
+    listen: defaultServerTransport().listen,
+  }));
 }
 
 /**
@@ -79,6 +127,6 @@ export function defaultTransport(): Promise<Transport> {
  */
 export function defaultPlatform(): Promise<Platform> {
   return platform ??= detectRuntime() === "deno"
-    ? import("./deno.ts").then((m) => m.denoPlatform)
-    : import("./node.ts").then((m) => m.nodePlatform);
+    ? import("./platform_deno.ts").then((m) => m.denoPlatform)
+    : import("./platform_node.ts").then((m) => m.nodePlatform);
 }

@@ -1,11 +1,14 @@
 /**
- * The Transport interface: the only thing the rest of the library needs from
- * a runtime to talk to a server. One small adapter per runtime implements it.
+ * The transport interfaces: the only thing the rest of the library needs from
+ * a runtime to talk to a server. One small adapter per runtime implements
+ * the client side; the listen side (for the embedded test server) is in
+ * listen.ts.
  *
  * @module
  */
 
 import { ConnectError } from "../core/errors.ts";
+import type { ServerTransport } from "./listen.ts";
 
 /**
  * TLS settings for a connection.
@@ -96,8 +99,37 @@ export interface Socket {
 }
 
 /**
- * Opens sockets. Pass your own to `Client.connect` to use another network
- * stack; by default the adapter of the current runtime is used.
+ * Opens sockets: what a connection needs from a runtime. Pass your own to
+ * `Client.connect` to use another network stack; by default the adapter of
+ * the current runtime is used.
+ *
+ * @example
+ * ```ts
+ * import type { ClientTransport } from "@x/faktory-worker";
+ * const offline: ClientTransport = {
+ *   name: "offline",
+ *   connect: () => Promise.reject(new Error("no network here")),
+ * };
+ * console.log(offline.name);
+ * ```
+ */
+export interface ClientTransport {
+  /** The runtime this transport uses. */
+  readonly name: string;
+  /**
+   * Connects with no Nagle delay and TCP keepalive on: the first probe after
+   * 30 s of silence on Node and Bun; Deno takes no delay, so the operating
+   * system's applies there (7200 s by default on Linux).
+   *
+   * @throws {ConnectError} When the connection cannot be opened.
+   */
+  connect(options: ConnectOptions, handlers: SocketHandlers): Promise<Socket>;
+}
+
+/**
+ * Both sides of a runtime's network: {@linkcode ClientTransport} to connect
+ * and {@linkcode ServerTransport} to listen. What `defaultTransport()`
+ * returns; a connection needs only the client side.
  *
  * @example
  * ```ts
@@ -106,21 +138,9 @@ export interface Socket {
  * console.log(transport.name); // "node", "deno" or "bun"
  * ```
  */
-export interface Transport {
+export interface Transport extends ClientTransport, ServerTransport {
   /** The runtime this transport uses. */
   readonly name: string;
-  /**
-   * Connects with TCP keepalive and no Nagle delay where the runtime allows.
-   *
-   * @throws {ConnectError} When the connection cannot be opened.
-   */
-  connect(options: ConnectOptions, handlers: SocketHandlers): Promise<Socket>;
-  /**
-   * Listens for connections (used by the embedded test server).
-   *
-   * @throws {Error} When the address cannot be bound.
-   */
-  listen(options: ListenOptions, accept: Accept): Promise<Listener>;
 }
 
 /**
@@ -260,60 +280,9 @@ export function guardConnect<T>(
   });
 }
 
-/**
- * Where and how to listen (for the embedded test server).
- *
- * @example
- * ```ts
- * import type { ListenOptions } from "@x/faktory-worker";
- * const options: ListenOptions = { host: "127.0.0.1", port: 0 };
- * console.log(options.port);
- * ```
- */
-export interface ListenOptions {
-  /** Address to bind. @default {"127.0.0.1"} */
-  readonly host?: string;
-  /** Port to bind; 0 picks a free one. @default {0} */
-  readonly port?: number;
-  /** Serve TLS with this PEM key and certificate (chain). */
-  readonly tls?: { readonly key: string; readonly cert: string };
-}
-
-/**
- * A listening socket. Closing it stops accepting; open connections stay
- * open until their owner closes them.
- *
- * @example
- * ```ts
- * import type { Listener } from "@x/faktory-worker";
- * async function stop(listener: Listener): Promise<void> {
- *   console.log(`closing port ${listener.port}`);
- *   await listener.close();
- * }
- * ```
- */
-export interface Listener {
-  /** The bound address. */
-  readonly host: string;
-  /** The bound port (the real one when 0 was asked for). */
-  readonly port: number;
-  /** Stops accepting connections. Idempotent. */
-  close(): Promise<void>;
-}
-
-/**
- * The server side of a transport: accepts connections and hands each one
- * to `accept`, which returns the handlers for that socket.
- *
- * @example
- * ```ts ignore
- * import { defaultTransport } from "@x/faktory-worker";
- * const transport = await defaultTransport();
- * const listener = await transport.listen({ port: 0 }, (socket) => ({
- *   data: (chunk) => void socket.write(chunk), // echo
- *   close: () => {},
- * }));
- * await listener.close();
- * ```
- */
-export type Accept = (socket: Socket) => SocketHandlers;
+export type {
+  Accept,
+  Listener,
+  ListenOptions,
+  ServerTransport,
+} from "./listen.ts";

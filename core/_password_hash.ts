@@ -215,3 +215,28 @@ export class PasswordHash {
     }
   }
 }
+
+/**
+ * The whole password hash at once: SHA-256 applied `iterations` times, first
+ * to UTF-8 of password + salt, then to the raw digest.
+ *
+ * @param password The server password.
+ * @param salt The salt of the HI greeting, used as-is.
+ * @param iterations How many times to apply SHA-256, at least 1.
+ * @returns Lowercase hex of the final digest.
+ *
+ * @example
+ * ```ts ignore
+ * import { passwordHash } from "./_password_hash.ts";
+ * console.log(passwordHash("labpass123", "145476d517222016", 1));
+ * ```
+ */
+export function passwordHash(
+  password: string,
+  salt: string,
+  iterations: number,
+): string {
+  const hash = new PasswordHash(password, salt, iterations);
+  hash.step(Infinity);
+  return hash.hex();
+}

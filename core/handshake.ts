@@ -1,12 +1,14 @@
 /**
  * The opening of every connection: the server's `HI` greeting and the
- * client's `HELLO`. The core reports the password challenge; the worker layer
- * runs the (pure) hash in slices, under the connect deadline.
+ * client's `HELLO`, the password hash included. The hash is resumable, so a
+ * driver can spread a large iteration count over several turns of its event
+ * loop and give up at its deadline.
  *
  * @module
  */
 
-import { RemoteProtocolError } from "./errors.ts";
+import { LocalProtocolError, RemoteProtocolError } from "./errors.ts";
+import { PasswordHash } from "./_password_hash.ts";
 import type { Reply } from "./resp.ts";
 
 /**
@@ -191,4 +193,67 @@ export function buildHello(
   if (identity.wid !== undefined) hello.wid = identity.wid;
   if (pwdhash !== undefined) hello.pwdhash = pwdhash;
   return hello;
+}
+
+/**
+ * A HELLO being prepared: the answer to a greeting, for one identity and
+ * password. When the greeting asks for a password hash, run
+ * {@linkcode HelloBuilder.step} until it returns 0 (yielding between calls
+ * if the iteration count is large), then take {@linkcode HelloBuilder.payload}.
+ *
+ * @example
+ * ```ts
+ * import { HelloBuilder } from "@x/faktory-worker";
+ * const hello = new HelloBuilder(
+ *   { v: 2, i: 7042, s: "7f98f68a58bcecf5" },
+ *   { hostname: "lab-host", pid: 4242, labels: [] },
+ *   "labpass123",
+ * );
+ * while (hello.step(1000) > 0) continue; // or yield to the event loop here
+ * console.log(hello.payload().pwdhash);
+ * ```
+ */
+export class HelloBuilder {
+  readonly #identity: Identity;
+  readonly #hash: PasswordHash | undefined;
+
+  /**
+   * Starts the HELLO that answers `hi`.
+   *
+   * @param hi The server's greeting.
+   * @param identity Who is connecting.
+   * @param password The server password, needed when `hi` asks for a hash.
+   * @throws {LocalProtocolError} When the greeting asks for a password and
+   * none is given.
+   */
+  constructor(hi: Hi, identity: Identity, password?: string) {
+    this.#identity = identity;
+    if (hi.i === undefined || hi.s === undefined) return;
+    if (password === undefined) {
+      throw new LocalProtocolError(
+        "The server requires a password; set it in the URL or the password option",
+      );
+    }
+    this.#hash = new PasswordHash(password, hi.s, hi.i);
+  }
+
+  /**
+   * Runs up to `max` more password hash iterations.
+   *
+   * @param max The most iterations to run now.
+   * @returns The iterations still to run; 0 when the payload is ready.
+   */
+  step(max: number = Infinity): number {
+    return this.#hash?.step(max) ?? 0;
+  }
+
+  /**
+   * The HELLO body, with `pwdhash` when the greeting asked for one.
+   *
+   * @returns The payload.
+   * @throws {RangeError} When hash iterations remain.
+   */
+  payload(): HelloPayload {
+    return buildHello(this.#identity, this.#hash?.hex());
+  }
 }

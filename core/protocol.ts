@@ -1,9 +1,11 @@
 /**
  * The client side of one Faktory connection as a pure state machine: bytes
  * in, events out; commands in, bytes out. It enforces the handshake order,
- * keeps the verbs of outstanding commands in order (so several commands may
- * be written before their replies arrive), and after any protocol error
- * stays in the `error` state.
+ * prepares HELLO (password hash included), keeps the outstanding commands in
+ * order with an opaque token each (so several commands may be written before
+ * their replies arrive and a driver can match them to its callers), decodes
+ * every reply into its typed result or typed error, and after any protocol
+ * error stays in the `error` state.
  *
  * ```
  * greeting --HI--> handshake --HELLO--> hello-sent --+OK--> ready
@@ -14,15 +16,21 @@
  * @module
  */
 
-import { type Command, encodeCommand, type Verb } from "./commands.ts";
+import {
+  type Command,
+  type CommandResults,
+  decodeResult,
+  encodeCommand,
+  type Verb,
+} from "./commands.ts";
 import {
   ConnectionClosedError,
-  type FaktoryError,
+  FaktoryError,
   LocalProtocolError,
   RemoteProtocolError,
-  serverError,
+  ServerError,
 } from "./errors.ts";
-import { type Hi, parseHi } from "./handshake.ts";
+import { HelloBuilder, type Hi, type Identity, parseHi } from "./handshake.ts";
 import { type Reply, ReplyParser, type ReplyParserOptions } from "./resp.ts";
 
 /**
@@ -44,20 +52,51 @@ export type ConnectionState =
   | "error";
 
 /**
- * Something the peer said: the greeting, or the reply to the oldest
+ * The decoded reply to one command: its typed result, or the typed error the
+ * server answered (a {@linkcode ServerError}; the connection stays usable
+ * unless the command was HELLO) or the reply broke the protocol (a
+ * {@linkcode RemoteProtocolError}; the connection is then in the `error`
+ * state). `token` is what was passed to {@linkcode ClientProtocol.send}.
+ *
+ * @example
+ * ```ts
+ * import type { ReplyEvent } from "@x/faktory-worker";
+ * function show(event: ReplyEvent): string {
+ *   return event.type === "result" ? `${event.verb} ok` : `${event.verb}: ${event.error.message}`;
+ * }
+ * ```
+ */
+export type ReplyEvent<T = unknown> =
+  | {
+    [V in Verb]: {
+      readonly type: "result";
+      readonly verb: V;
+      readonly result: CommandResults[V];
+      readonly token: T;
+    };
+  }[Verb]
+  | {
+    readonly type: "error";
+    readonly verb: Verb;
+    readonly error: FaktoryError;
+    readonly token: T;
+  };
+
+/**
+ * Something the peer said: the greeting, or the decoded reply to the oldest
  * outstanding command.
  *
  * @example
  * ```ts
  * import type { ProtocolEvent } from "@x/faktory-worker";
  * function show(event: ProtocolEvent): string {
- *   return event.type === "hi" ? `HI v${event.hi.v}` : `${event.verb} -> ${event.reply.type}`;
+ *   return event.type === "hi" ? `HI v${event.hi.v}` : `${event.verb} -> ${event.type}`;
  * }
  * ```
  */
-export type ProtocolEvent =
+export type ProtocolEvent<T = unknown> =
   | { readonly type: "hi"; readonly hi: Hi }
-  | { readonly type: "reply"; readonly verb: Verb; readonly reply: Reply };
+  | ReplyEvent<T>;
 
 /** Which commands each state accepts, and the state a command leads to. */
 const SEND: Readonly<
@@ -87,28 +126,33 @@ const SEND: Readonly<
 const encoder = new TextEncoder();
 
 /**
- * A sans-I/O Faktory client connection.
+ * A sans-I/O Faktory client connection. `T` is the type of the token a
+ * driver attaches to each command to find its caller when the reply comes.
  *
  * @example A handshake and a pipelined PUSH, driven by hand
  * ```ts
  * import { ClientProtocol } from "@x/faktory-worker";
  * const text = (s: string) => new TextEncoder().encode(s);
- * const conn = new ClientProtocol();
+ * const conn = new ClientProtocol<string>();
  * conn.receive(text('+HI {"v":2}\r\n'));
  * console.log(conn.nextEvent()); // { type: "hi", hi: { v: 2 } }
- * conn.send({ type: "HELLO", payload: { v: 2, hostname: "h", pid: 1, labels: [] } });
+ * const hello = conn.hello({ hostname: "h", pid: 1, labels: [] });
+ * conn.send({ type: "HELLO", payload: hello.payload() }, "hello");
  * conn.receive(text("+OK\r\n"));
- * conn.nextEvent(); // the reply to HELLO; state is now "ready"
- * conn.send({ type: "INFO" });
- * conn.send({ type: "ACK", jid: "0123456789ab" });
+ * conn.nextEvent(); // the result of HELLO; state is now "ready"
+ * conn.send({ type: "INFO" }, "info");
+ * conn.send({ type: "ACK", jid: "0123456789ab" }, "ack");
  * console.log(conn.pending); // 2
  * ```
  */
-export class ClientProtocol {
+export class ClientProtocol<T = undefined> {
   #state: ConnectionState = "greeting";
   #error: FaktoryError | undefined;
+  #reason: Error | undefined;
+  #hi: Hi | undefined;
   readonly #parser: ReplyParser;
-  readonly #pending: Verb[] = [];
+  readonly #verbs: Verb[] = [];
+  readonly #tokens: T[] = [];
   #head = 0;
 
   /**
@@ -125,32 +169,77 @@ export class ClientProtocol {
     return this.#state;
   }
 
+  /** Whether the connection is over (`closed` or `error`). */
+  get done(): boolean {
+    return this.#state === "closed" || this.#state === "error";
+  }
+
   /** The error that put the connection in the `error` state, if any. */
   get error(): FaktoryError | undefined {
     return this.#error;
   }
 
+  /**
+   * Why the connection is over: the protocol error, or the cause given to
+   * {@linkcode ClientProtocol.transportClosed}. Undefined while open, and
+   * after END.
+   */
+  get reason(): Error | undefined {
+    return this.#reason;
+  }
+
   /** How many sent commands still wait for their reply. */
   get pending(): number {
-    return this.#pending.length - this.#head;
+    return this.#verbs.length - this.#head;
+  }
+
+  /** The verb whose reply is due next, if any. */
+  get awaiting(): Verb | undefined {
+    return this.#verbs[this.#head];
+  }
+
+  /**
+   * Starts the HELLO that answers the greeting. Run its
+   * {@linkcode HelloBuilder.step} until 0, then send its payload.
+   *
+   * @param identity Who is connecting.
+   * @param password The server password, if any.
+   * @returns The HELLO in preparation.
+   * @throws {LocalProtocolError} Before the greeting or after HELLO, or when
+   * the server asks for a password and none is given.
+   */
+  hello(identity: Identity, password?: string): HelloBuilder {
+    this.#throwIfDone();
+    if (this.#state !== "handshake" || this.#hi === undefined) {
+      throw new LocalProtocolError(
+        this.#state === "greeting"
+          ? "Wait for the server's HI greeting before HELLO"
+          : "HELLO was already sent on this connection",
+      );
+    }
+    return new HelloBuilder(this.#hi, identity, password);
   }
 
   /**
    * Encodes a command and records that its reply is due.
    *
    * @param command The command to send.
+   * @param token What the reply event will carry back.
    * @returns The bytes to write.
    * @throws {LocalProtocolError} When the state does not allow the command or
    * the command is malformed (nothing is recorded then).
    * @throws {ConnectionClosedError} When the connection is closed.
    */
-  send(command: Command): Uint8Array {
+  send(command: Command, token?: T): Uint8Array {
     this.#throwIfDone();
     const next = SEND[this.#state](command.type);
     if (!isState(next)) throw new LocalProtocolError(next);
     const bytes = encoder.encode(encodeCommand(command));
     this.#state = next;
-    if (command.type !== "END") this.#pending.push(command.type);
+    if (command.type !== "END") {
+      this.#verbs.push(command.type);
+      this.#tokens.push(token as T);
+    }
     return bytes;
   }
 
@@ -160,7 +249,7 @@ export class ClientProtocol {
    * @param bytes A chunk, split anywhere.
    */
   receive(bytes: Uint8Array): void {
-    if (this.#state === "closed" || this.#state === "error") return;
+    if (this.done) return;
     this.#parser.feed(bytes);
   }
 
@@ -168,11 +257,11 @@ export class ClientProtocol {
    * Takes the next event from the received bytes.
    *
    * @returns The event, or `undefined` when more bytes are needed.
-   * @throws {RemoteProtocolError} When the server broke the protocol; the
-   * state becomes `error`.
+   * @throws {RemoteProtocolError} When the server broke the framing or the
+   * handshake; the state becomes `error`.
    */
-  nextEvent(): ProtocolEvent | undefined {
-    if (this.#state === "closed" || this.#state === "error") return undefined;
+  nextEvent(): ProtocolEvent<T> | undefined {
+    if (this.done) return undefined;
     try {
       const reply = this.#parser.next();
       if (reply === undefined) return undefined;
@@ -189,16 +278,17 @@ export class ClientProtocol {
   }
 
   /**
-   * Records that the transport closed. Outstanding commands will get no
-   * reply; the caller fails them.
+   * Records that the transport closed (or the driver gave up on it). The
+   * outstanding commands will get no reply: the caller fails them.
    *
    * @param cause Why the transport closed, if known.
-   * @returns How many commands were outstanding.
+   * @returns The tokens of the commands that were outstanding, oldest first.
    */
-  transportClosed(cause?: unknown): number {
+  transportClosed(cause?: Error): T[] {
     const lost = this.pending;
     if (this.#state !== "error") {
       this.#state = "closed";
+      this.#reason ??= cause;
       if (lost > 0 || cause !== undefined) {
         this.#error = new ConnectionClosedError(
           lost > 0
@@ -208,14 +298,16 @@ export class ClientProtocol {
         );
       }
     }
-    this.#pending.length = this.#head = 0;
-    return lost;
+    const tokens = this.#tokens.slice(this.#head);
+    this.#verbs.length = this.#tokens.length = this.#head = 0;
+    return tokens;
   }
 
-  #handle(reply: Reply): ProtocolEvent {
+  #handle(reply: Reply): ProtocolEvent<T> {
     if (this.#state === "greeting") {
       const hi = parseHi(reply);
       this.#state = "handshake";
+      this.#hi = hi;
       return { type: "hi", hi };
     }
     if (this.pending === 0) {
@@ -223,37 +315,47 @@ export class ClientProtocol {
         `Unexpected ${reply.type} reply with no command outstanding`,
       );
     }
-    const verb = this.#pending[this.#head++]!;
-    if (this.#head === this.#pending.length) {
-      this.#pending.length = this.#head = 0;
+    const head = this.#head++;
+    const verb = this.#verbs[head]!;
+    const token = this.#tokens[head]!;
+    if (this.#head === this.#verbs.length) {
+      this.#verbs.length = this.#tokens.length = this.#head = 0;
     } else if (this.#head > 1024) {
-      this.#pending.splice(0, this.#head);
+      this.#verbs.splice(0, this.#head);
+      this.#tokens.splice(0, this.#head);
       this.#head = 0;
     }
-    if (verb === "HELLO") {
-      if (reply.type === "error") {
-        this.#fail(serverError(reply.code, reply.message, "HELLO"));
-      } else if (reply.type === "simple" && reply.value === "OK") {
-        if (this.#state === "hello-sent") this.#state = "ready";
-      } else {
-        throw new RemoteProtocolError(
-          `Unexpected reply to HELLO: ${reply.type}`,
-        );
+    let result: unknown;
+    try {
+      result = decodeResult(verb, reply);
+    } catch (err) {
+      const error = err instanceof FaktoryError
+        ? err
+        : new RemoteProtocolError(`Invalid reply to ${verb}`, { cause: err });
+      // An error reply leaves the connection usable, except for HELLO; a
+      // reply of the wrong shape means the peer is not speaking Faktory.
+      if (!(error instanceof ServerError) || verb === "HELLO") {
+        this.#fail(error);
       }
+      return { type: "error", verb, error, token };
     }
-    return { type: "reply", verb, reply };
+    if (verb === "HELLO" && this.#state === "hello-sent") {
+      this.#state = "ready";
+    }
+    return { type: "result", verb, result, token } as ReplyEvent<T>;
   }
 
   #fail(error: FaktoryError): void {
     this.#state = "error";
     this.#error = error;
+    this.#reason = error;
   }
 
   #throwIfDone(): void {
     if (this.#state === "error") throw this.#error!;
     if (this.#state === "closed") {
       throw new ConnectionClosedError("The connection is closed", {
-        cause: this.#error,
+        cause: this.#reason ?? this.#error,
       });
     }
   }

@@ -4,8 +4,10 @@ import {
   AuthenticationError,
   Client,
   type ClientOptions,
+  type ClientTransport,
   ConnectError,
   ConnectionClosedError,
+  defaultTransport,
   EnterpriseOnlyError,
   InvalidJobError,
   LocalProtocolError,
@@ -20,6 +22,8 @@ import {
   scriptOf,
 } from "./_replay.ts";
 import { type Exchange, exchanges, loadTranscript } from "./_transcripts.ts";
+import { connectionOf } from "../worker/_connection_of.ts";
+import { FaktoryServer } from "../testing/mod.ts";
 
 const LAB = { hostname: "lab-host", pid: 4242, labels: ["lab"] } as const;
 const HI = '+HI {"v":2}\r\n';
@@ -184,7 +188,7 @@ test("Client.push() refuses invalid jobs before sending anything (transcripts 05
         (err) => err instanceof InvalidJobError && err.message === message,
       );
     }
-    assert.equal(client.connection.state, "ready");
+    assert.equal(connectionOf(client).state, "ready");
     await client.close();
     await server.finished();
     assert.equal(server.received[0], HELLO_PRODUCER.send + "END\r\n");
@@ -650,4 +654,55 @@ test("Client.connect() rejects when the server closes before the greeting", asyn
   await withReplay([[{ close: true }]], async (url) => {
     await assert.rejects(connect(url), ConnectionClosedError);
   });
+});
+
+test("Client keeps its connection internal: connectionOf() reaches it, enumeration does not", async () => {
+  const server = await FaktoryServer.start();
+  try {
+    const client = await Client.connect(server.url);
+    assert.deepEqual(Object.keys(client), []);
+    const conn = connectionOf(client);
+    assert.equal(conn.state, "ready");
+    assert.equal(String(conn.address), server.url);
+    await client.close();
+    assert.ok(conn.closed);
+  } finally {
+    await server.stop();
+  }
+});
+
+test("Connection writes the commands issued in one turn in one socket write", async () => {
+  const server = await FaktoryServer.start();
+  const writes: string[] = [];
+  const real = await defaultTransport();
+  const transport: ClientTransport = {
+    name: "recording",
+    connect: async (options, handlers) => {
+      const socket = await real.connect(options, handlers);
+      return {
+        write: (
+          bytes,
+        ) => (writes.push(new TextDecoder().decode(bytes)),
+          socket.write(bytes)),
+        close: () => socket.close(),
+      };
+    },
+  };
+  try {
+    const client = await Client.connect({ url: server.url, transport });
+    writes.length = 0;
+    await Promise.all([
+      client.ack("0123456789ab"),
+      client.ack("0123456789ac"),
+      client.info(),
+    ]);
+    assert.deepEqual(writes, [
+      'ACK {"jid":"0123456789ab"}\r\nACK {"jid":"0123456789ac"}\r\nINFO\r\n',
+    ]);
+    await client.info();
+    assert.equal(writes.length, 2);
+    await client.close();
+  } finally {
+    await server.stop();
+  }
 });

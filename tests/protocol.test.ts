@@ -5,11 +5,13 @@ import {
   buildHello,
   ClientProtocol,
   ConnectionClosedError,
+  HelloBuilder,
   LocalProtocolError,
   parseHi,
   RemoteProtocolError,
+  ServerError,
 } from "../mod.ts";
-import { hashPassword } from "../worker/_password.ts";
+import { passwordHash } from "../core/_password_hash.ts";
 import { loadTranscript } from "./_transcripts.ts";
 
 const enc = new TextEncoder();
@@ -44,9 +46,10 @@ test("ClientProtocol walks greeting -> handshake -> hello-sent -> ready -> close
   assert.equal(conn.state, "hello-sent");
   conn.receive(enc.encode("+OK\r\n"));
   assert.deepEqual(conn.nextEvent(), {
-    type: "reply",
+    type: "result",
     verb: "HELLO",
-    reply: { type: "simple", value: "OK" },
+    result: undefined,
+    token: undefined,
   });
   assert.equal(conn.state, "ready");
   assert.equal(text(conn.send({ type: "END" })), "END\r\n");
@@ -87,31 +90,71 @@ test("ClientProtocol refuses commands out of handshake order", () => {
   assert.equal(conn.pending, 0);
 });
 
-test("ClientProtocol pipelines commands and matches replies in order", () => {
-  const conn = ready();
-  conn.send({ type: "INFO" });
-  conn.send({ type: "ACK", jid: "jid-ack-6b0a2a26" });
-  conn.send({ type: "FETCH", queues: ["q"] });
+test("ClientProtocol pipelines commands and matches decoded replies to their tokens in order", () => {
+  const conn = new ClientProtocol<string>();
+  conn.receive(enc.encode('+HI {"v":2}\r\n'));
+  conn.nextEvent();
+  conn.send({ type: "HELLO", payload: hello }, "hello");
+  conn.receive(enc.encode("+OK\r\n"));
+  conn.nextEvent();
+  conn.send({ type: "INFO" }, "info");
+  conn.send({ type: "ACK", jid: "jid-ack-6b0a2a26" }, "ack");
+  conn.send({ type: "FETCH", queues: ["q"] }, "fetch");
   assert.equal(conn.pending, 3);
-  conn.receive(enc.encode("$2\r\n{}\r\n+OK\r\n$-"));
+  assert.equal(conn.awaiting, "INFO");
+  conn.receive(enc.encode('$14\r\n{"faktory":{}}\r\n+OK\r\n$-'));
   assert.deepEqual(conn.nextEvent(), {
-    type: "reply",
+    type: "result",
     verb: "INFO",
-    reply: { type: "bulk", value: "{}" },
+    result: { faktory: {} },
+    token: "info",
   });
   assert.deepEqual(conn.nextEvent(), {
-    type: "reply",
+    type: "result",
     verb: "ACK",
-    reply: { type: "simple", value: "OK" },
+    result: undefined,
+    token: "ack",
   });
   assert.equal(conn.nextEvent(), undefined);
   conn.receive(enc.encode("1\r\n"));
   assert.deepEqual(conn.nextEvent(), {
-    type: "reply",
+    type: "result",
     verb: "FETCH",
-    reply: { type: "bulk", value: null },
+    result: null,
+    token: "fetch",
   });
   assert.equal(conn.pending, 0);
+  assert.equal(conn.awaiting, undefined);
+});
+
+test("ClientProtocol turns an error reply into a typed error event and stays ready", () => {
+  const conn = ready();
+  conn.send({
+    type: "FAIL",
+    payload: { jid: "0123456789ab", errtype: "E", message: "m" },
+  });
+  conn.send({ type: "ACK", jid: "0123456789ab" });
+  conn.receive(enc.encode("-ERR Job not found 0123456789ab\r\n+OK\r\n"));
+  const event = conn.nextEvent();
+  assert.equal(event?.type, "error");
+  assert.ok(event?.type === "error" && event.error instanceof ServerError);
+  assert.equal(conn.state, "ready");
+  assert.equal(conn.nextEvent()?.type, "result");
+});
+
+test("ClientProtocol enters the error state on a reply of the wrong shape, after reporting it", () => {
+  const conn = ready();
+  conn.send({ type: "INFO" }, undefined);
+  conn.send({ type: "ACK", jid: "0123456789ab" });
+  conn.receive(enc.encode("+OK\r\n+OK\r\n"));
+  const event = conn.nextEvent();
+  assert.ok(
+    event?.type === "error" && event.error instanceof RemoteProtocolError,
+  );
+  assert.equal(conn.state, "error");
+  assert.equal(conn.reason, event.error);
+  assert.equal(conn.nextEvent(), undefined);
+  assert.throws(() => conn.send({ type: "INFO" }), RemoteProtocolError);
 });
 
 test("ClientProtocol enters the error state on a malformed reply and stays there", () => {
@@ -157,25 +200,34 @@ test("ClientProtocol fails the connection when HELLO is refused", () => {
   conn.send({ type: "HELLO", payload: { ...hello, pwdhash: "00" } });
   conn.receive(enc.encode("-ERR Invalid password\r\n"));
   const event = conn.nextEvent();
-  assert.deepEqual(event, {
-    type: "reply",
-    verb: "HELLO",
-    reply: { type: "error", code: "ERR", message: "Invalid password" },
-  });
+  assert.ok(event?.type === "error" && event.verb === "HELLO");
+  assert.ok(event.error instanceof AuthenticationError);
+  assert.match(event.error.message, /Invalid password/);
   assert.equal(conn.state, "error");
   assert.ok(conn.error instanceof AuthenticationError);
   assert.throws(() => conn.send({ type: "INFO" }), AuthenticationError);
 });
 
-test("ClientProtocol reports how many commands a closed transport lost", () => {
-  const conn = ready();
-  conn.send({ type: "FETCH", queues: ["q"] });
-  conn.send({ type: "ACK", jid: "0123456789ab" });
-  assert.equal(conn.transportClosed(), 2);
+test("ClientProtocol hands back the tokens of the commands a closed transport lost", () => {
+  const conn = new ClientProtocol<number>();
+  conn.receive(enc.encode('+HI {"v":2}\r\n'));
+  conn.nextEvent();
+  conn.send({ type: "HELLO", payload: hello }, 0);
+  conn.receive(enc.encode("+OK\r\n"));
+  conn.nextEvent();
+  conn.send({ type: "FETCH", queues: ["q"] }, 1);
+  conn.send({ type: "ACK", jid: "0123456789ab" }, 2);
+  const cause = new Error("reset");
+  assert.deepEqual(conn.transportClosed(cause), [1, 2]);
+  assert.equal(conn.reason, cause);
+  assert.deepEqual(conn.transportClosed(), []);
   assert.equal(conn.state, "closed");
   assert.ok(conn.error instanceof ConnectionClosedError);
   assert.match(conn.error!.message, /2 command\(s\) awaiting a reply/);
-  assert.throws(() => conn.send({ type: "INFO" }), ConnectionClosedError);
+  assert.throws(
+    () => conn.send({ type: "INFO" }),
+    (e) => e instanceof ConnectionClosedError && e.cause === cause,
+  );
 });
 
 test("parseHi reads the greeting with and without a password challenge", () => {
@@ -203,7 +255,7 @@ test("buildHello orders fields as the recorded worker HELLO", () => {
   );
 });
 
-test("hashPassword matches the hash a real server accepted (transcript 02)", async () => {
+test("ClientProtocol.hello() answers a password challenge with the hash a real server accepted (transcript 02)", () => {
   const [accepted] = loadTranscript("02-greeting-password.txt");
   const helloLine = accepted!.steps.find((s) =>
     s.dir === "C" && s.text.startsWith("HELLO")
@@ -214,13 +266,29 @@ test("hashPassword matches the hash a real server accepted (transcript 02)", asy
     expected,
     "8c214213d7997b11b7e2567e037d4b68f9cb043b582d0547ea47ddf1352385a2",
   );
-  assert.equal(
-    await hashPassword("labpass123", "7f98f68a58bcecf5", 7042),
-    expected,
-  );
+  const conn = new ClientProtocol();
+  const identity = { hostname: "lab-host", pid: 4242, labels: [] };
+  assert.throws(() => conn.hello(identity, "x"), /Wait for the server's HI/);
+  conn.receive(enc.encode('+HI {"v":2,"i":7042,"s":"7f98f68a58bcecf5"}\r\n'));
+  conn.nextEvent();
+  assert.throws(() => conn.hello(identity), LocalProtocolError);
+  const builder = conn.hello(identity, "labpass123");
+  assert.throws(() => builder.payload(), RangeError);
+  let steps = 0;
+  while (builder.step(1000) > 0) steps++;
+  assert.equal(steps, 7);
+  assert.equal(builder.payload().pwdhash, expected);
+  conn.send({ type: "HELLO", payload: builder.payload() });
+  assert.throws(() => conn.hello(identity, "labpass123"), /already sent/);
+  assert.equal(passwordHash("labpass123", "7f98f68a58bcecf5", 7042), expected);
   // The v:1 variant of the same transcript: one iteration.
   assert.equal(
-    await hashPassword("labpass123", "145476d517222016", 1),
+    passwordHash("labpass123", "145476d517222016", 1),
     "68ff40a5c3c7aa6beaae6676ffcfe20551002dfc0e902106be0c9d31059f1aec",
+  );
+  // No challenge, no hash.
+  assert.equal(
+    new HelloBuilder({ v: 2 }, identity, "unused").payload().pwdhash,
+    undefined,
   );
 });

@@ -1,15 +1,31 @@
 /**
- * Checks and errors of opening a connection: options no connection could
- * work with, and the error for an attempt cut short.
+ * Opening a connection, around the handshake: options no connection could
+ * work with, the server address, one deadline for the socket and the
+ * handshake together, the transport's connect with its failures typed, and
+ * the error for an attempt cut short.
  *
  * @module
  */
 
-import { ConnectError, LocalProtocolError } from "../core/errors.ts";
-import type { ServerAddress } from "../core/config.ts";
-import type { ConnectionOptions } from "./connection.ts";
+import { resolveUrl, ServerAddress } from "../core/config.ts";
+import {
+  ConnectError,
+  FaktoryError,
+  LocalProtocolError,
+} from "../core/errors.ts";
+import type { Identity } from "../core/handshake.ts";
+import type {
+  ClientTransport,
+  Platform,
+  Socket,
+  SocketHandlers,
+} from "../adapters/transport.ts";
+import type { ConnectionOptions } from "./connection_options.ts";
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** The default of `connectTimeout`, in ms. */
+export const DEFAULT_CONNECT_TIMEOUT = 10_000;
 
 /** Refuses options no connection could work with, before anything connects. */
 export function checkOptions(options: ConnectionOptions): void {
@@ -37,6 +53,99 @@ export function checkOptions(options: ConnectionOptions): void {
   ) {
     throw new LocalProtocolError(
       `maxReplyBytes must be a positive integer, got ${maxReplyBytes}`,
+    );
+  }
+}
+
+/** The server to talk to: the URL (or the environment's), TLS and password options applied. */
+export function resolveAddress(
+  options: ConnectionOptions,
+  platform: Platform,
+): ServerAddress {
+  const parsed = ServerAddress.parse(options.url ?? resolveUrl(platform.env));
+  return new ServerAddress(
+    parsed.host,
+    parsed.port,
+    parsed.tls || (options.tls !== undefined && options.tls !== false),
+    options.password ?? parsed.password,
+  );
+}
+
+/** Who the connection says it is in HELLO. */
+export function identityOf(
+  options: ConnectionOptions,
+  platform: Platform,
+): Identity {
+  return {
+    hostname: options.hostname ?? platform.hostname(),
+    pid: options.pid ?? platform.pid,
+    labels: options.labels ?? [],
+    ...(options.wid === undefined ? {} : { wid: options.wid }),
+  };
+}
+
+/**
+ * Runs `open` under one deadline for everything up to the HELLO reply (the
+ * socket, the greeting, the password hash and HELLO itself) and the caller's
+ * signal: `open` gets a signal that aborts at whichever comes first.
+ */
+export async function withConnectDeadline<T>(
+  address: ServerAddress,
+  options: ConnectionOptions,
+  open: (signal: AbortSignal) => Promise<T>,
+): Promise<T> {
+  const ms = options.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT;
+  const deadline = new AbortController();
+  const timer = setTimeout(
+    () =>
+      deadline.abort(
+        new ConnectError(
+          `Connection to ${address} timed out after ${ms} ms (greeting and HELLO included)`,
+          "ETIMEDOUT",
+        ),
+      ),
+    ms,
+  );
+  const caller = options.signal;
+  const onCallerAbort = () => deadline.abort(caller!.reason);
+  if (caller?.aborted) onCallerAbort();
+  else caller?.addEventListener("abort", onCallerAbort, { once: true });
+  try {
+    return await open(deadline.signal);
+  } finally {
+    clearTimeout(timer);
+    caller?.removeEventListener("abort", onCallerAbort);
+  }
+}
+
+/** Opens the socket, every failure a {@linkcode FaktoryError}. */
+export async function connectSocket(
+  transport: ClientTransport,
+  address: ServerAddress,
+  options: ConnectionOptions,
+  signal: AbortSignal,
+  handlers: SocketHandlers,
+): Promise<Socket> {
+  try {
+    return await transport.connect({
+      host: address.host,
+      port: address.port,
+      ...(address.tls
+        ? { tls: typeof options.tls === "object" ? options.tls : true }
+        : {}),
+      connectTimeout: options.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT,
+      signal,
+    }, handlers);
+  } catch (err) {
+    if (signal.aborted) throw connectAborted(address, signal.reason);
+    if (err instanceof FaktoryError) throw err;
+    // A transport that failed some other way (or a custom one).
+    throw new ConnectError(
+      `Connection to ${address} failed: ${
+        (err as Error)?.message ?? String(err)
+      }`,
+      "ECONNECT",
+      { cause: err },
     );
   }
 }

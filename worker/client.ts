@@ -34,6 +34,7 @@ import {
   type ConnectionOptions,
   type RequestOptions,
 } from "./connection.ts";
+import { provideConnectionOf } from "./_connection_of.ts";
 import { createJob } from "./jid.ts";
 import { isJobDefinition, type JobDefinition } from "./job_definition.ts";
 
@@ -84,6 +85,10 @@ export class Client {
   readonly #conn: Connection;
   readonly #wid: string | undefined;
 
+  static {
+    provideConnectionOf((client) => client.#conn);
+  }
+
   private constructor(conn: Connection, wid: string | undefined) {
     this.#conn = conn;
     this.#wid = wid;
@@ -102,7 +107,12 @@ export class Client {
     return new Client(await Connection.open(opts), opts.wid);
   }
 
-  /** The underlying connection. */
+  /**
+   * The underlying connection.
+   *
+   * @deprecated A client's connection is internal; this getter will be
+   * removed.
+   */
   get connection(): Connection {
     return this.#conn;
   }

@@ -1,125 +1,69 @@
 /**
- * One connection to a Faktory server: drives the pure protocol core over a
- * Transport, matches replies to commands in order (so commands can be
- * pipelined), applies read timeouts and abort signals, and does the
- * handshake, including the password hash.
+ * One connection to a Faktory server: a thin driver of the pure protocol
+ * core over a Transport. The core keeps the outstanding commands (each with
+ * its caller's promise as a token), decodes replies and runs the handshake;
+ * this driver adds what needs I/O: the socket, read timeouts, abort signals,
+ * and yielding while the password hash runs.
  *
  * @module
  */
 
-import type { Command, CommandResults, Verb } from "../core/commands.ts";
-import { decodeResult } from "../core/commands.ts";
-import { resolveUrl, ServerAddress } from "../core/config.ts";
+import type { Command, CommandResults } from "../core/commands.ts";
+import type { ServerAddress } from "../core/config.ts";
+import { ConnectionClosedError, TimeoutError } from "../core/errors.ts";
+import type { Identity } from "../core/handshake.ts";
 import {
-  ConnectError,
-  ConnectionClosedError,
-  FaktoryError,
-  LocalProtocolError,
-  RemoteProtocolError,
-  ServerError,
-  TimeoutError,
-} from "../core/errors.ts";
-import { buildHello, type Hi, type Identity } from "../core/handshake.ts";
-import { ClientProtocol, type ConnectionState } from "../core/protocol.ts";
+  ClientProtocol,
+  type ConnectionState,
+  type ReplyEvent,
+} from "../core/protocol.ts";
 import { defaultPlatform, defaultTransport } from "../adapters/runtime.ts";
+import type { Socket } from "../adapters/transport.ts";
 import type {
-  Platform,
-  Socket,
-  TlsOptions,
-  Transport,
-} from "../adapters/transport.ts";
-import { hashPassword } from "./_password.ts";
-import { checkOptions, connectAborted } from "./_open.ts";
+  ConnectionOptions,
+  RequestOptions,
+} from "./connection_options.ts";
+import {
+  checkOptions,
+  connectAborted,
+  connectSocket,
+  identityOf,
+  resolveAddress,
+  withConnectDeadline,
+} from "./_open.ts";
+import { BatchWriter } from "./_batch_writer.ts";
 
-/**
- * How to reach the server and who to say we are.
- *
- * @example
- * ```ts
- * import type { ConnectionOptions } from "@x/faktory-worker";
- * const options: ConnectionOptions = {
- *   url: "tcp+tls://:secret@faktory.internal:7419",
- *   tls: { ca: "-----BEGIN CERTIFICATE-----\n..." },
- *   labels: ["api"],
- * };
- * console.log(options.labels);
- * ```
- */
-export interface ConnectionOptions {
-  /**
-   * The server URL, `tcp://[:password@]host[:port]` or `tcp+tls://...`.
-   *
-   * @default {the variable named by FAKTORY_PROVIDER, else FAKTORY_URL, else tcp://localhost:7419}
-   */
-  readonly url?: string;
-  /** The password; overrides the one in the URL. */
-  readonly password?: string;
-  /** TLS settings (a CA to trust); `true` or an object also turns TLS on. */
-  readonly tls?: boolean | TlsOptions;
-  /** Host name sent in HELLO. @default {the machine's host name} */
-  readonly hostname?: string;
-  /** Process id sent in HELLO. @default {the process id} */
-  readonly pid?: number;
-  /** Labels sent in HELLO. @default {[]} */
-  readonly labels?: readonly string[];
-  /** Worker id; set for worker connections, absent for producers. */
-  readonly wid?: string;
-  /**
-   * Milliseconds to wait for a reply before the connection is declared dead.
-   * It must exceed the server's 2 s FETCH block. When it runs out, input
-   * that already arrived (say, while a job blocked the event loop) is still
-   * read before the connection is given up.
-   *
-   * @default {10000}
-   */
-  readonly timeout?: number;
-  /**
-   * Milliseconds to wait for the connection to be ready: the socket, the
-   * server's greeting, the password hash and the HELLO reply together.
-   *
-   * @default {10000}
-   */
-  readonly connectTimeout?: number;
-  /** The largest reply accepted, in bytes. @default {64 MiB} */
-  readonly maxReplyBytes?: number;
-  /** The transport to use. @default {the current runtime's} */
-  readonly transport?: Transport;
-  /** Cancels connecting (until the HELLO reply). */
-  readonly signal?: AbortSignal;
-}
+export type {
+  ClientTransport,
+  ConnectionOptions,
+  RequestOptions,
+  ServerTransport,
+} from "./connection_options.ts";
 
-/**
- * Options for one request.
- *
- * @example
- * ```ts
- * import type { RequestOptions } from "@x/faktory-worker";
- * const options: RequestOptions = { signal: AbortSignal.timeout(1000) };
- * console.log(options.signal?.aborted);
- * ```
- */
-export interface RequestOptions {
-  /**
-   * Abandons the request. Before it is written, nothing is sent; after, its
-   * reply is discarded when it arrives (an abandoned FETCH leaves its job
-   * reserved until the job's reserve_for runs out).
-   */
-  readonly signal?: AbortSignal;
-}
-
+/** A caller waiting for a reply: the token the core keeps per command. */
 interface Pending {
-  readonly verb: Verb;
-  resolve(value: unknown): void;
-  reject(error: unknown): void;
+  readonly resolve: (value: unknown) => void;
+  readonly reject: (error: unknown) => void;
+  readonly signal: AbortSignal | undefined;
+  onAbort: (() => void) | undefined;
   abandoned: boolean;
 }
 
+function settle(entry: Pending, event: ReplyEvent<Pending>): void {
+  if (entry.onAbort) entry.signal!.removeEventListener("abort", entry.onAbort);
+  if (entry.abandoned) return;
+  if (event.type === "result") entry.resolve(event.result);
+  else entry.reject(event.error);
+}
+
 const DEFAULT_TIMEOUT = 10_000;
-const DEFAULT_CONNECT_TIMEOUT = 10_000;
 // How long an elapsed read timeout still waits for input that already
 // arrived but was not read yet (see #timeoutElapsed): one turn of the event
 // loop suffices on every runtime; a few ms leave a margin.
 const READ_GRACE_MS = 10;
+// Password hash iterations between two turns of the event loop: a few
+// milliseconds of work on a slow machine.
+const HASH_SLICE = 20_000;
 
 /**
  * A single open connection. Most code uses {@linkcode Client} instead.
@@ -134,16 +78,15 @@ const READ_GRACE_MS = 10;
  * ```
  */
 export class Connection {
-  readonly #proto: ClientProtocol;
-  readonly #pending: Pending[] = [];
+  readonly #proto: ClientProtocol<Pending>;
   readonly #timeout: number;
   readonly #closeListeners: ((error?: Error) => void)[] = [];
   readonly #idleWaiters: (() => void)[] = [];
+  readonly #greeting: Promise<void>;
+  #greeted: { resolve(): void; reject(e: unknown): void } | undefined;
   #socket: Socket | undefined;
+  #out: BatchWriter | undefined;
   #timer: ReturnType<typeof setTimeout> | undefined;
-  #hi: { resolve(hi: Hi): void; reject(e: unknown): void } | undefined;
-  #closedError: Error | undefined;
-  #closed = false;
   #received = 0; // chunks read so far, to tell late input from none
   /** The address this connection talks to (password masked when printed). */
   readonly address: ServerAddress;
@@ -156,6 +99,10 @@ export class Connection {
         ? {}
         : { maxBulkBytes: options.maxReplyBytes },
     );
+    this.#greeting = new Promise((resolve, reject) => {
+      this.#greeted = { resolve, reject };
+    });
+    this.#greeting.catch(() => {}); // rejected by a teardown nobody awaits
   }
 
   /**
@@ -174,123 +121,46 @@ export class Connection {
   static async open(options: ConnectionOptions = {}): Promise<Connection> {
     checkOptions(options);
     const platform = await defaultPlatform();
-    const url = options.url ?? resolveUrl(platform.env);
-    const parsed = ServerAddress.parse(url);
-    const address = new ServerAddress(
-      parsed.host,
-      parsed.port,
-      parsed.tls || (options.tls !== undefined && options.tls !== false),
-      options.password ?? parsed.password,
-    );
-    // One deadline for everything up to the HELLO reply: the socket, the
-    // greeting, the password hash and HELLO itself.
-    const connectTimeout = options.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT;
-    const deadline = new AbortController();
-    const timer = setTimeout(
-      () =>
-        deadline.abort(
-          new ConnectError(
-            `Connection to ${address} timed out after ${connectTimeout} ms (greeting and HELLO included)`,
-            "ETIMEDOUT",
-          ),
-        ),
-      connectTimeout,
-    );
-    const caller = options.signal;
-    const onCallerAbort = () => deadline.abort(caller!.reason);
-    if (caller?.aborted) onCallerAbort();
-    else caller?.addEventListener("abort", onCallerAbort, { once: true });
-    try {
-      return await Connection.#open(
-        address,
-        options,
-        platform,
-        deadline.signal,
-      );
-    } finally {
-      clearTimeout(timer);
-      caller?.removeEventListener("abort", onCallerAbort);
-    }
-  }
-
-  static async #open(
-    address: ServerAddress,
-    options: ConnectionOptions,
-    platform: Platform,
-    signal: AbortSignal,
-  ): Promise<Connection> {
-    const conn = new Connection(address, options);
-    const transport = options.transport ?? await defaultTransport();
-    const hi = new Promise<Hi>((resolve, reject) => {
-      conn.#hi = { resolve, reject };
-    });
-    try {
-      conn.#socket = await transport.connect({
-        host: address.host,
-        port: address.port,
-        ...(address.tls
-          ? { tls: typeof options.tls === "object" ? options.tls : true }
-          : {}),
-        connectTimeout: options.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT,
-        signal,
-      }, {
+    const address = resolveAddress(options, platform);
+    const identity = identityOf(options, platform);
+    return await withConnectDeadline(address, options, async (signal) => {
+      const conn = new Connection(address, options);
+      const transport = options.transport ?? await defaultTransport();
+      conn.#socket = await connectSocket(transport, address, options, signal, {
         data: (chunk) => conn.#onData(chunk),
         close: (error) => conn.#onClose(error),
       });
-    } catch (err) {
-      if (signal.aborted) throw connectAborted(address, signal.reason);
-      if (err instanceof FaktoryError) throw err;
-      // A transport that failed some other way (or a custom one).
-      throw new ConnectError(
-        `Connection to ${address} failed: ${
-          (err as Error)?.message ?? String(err)
-        }`,
-        "ECONNECT",
-        { cause: err },
-      );
-    }
-    const aborted = () => connectAborted(address, signal.reason);
-    const onAbort = () => conn.#teardown(aborted());
-    signal.addEventListener("abort", onAbort, { once: true });
-    try {
-      if (signal.aborted) throw aborted();
-      conn.#armTimer();
-      const greeting = await hi;
-      const identity: Identity = {
-        hostname: options.hostname ?? platform.hostname(),
-        pid: options.pid ?? platform.pid,
-        labels: options.labels ?? [],
-        ...(options.wid === undefined ? {} : { wid: options.wid }),
-      };
-      let pwdhash: string | undefined;
-      if (greeting.i !== undefined && greeting.s !== undefined) {
-        if (address.password === undefined) {
-          throw new LocalProtocolError(
-            `The server at ${address} requires a password; set it in the URL or the password option`,
-          );
-        }
-        try {
-          pwdhash = await hashPassword(
-            address.password,
-            greeting.s,
-            greeting.i,
-            signal,
-          );
-        } catch (err) {
-          throw signal.aborted ? aborted() : err;
-        }
+      conn.#out = new BatchWriter(conn.#socket, (e) => conn.#onWriteError(e));
+      const aborted = () => connectAborted(address, signal.reason);
+      const onAbort = () => conn.#teardown(aborted());
+      signal.addEventListener("abort", onAbort, { once: true });
+      try {
+        if (signal.aborted) throw aborted();
+        conn.#armTimer();
+        await conn.#handshake(identity, address.password, signal);
+        return conn;
+      } catch (err) {
+        conn.close();
+        throw signal.aborted ? aborted() : err;
+      } finally {
+        signal.removeEventListener("abort", onAbort);
       }
-      await conn.request({
-        type: "HELLO",
-        payload: buildHello(identity, pwdhash),
-      });
-      return conn;
-    } catch (err) {
-      conn.close();
-      throw err;
-    } finally {
-      signal.removeEventListener("abort", onAbort);
+    });
+  }
+
+  /** HI, then HELLO: the core prepares it, hashing in slices between turns. */
+  async #handshake(
+    identity: Identity,
+    password: string | undefined,
+    signal: AbortSignal,
+  ): Promise<void> {
+    await this.#greeting;
+    const hello = this.#proto.hello(identity, password);
+    while (hello.step(HASH_SLICE) > 0) {
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      signal.throwIfAborted();
     }
+    await this.request({ type: "HELLO", payload: hello.payload() });
   }
 
   /** The protocol state: `ready` while usable. */
@@ -300,12 +170,12 @@ export class Connection {
 
   /** Whether the connection can no longer be used. */
   get closed(): boolean {
-    return this.#closed;
+    return this.#proto.done;
   }
 
   /** How many commands wait for their reply. */
   get pending(): number {
-    return this.#pending.length;
+    return this.#proto.pending;
   }
 
   /**
@@ -314,7 +184,7 @@ export class Connection {
    * @returns A promise that never rejects.
    */
   idle(): Promise<void> {
-    if (this.#pending.length === 0 || this.#closed) return Promise.resolve();
+    if (this.#proto.pending === 0 || this.#proto.done) return Promise.resolve();
     return new Promise((resolve) => this.#idleWaiters.push(resolve));
   }
 
@@ -325,7 +195,7 @@ export class Connection {
    * @param listener The callback.
    */
   onClose(listener: (error?: Error) => void): void {
-    if (this.#closed) listener(this.#closedError);
+    if (this.#proto.done) listener(this.#proto.reason);
     else this.#closeListeners.push(listener);
   }
 
@@ -348,43 +218,33 @@ export class Connection {
   ): Promise<CommandResults[C["type"]]> {
     const { signal } = options;
     if (signal?.aborted) return Promise.reject(signal.reason);
-    let bytes: Uint8Array;
-    try {
-      bytes = this.#proto.send(command);
-    } catch (err) {
-      return Promise.reject(this.#closed ? this.#closedErrorFor(err) : err);
-    }
+    let entry!: Pending;
     const promise = new Promise<CommandResults[C["type"]]>(
       (resolve, reject) => {
-        const entry: Pending = {
-          verb: command.type,
-          resolve: resolve as (v: unknown) => void,
+        entry = {
+          resolve: resolve as (value: unknown) => void,
           reject,
+          signal,
+          onAbort: undefined,
           abandoned: false,
         };
-        this.#pending.push(entry);
-        if (this.#pending.length === 1) this.#armTimer();
-        if (signal) {
-          const onAbort = () => {
-            entry.abandoned = true;
-            reject(signal.reason);
-          };
-          signal.addEventListener("abort", onAbort, { once: true });
-          const cleanup = () => signal.removeEventListener("abort", onAbort);
-          entry.resolve = (
-            v,
-          ) => (cleanup(), resolve(v as CommandResults[C["type"]]));
-          entry.reject = (e) => (cleanup(), reject(e));
-        }
       },
     );
-    let written: Promise<void>;
+    let bytes: Uint8Array;
     try {
-      written = this.#socket!.write(bytes);
+      bytes = this.#proto.send(command, entry);
     } catch (err) {
-      written = Promise.reject(err);
+      return Promise.reject(err);
     }
-    written.catch((err) => this.#onWriteError(err));
+    if (this.#proto.pending === 1) this.#armTimer();
+    if (signal) {
+      entry.onAbort = () => {
+        entry.abandoned = true;
+        entry.reject(signal.reason);
+      };
+      signal.addEventListener("abort", entry.onAbort, { once: true });
+    }
+    this.#out!.write(bytes);
     return promise;
   }
 
@@ -396,13 +256,14 @@ export class Connection {
    * @returns Resolves once END was handed to the socket.
    */
   async close(): Promise<void> {
-    if (this.#closed) return;
+    const proto = this.#proto;
+    if (proto.done) return;
     const socket = this.#socket;
     let sent: Promise<void> | undefined;
-    const state = this.#proto.state;
-    if (socket && (state === "ready" || state === "handshake")) {
+    this.#out?.flush();
+    if (socket && (proto.state === "ready" || proto.state === "handshake")) {
       try {
-        sent = socket.write(this.#proto.send({ type: "END" }));
+        sent = socket.write(proto.send({ type: "END" }));
       } catch { /* closed meanwhile */ }
     }
     this.#teardown(
@@ -415,18 +276,10 @@ export class Connection {
     socket?.close();
   }
 
-  #closedErrorFor(err: unknown): unknown {
-    if (err instanceof ConnectionClosedError && this.#closedError) {
-      return new ConnectionClosedError(err.message, {
-        cause: this.#closedError,
-      });
-    }
-    return err;
-  }
-
   #armTimer(): void {
     clearTimeout(this.#timer);
-    if (this.#pending.length === 0 && !this.#hi) {
+    const proto = this.#proto;
+    if (proto.pending === 0 && proto.state !== "greeting") {
       this.#timer = undefined;
       return;
     }
@@ -442,7 +295,7 @@ export class Connection {
     const received = this.#received;
     this.#timer = setTimeout(() => {
       if (this.#received !== received) return this.#armTimer(); // input came: wait again
-      const verb = this.#pending[0]?.verb ?? "the HI greeting";
+      const verb = this.#proto.awaiting ?? "the HI greeting";
       this.#teardown(
         new TimeoutError(
           `No reply to ${verb} within ${this.#timeout} ms from ${this.address}`,
@@ -464,31 +317,16 @@ export class Connection {
         return;
       }
       if (event === undefined) break;
+      this.#armTimer();
       if (event.type === "hi") {
-        const hi = this.#hi;
-        this.#hi = undefined;
-        hi?.resolve(event.hi);
-        this.#armTimer();
+        this.#greeted?.resolve();
+        this.#greeted = undefined;
         continue;
       }
-      const entry = this.#pending.shift()!;
-      this.#armTimer();
-      let result: unknown;
-      try {
-        result = decodeResult(event.verb, event.reply);
-      } catch (err) {
-        if (!entry.abandoned) entry.reject(err);
-        if (err instanceof ServerError && proto.state !== "error") continue;
-        this.#teardown(
-          err instanceof FaktoryError
-            ? err
-            : new RemoteProtocolError(String(err)),
-        );
-        return;
-      }
-      if (!entry.abandoned) entry.resolve(result);
+      settle(event.token, event);
+      if (proto.state === "error") return this.#teardown(proto.error!);
     }
-    if (this.#pending.length === 0 && this.#idleWaiters.length > 0) {
+    if (proto.pending === 0 && this.#idleWaiters.length > 0) {
       for (const f of this.#idleWaiters.splice(0)) f();
     }
   }
@@ -515,28 +353,36 @@ export class Connection {
     );
   }
 
+  /**
+   * Ends the connection: the core records why and hands back the commands
+   * that will get no reply. Running it again does nothing more.
+   */
   #teardown(error: Error, closeSocket = true): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    this.#closedError = error;
     clearTimeout(this.#timer);
-    this.#proto.transportClosed(error);
-    const pending = this.#pending.splice(0);
-    const hi = this.#hi;
-    this.#hi = undefined;
-    const failure = (first: boolean) =>
-      first || !(error instanceof TimeoutError)
-        ? error
-        : new ConnectionClosedError("Connection closed after a read timeout", {
-          cause: error,
-        });
-    hi?.reject(error);
-    pending.forEach((p, i) => p.abandoned || p.reject(failure(i === 0)));
+    const lost = this.#proto.transportClosed(error);
+    const reason = this.#proto.reason ?? error;
+    this.#greeted?.reject(reason);
+    this.#greeted = undefined;
+    lost.forEach((entry, i) => {
+      if (entry.onAbort) {
+        entry.signal!.removeEventListener("abort", entry.onAbort);
+      }
+      if (entry.abandoned) return;
+      entry.reject(
+        i === 0 || !(reason instanceof TimeoutError)
+          ? reason
+          : new ConnectionClosedError(
+            "Connection closed after a read timeout",
+            { cause: reason },
+          ),
+      );
+    });
+    this.#out?.drop();
     if (closeSocket) this.#socket?.close();
     for (const f of this.#idleWaiters.splice(0)) f();
     for (const listener of this.#closeListeners.splice(0)) {
       try {
-        listener(error);
+        listener(reason);
       } catch { /* a listener's failure must not break teardown */ }
     }
   }
