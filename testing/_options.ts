@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { Transport } from "../adapters/transport.ts";
+import type { ServerTransport } from "../adapters/listen.ts";
 import type { ResolvedOptions } from "./_server_state.ts";
 
 /**
@@ -56,7 +56,7 @@ export interface FaktoryServerOptions {
   /** Retries given to a job pushed without `retry`. @default {25} */
   readonly defaultRetry?: number;
   /** The transport to listen with. @default {the current runtime's} */
-  readonly transport?: Transport;
+  readonly transport?: ServerTransport;
 }
 
 /**

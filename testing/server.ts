@@ -8,8 +8,11 @@
  * @module
  */
 
-import { defaultPlatform, defaultTransport } from "../adapters/runtime.ts";
-import type { Listener, Transport } from "../adapters/transport.ts";
+import {
+  defaultPlatform,
+  defaultServerTransport,
+} from "../adapters/runtime.ts";
+import type { Listener, ServerTransport } from "../adapters/listen.ts";
 import type { Fault } from "./_faults.ts";
 import {
   type BusyJob,
@@ -47,7 +50,7 @@ const SHUTDOWN_GRACE = 100;
  */
 export class FaktoryServer {
   readonly #state: ServerState;
-  readonly #transport: Transport | undefined;
+  readonly #transport: ServerTransport | undefined;
   readonly #tls: FaktoryServerOptions["tls"];
   readonly #taskInterval: number;
   #listener: Listener | undefined;
@@ -109,7 +112,7 @@ export class FaktoryServer {
     this.#stopping = undefined;
     return this.#starting = (async () => {
       await stopping; // a start() during a stop() waits for it
-      const transport = this.#transport ?? await defaultTransport();
+      const transport = this.#transport ?? defaultServerTransport();
       const platform = await defaultPlatform();
       this.#state.rssBytes = () => platform.rssBytes();
       this.#listener = await transport.listen(

@@ -9,7 +9,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import process from "node:process";
 import { FaktoryServer } from "../testing/mod.ts";
-import { hashPassword } from "../worker/_password.ts";
+import { passwordHash } from "../core/_password_hash.ts";
 import {
   compareReplies,
   type Event,
@@ -153,7 +153,7 @@ async function replay(
       ev.expect === "+OK\r\n" && c.greeting?.s
     ) {
       const hello = JSON.parse(text.slice(6));
-      hello.pwdhash = await hashPassword(
+      hello.pwdhash = passwordHash(
         c.inst.password!,
         c.greeting.s,
         hello.v < 2 ? 1 : c.greeting.i!,

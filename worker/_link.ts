@@ -10,6 +10,7 @@
  * @module
  */
 
+import { connectionOf } from "./_connection_of.ts";
 import { ConnectionClosedError, ServerError } from "../core/errors.ts";
 import { describeThrown } from "../core/failure.ts";
 import type { Client } from "./client.ts";
@@ -61,7 +62,7 @@ export class Link {
 
   /** The server's address, once connected. */
   get address(): string {
-    return String(this.#control?.connection.address ?? "");
+    return String(this.#control ? connectionOf(this.#control).address : "");
   }
 
   /**
@@ -98,9 +99,9 @@ export class Link {
       return;
     }
     this.#control = client;
-    client.connection.onClose((error) => this.#lost(client, error));
+    connectionOf(client).onClose((error) => this.#lost(client, error));
     this.#setOnline();
-    this.#o.results.attach(client.connection);
+    this.#o.results.attach(connectionOf(client));
   }
 
   /** Beats every `interval` ms until {@linkcode close}. */

@@ -107,16 +107,6 @@ export class Client {
     return new Client(await Connection.open(opts), opts.wid);
   }
 
-  /**
-   * The underlying connection.
-   *
-   * @deprecated A client's connection is internal; this getter will be
-   * removed.
-   */
-  get connection(): Connection {
-    return this.#conn;
-  }
-
   /** Whether the connection is closed (the client is then unusable). */
   get closed(): boolean {
     return this.#conn.closed;
