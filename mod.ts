@@ -14,38 +14,72 @@
  * @module
  */
 
-export * from "./core/errors.ts";
-export * from "./core/resp.ts";
-export * from "./core/commands.ts";
-export * from "./core/handshake.ts";
-export * from "./core/job.ts";
-export * from "./core/config.ts";
-export * from "./core/queues.ts";
-export * from "./core/protocol.ts";
-export * from "./core/failure.ts";
+export {
+  AuthenticationError,
+  ConnectError,
+  ConnectionClosedError,
+  EnterpriseOnlyError,
+  FaktoryError,
+  LocalProtocolError,
+  RemoteProtocolError,
+  ServerError,
+  TimeoutError,
+} from "./core/errors.ts";
+export {
+  InvalidJobError,
+  type Job,
+  type JobFailure,
+  type JobOptions,
+  type JobPayload,
+  type JsonValue,
+} from "./core/job.ts";
 export type {
-  Accept,
+  BatchPayload,
+  BatchStatus,
+  FailPayload,
+  MutateFilter,
+  MutateTarget,
+  Mutation,
+  ServerInfo,
+  TaskInfo,
+  TrackPayload,
+  WorkerState,
+} from "./core/commands.ts";
+export type {
+  ClientTransport,
   ConnectOptions,
-  Listener,
-  ListenOptions,
-  Platform,
   Socket,
   SocketHandlers,
   TlsOptions,
-  Transport,
 } from "./adapters/transport.ts";
+export { detectRuntime, type Runtime } from "./adapters/runtime.ts";
+export type {
+  ConnectionOptions,
+  RequestOptions,
+} from "./client/connection_options.ts";
 export {
-  defaultPlatform,
-  defaultTransport,
-  detectRuntime,
-  type Runtime,
-} from "./adapters/runtime.ts";
-export * from "./worker/connection.ts";
-export * from "./worker/client.ts";
-export * from "./worker/pool.ts";
-export * from "./worker/jid.ts";
+  type BeatOptions,
+  Client,
+  type ClientOptions,
+} from "./client/client.ts";
+export type { ClientAdmin } from "./client/_client_admin.ts";
+export { Pool, type PoolOptions } from "./client/pool.ts";
+export {
+  createJob,
+  defineJob,
+  type JobDefinition,
+  randomJid,
+} from "./client/jobs.ts";
 export * from "./worker/manager.ts";
 export { type Handler, JobContext, type Middleware } from "./worker/context.ts";
-export * from "./worker/events.ts";
-export * from "./worker/logger.ts";
-export { defineJob, type JobDefinition } from "./worker/job_definition.ts";
+export type { EventListener, ManagerEvents } from "./worker/events.ts";
+export {
+  consoleLogger,
+  type ConsoleLoggerOptions,
+  fieldsFirst,
+  type FieldsFirstLogger,
+  isLogLevel,
+  type LogFormat,
+  type Logger,
+  type LogLevel,
+} from "./worker/logger.ts";

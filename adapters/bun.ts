@@ -58,7 +58,7 @@ export function forward(
  *
  * @example
  * ```ts
- * import { defaultTransport } from "@x/faktory-worker";
+ * import { defaultTransport } from "@x/faktory-worker/protocol";
  * // On Bun the default transport is this one.
  * console.log((await defaultTransport()).name); // "bun"
  * ```

@@ -41,7 +41,7 @@ const Deno = (globalThis as unknown as { Deno: DenoApi }).Deno;
  *
  * @example
  * ```ts
- * import { defaultTransport } from "@x/faktory-worker";
+ * import { defaultTransport } from "@x/faktory-worker/protocol";
  * // On Deno the default transport is this one.
  * console.log((await defaultTransport()).name); // "deno"
  * ```

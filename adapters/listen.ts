@@ -12,7 +12,7 @@ import type { Socket, SocketHandlers } from "./transport.ts";
  *
  * @example
  * ```ts
- * import type { ListenOptions } from "@x/faktory-worker";
+ * import type { ListenOptions } from "@x/faktory-worker/protocol";
  * const options: ListenOptions = { host: "127.0.0.1", port: 0 };
  * console.log(options.port);
  * ```
@@ -32,7 +32,7 @@ export interface ListenOptions {
  *
  * @example
  * ```ts
- * import type { Listener } from "@x/faktory-worker";
+ * import type { Listener } from "@x/faktory-worker/protocol";
  * async function stop(listener: Listener): Promise<void> {
  *   console.log(`closing port ${listener.port}`);
  *   await listener.close();
@@ -53,7 +53,7 @@ export interface Listener {
  *
  * @example
  * ```ts ignore
- * import { defaultTransport } from "@x/faktory-worker";
+ * import { defaultTransport } from "@x/faktory-worker/protocol";
  * const transport = await defaultTransport();
  * const listener = await transport.listen({ port: 0 }, (socket) => ({
  *   data: (chunk) => void socket.write(chunk), // echo

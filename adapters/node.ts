@@ -51,7 +51,7 @@ export function wrapNode(
  *
  * @example
  * ```ts
- * import { defaultTransport } from "@x/faktory-worker";
+ * import { defaultTransport } from "@x/faktory-worker/protocol";
  * // On Node.js the default transport is this one.
  * console.log((await defaultTransport()).name); // "node"
  * ```

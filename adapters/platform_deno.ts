@@ -27,7 +27,7 @@ const Deno = (globalThis as unknown as {
  *
  * @example
  * ```ts
- * import { defaultPlatform } from "@x/faktory-worker";
+ * import { defaultPlatform } from "@x/faktory-worker/protocol";
  * // On Deno the default platform is this one.
  * console.log((await defaultPlatform()).rssBytes() > 0);
  * ```

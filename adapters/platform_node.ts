@@ -14,7 +14,7 @@ import type { Platform } from "./transport.ts";
  *
  * @example
  * ```ts
- * import { defaultPlatform } from "@x/faktory-worker";
+ * import { defaultPlatform } from "@x/faktory-worker/protocol";
  * // On Node.js and Bun the default platform is this one.
  * console.log((await defaultPlatform()).pid > 0);
  * ```

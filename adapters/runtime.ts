@@ -101,7 +101,7 @@ export function defaultServerTransport(): ServerTransport {
  *
  * @example
  * ```ts
- * import { defaultTransport } from "@x/faktory-worker";
+ * import { defaultTransport } from "@x/faktory-worker/protocol";
  * console.log((await defaultTransport()).name);
  * ```
  */
@@ -121,7 +121,7 @@ export function defaultTransport(): Promise<Transport> {
  *
  * @example
  * ```ts
- * import { defaultPlatform } from "@x/faktory-worker";
+ * import { defaultPlatform } from "@x/faktory-worker/protocol";
  * console.log((await defaultPlatform()).pid);
  * ```
  */

@@ -133,7 +133,7 @@ export interface ClientTransport {
  *
  * @example
  * ```ts
- * import { defaultTransport } from "@x/faktory-worker";
+ * import { defaultTransport } from "@x/faktory-worker/protocol";
  * const transport = await defaultTransport();
  * console.log(transport.name); // "node", "deno" or "bun"
  * ```
@@ -148,7 +148,7 @@ export interface Transport extends ClientTransport, ServerTransport {
  *
  * @example
  * ```ts
- * import { defaultPlatform } from "@x/faktory-worker";
+ * import { defaultPlatform } from "@x/faktory-worker/protocol";
  * const platform = await defaultPlatform();
  * console.log(platform.hostname(), platform.pid);
  * ```

@@ -5,14 +5,8 @@
 // against FAKTORY_URL when set (with a queue of its own).
 // Usage: <runtime> bench/worker_bench.ts [jobs] [runs]
 import process from "node:process";
-import {
-  Client,
-  Connection,
-  createJob,
-  defaultPlatform,
-  detectRuntime,
-  Manager,
-} from "../mod.ts";
+import { Client, createJob, detectRuntime, Manager } from "../mod.ts";
+import { Connection, defaultPlatform } from "../protocol.ts";
 import { serveInChild } from "./_serve.ts";
 
 const numbers = process.argv.filter((a) => /^\d+$/.test(a)).map(Number);

@@ -7,22 +7,14 @@
  * @module
  */
 
-import {
-  LocalProtocolError,
-  RemoteProtocolError,
-  serverError,
-} from "./errors.ts";
+import { LocalProtocolError } from "./errors.ts";
 import type { HelloPayload } from "./handshake.ts";
 import {
   checkQueueName,
   InvalidJobError,
-  type Job,
   type JobPayload,
-  type JsonValue,
-  parseJob,
   validateJob,
 } from "./job.ts";
-import type { Reply } from "./resp.ts";
 
 /**
  * What FAIL reports about a failed job. The server keeps at most 100
@@ -63,7 +55,7 @@ export type WorkerState = "quiet" | "terminate";
  *
  * @example
  * ```ts
- * import type { BeatPayload } from "@x/faktory-worker";
+ * import type { BeatPayload } from "@x/faktory-worker/protocol";
  * const beat: BeatPayload = { wid: "4f1c2a", rss_kb: 54176 };
  * console.log(beat.wid);
  * ```
@@ -177,7 +169,7 @@ export interface TrackPayload {
  *
  * @example
  * ```ts
- * import { encodeCommand, type Command } from "@x/faktory-worker";
+ * import { encodeCommand, type Command } from "@x/faktory-worker/protocol";
  * const cmd: Command = { type: "FETCH", queues: ["critical", "default"] };
  * console.log(encodeCommand(cmd)); // "FETCH critical default\r\n"
  * ```
@@ -212,153 +204,12 @@ export type Command =
  *
  * @example
  * ```ts
- * import type { Verb } from "@x/faktory-worker";
+ * import type { Verb } from "@x/faktory-worker/protocol";
  * const verb: Verb = "ACK";
  * console.log(verb);
  * ```
  */
 export type Verb = Command["type"];
-
-/**
- * The status of a batch, as BATCH STATUS returns it.
- *
- * @example
- * ```ts
- * import type { BatchStatus } from "@x/faktory-worker";
- * const s: BatchStatus = { bid: "b-1", total: 3, pending: 1, failed: 0 };
- * console.log(s.pending);
- * ```
- */
-export interface BatchStatus {
-  /** The batch id. */
-  readonly bid: string;
-  /** Jobs in the batch. */
-  readonly total?: number;
-  /** Jobs not yet finished. */
-  readonly pending?: number;
-  /** Jobs that failed. */
-  readonly failed?: number;
-  /** Other fields the server reports. */
-  readonly [key: string]: JsonValue | undefined;
-}
-
-/**
- * Counters of one server task, as INFO reports them.
- *
- * @example
- * ```ts
- * import type { TaskInfo } from "@x/faktory-worker";
- * const t: TaskInfo = { size: 1, cycles: 5, enqueued: 0, wall_time_sec: 0.0006 };
- * console.log(t.size);
- * ```
- */
-export interface TaskInfo {
-  /** Items in the set. */
-  readonly size: number;
-  /** Items the server expired. */
-  readonly reaped?: number;
-  /** Times the task ran. */
-  readonly cycles?: number;
-  /** Jobs the task moved to queues. */
-  readonly enqueued?: number;
-  /** Seconds the task spent running. */
-  readonly wall_time_sec?: number;
-}
-
-/**
- * What INFO returns (Faktory 1.8 shape).
- *
- * @example
- * ```ts
- * import type { ServerInfo } from "@x/faktory-worker";
- * function backlog(info: ServerInfo): number {
- *   return Object.values(info.faktory.queues).reduce((a, b) => a + b, 0);
- * }
- * ```
- */
-export interface ServerInfo {
-  /** Queue sizes, task counters and totals. */
-  readonly faktory: {
-    readonly queues: { readonly [queue: string]: number };
-    readonly tasks: {
-      readonly Busy: TaskInfo;
-      readonly Dead: TaskInfo;
-      readonly Retries: TaskInfo;
-      readonly Scheduled: TaskInfo;
-      readonly Workers: TaskInfo;
-      readonly [task: string]: TaskInfo;
-    };
-    readonly total_enqueued: number;
-    readonly total_failures: number;
-    readonly total_processed: number;
-    readonly total_queues: number;
-  };
-  /** The server's clock, RFC 3339. */
-  readonly now: string;
-  /** Server version, uptime, connections and memory. */
-  readonly server: {
-    readonly command_count: number;
-    readonly connections: number;
-    readonly description: string;
-    readonly faktory_version: string;
-    readonly uptime: number;
-    readonly used_memory_mb: number;
-  };
-  /** The server's clock, `HH:MM:SS UTC`. */
-  readonly server_utc_time: string;
-}
-
-/**
- * The typed result of each command once its reply arrived.
- *
- * @example
- * ```ts
- * import type { CommandResults } from "@x/faktory-worker";
- * type FetchResult = CommandResults["FETCH"]; // Job | null
- * ```
- */
-export interface CommandResults {
-  /** `+OK`. */
-  HELLO: void;
-  /** `+OK`. */
-  FLUSH: void;
-  /** No reply. */
-  END: void;
-  /** The INFO document. */
-  INFO: ServerInfo;
-  /** `+OK`. */
-  PUSH: void;
-  /** Refused jobs, jid to reason. */
-  PUSHB: Record<string, string>;
-  /** The job, or null when none arrived. */
-  FETCH: Job | null;
-  /** `+OK`. */
-  ACK: void;
-  /** `+OK`. */
-  FAIL: void;
-  /** The state the server asks for, or null. */
-  BEAT: WorkerState | null;
-  /** `+OK`. */
-  "QUEUE PAUSE": void;
-  /** `+OK`. */
-  "QUEUE RESUME": void;
-  /** `+OK`. */
-  "QUEUE REMOVE": void;
-  /** `+OK`. */
-  MUTATE: void;
-  /** The new batch id. */
-  "BATCH NEW": string;
-  /** `+OK`. */
-  "BATCH OPEN": void;
-  /** `+OK`. */
-  "BATCH COMMIT": void;
-  /** The batch status. */
-  "BATCH STATUS": BatchStatus;
-  /** `+OK`. */
-  "TRACK SET": void;
-  /** The tracking document. */
-  "TRACK GET": { readonly [key: string]: JsonValue };
-}
 
 // deno-lint-ignore no-control-regex -- control characters are exactly what it refuses
 const TOKEN = /^[^\s\x00-\x1f\x7f]+$/;
@@ -419,7 +270,7 @@ function json(value: unknown): string {
  *
  * @example
  * ```ts
- * import { encodeCommand } from "@x/faktory-worker";
+ * import { encodeCommand } from "@x/faktory-worker/protocol";
  * console.log(encodeCommand({ type: "ACK", jid: "0123456789ab" }));
  * // ACK {"jid":"0123456789ab"}\r\n
  * ```
@@ -521,105 +372,10 @@ function commandLine(command: Command): string {
   }
 }
 
-function expectOk(verb: Verb, reply: Reply): void {
-  if (reply.type === "simple" && reply.value === "OK") return;
-  throw unexpected(verb, reply);
-}
-
-function expectBulkJson(verb: Verb, reply: Reply): unknown {
-  if (reply.type !== "bulk" || reply.value === null) {
-    throw unexpected(verb, reply);
-  }
-  try {
-    return JSON.parse(reply.value);
-  } catch (err) {
-    throw new RemoteProtocolError(`${verb} reply is not valid JSON`, {
-      cause: err,
-    });
-  }
-}
-
-function expectObject(verb: Verb, value: unknown): Record<string, unknown> {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    throw new RemoteProtocolError(`${verb} reply is not a JSON object`);
-  }
-  return value as Record<string, unknown>;
-}
-
-function unexpected(verb: Verb, reply: Reply): RemoteProtocolError {
-  const shown = reply.type === "simple" || reply.type === "bulk"
-    ? `${reply.type} ${JSON.stringify(reply.value)?.slice(0, 80)}`
-    : reply.type;
-  return new RemoteProtocolError(`Unexpected reply to ${verb}: ${shown}`);
-}
-
-/**
- * Decodes the reply to a command into its typed result.
- *
- * @param verb The verb of the command the reply answers.
- * @param reply The reply.
- * @returns The typed result.
- * @throws {ServerError} For an error reply (the connection stays usable).
- * @throws {RemoteProtocolError} For a reply of the wrong shape.
- *
- * @example
- * ```ts
- * import { decodeResult } from "@x/faktory-worker";
- * console.log(decodeResult("BEAT", { type: "bulk", value: '{"state":"quiet"}' })); // "quiet"
- * console.log(decodeResult("FETCH", { type: "bulk", value: null })); // null
- * ```
- */
-export function decodeResult<V extends Verb>(
-  verb: V,
-  reply: Reply,
-): CommandResults[V] {
-  return decode(verb, reply) as CommandResults[V];
-}
-
-function decode(verb: Verb, reply: Reply): unknown {
-  if (reply.type === "error") {
-    throw serverError(reply.code, reply.message, verb);
-  }
-  switch (verb) {
-    case "FETCH":
-      if (reply.type === "bulk") {
-        return reply.value === null ? null : parseJob(reply.value);
-      }
-      throw unexpected(verb, reply);
-    case "BEAT": {
-      if (reply.type === "simple") return expectOk(verb, reply), null;
-      const state = expectObject(verb, expectBulkJson(verb, reply)).state;
-      if (state === "quiet" || state === "terminate") return state;
-      throw new RemoteProtocolError(
-        `BEAT reply has an unknown state ${JSON.stringify(state)}`,
-      );
-    }
-    case "PUSHB": {
-      const map = expectObject(verb, expectBulkJson(verb, reply));
-      for (const value of Object.values(map)) {
-        if (typeof value !== "string") {
-          throw new RemoteProtocolError("PUSHB reply values must be strings");
-        }
-      }
-      return map;
-    }
-    case "INFO": {
-      const info = expectObject(verb, expectBulkJson(verb, reply));
-      if (typeof info.faktory !== "object" || info.faktory === null) {
-        throw new RemoteProtocolError("INFO reply has no faktory section");
-      }
-      return info;
-    }
-    case "BATCH NEW":
-      if (reply.type === "bulk" && reply.value) return reply.value;
-      if (reply.type === "simple" && reply.value) return reply.value;
-      throw unexpected(verb, reply);
-    case "BATCH STATUS":
-    case "TRACK GET":
-      return expectObject(verb, expectBulkJson(verb, reply));
-    case "END":
-      throw new RemoteProtocolError("END gets no reply, but one arrived");
-    default:
-      return expectOk(verb, reply);
-  }
-}
+export {
+  type BatchStatus,
+  type CommandResults,
+  decodeResult,
+  type ServerInfo,
+  type TaskInfo,
+} from "./results.ts";

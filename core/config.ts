@@ -12,7 +12,7 @@ import { LocalProtocolError } from "./errors.ts";
  *
  * @example
  * ```ts
- * import { DEFAULT_URL } from "@x/faktory-worker";
+ * import { DEFAULT_URL } from "@x/faktory-worker/protocol";
  * console.log(DEFAULT_URL); // "tcp://localhost:7419"
  * ```
  */
@@ -28,7 +28,7 @@ const INSPECT_DENO = Symbol.for(["Deno", "customInspect"].join("."));
  *
  * @example
  * ```ts
- * import { ServerAddress } from "@x/faktory-worker";
+ * import { ServerAddress } from "@x/faktory-worker/protocol";
  * const addr = ServerAddress.parse("tcp+tls://:s3cret@faktory.internal:7419");
  * console.log(String(addr)); // "tcp+tls://:***@faktory.internal:7419"
  * console.log(addr.tls, addr.password === "s3cret"); // true true
@@ -149,7 +149,7 @@ export class ServerAddress {
  *
  * @example
  * ```ts
- * import { resolveUrl } from "@x/faktory-worker";
+ * import { resolveUrl } from "@x/faktory-worker/protocol";
  * const env: Record<string, string> = { FAKTORY_PROVIDER: "MY_FAKTORY", MY_FAKTORY: "tcp://q:7419" };
  * console.log(resolveUrl((name) => env[name])); // "tcp://q:7419"
  * ```
@@ -183,7 +183,7 @@ export function resolveUrl(env: (name: string) => string | undefined): string {
  *
  * @example
  * ```ts
- * import { maskUrl } from "@x/faktory-worker";
+ * import { maskUrl } from "@x/faktory-worker/protocol";
  * console.log(maskUrl("tcp://:hunter2@host:7419")); // "tcp://:***@host:7419"
  * ```
  */

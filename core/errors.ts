@@ -177,7 +177,7 @@ export class AuthenticationError extends ServerError {}
  *
  * @example
  * ```ts
- * import { serverError } from "@x/faktory-worker";
+ * import { serverError } from "@x/faktory-worker/protocol";
  * const err = serverError("ERR", "tracking subsystem is only available in Faktory Enterprise");
  * console.log(err.name); // "EnterpriseOnlyError"
  * ```

@@ -11,7 +11,7 @@ import type { FailPayload } from "./commands.ts";
  *
  * @example
  * ```ts
- * import { MAX_ERRTYPE } from "@x/faktory-worker";
+ * import { MAX_ERRTYPE } from "@x/faktory-worker/protocol";
  * console.log(MAX_ERRTYPE); // 100
  * ```
  */
@@ -21,7 +21,7 @@ export const MAX_ERRTYPE = 100;
  *
  * @example
  * ```ts
- * import { MAX_MESSAGE } from "@x/faktory-worker";
+ * import { MAX_MESSAGE } from "@x/faktory-worker/protocol";
  * console.log(MAX_MESSAGE); // 1000
  * ```
  */
@@ -31,7 +31,7 @@ export const MAX_MESSAGE = 1000;
  *
  * @example
  * ```ts
- * import { MAX_BACKTRACE } from "@x/faktory-worker";
+ * import { MAX_BACKTRACE } from "@x/faktory-worker/protocol";
  * console.log(MAX_BACKTRACE); // 50
  * ```
  */
@@ -51,7 +51,7 @@ export const MAX_BACKTRACE = 50;
  *
  * @example
  * ```ts
- * import { failureFor } from "@x/faktory-worker";
+ * import { failureFor } from "@x/faktory-worker/protocol";
  * console.log(failureFor("0123456789ab", new RangeError("too big")).errtype); // "RangeError"
  * console.log(failureFor("0123456789ab", "plain string").message); // "plain string"
  * ```
@@ -117,13 +117,7 @@ function describe(value: unknown): string {
  * One line for any thrown value, for logs: `errtype: message`. Never throws.
  *
  * @param thrown Whatever was thrown.
- * @returns The description.
- *
- * @example
- * ```ts
- * import { describeThrown } from "@x/faktory-worker";
- * console.log(describeThrown(new TypeError("bad input"))); // "TypeError: bad input"
- * ```
+ * @returns The description, such as `TypeError: bad input`.
  */
 export function describeThrown(thrown: unknown): string {
   const { errtype, message } = failureFor("", thrown);

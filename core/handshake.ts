@@ -18,7 +18,7 @@ import type { Reply } from "./resp.ts";
  *
  * @example
  * ```ts
- * import { parseHi } from "@x/faktory-worker";
+ * import { parseHi } from "@x/faktory-worker/protocol";
  * const hi = parseHi({ type: "simple", value: 'HI {"v":2,"i":7042,"s":"7f98f68a58bcecf5"}' });
  * console.log(hi.i, hi.s);
  * ```
@@ -37,7 +37,7 @@ export interface Hi {
  *
  * @example
  * ```ts
- * import { buildHello } from "@x/faktory-worker";
+ * import { buildHello } from "@x/faktory-worker/protocol";
  * const hello = buildHello({ hostname: "web-1", pid: 42, labels: ["web"] });
  * console.log(JSON.stringify(hello));
  * ```
@@ -64,7 +64,7 @@ export interface HelloPayload {
  *
  * @example
  * ```ts
- * import type { Identity } from "@x/faktory-worker";
+ * import type { Identity } from "@x/faktory-worker/protocol";
  * const id: Identity = { hostname: "web-1", pid: 42, labels: ["web"], wid: "9f8e7d6c5b4a" };
  * console.log(id.wid);
  * ```
@@ -85,7 +85,7 @@ export interface Identity {
  *
  * @example
  * ```ts
- * import { PROTOCOL_VERSION } from "@x/faktory-worker";
+ * import { PROTOCOL_VERSION } from "@x/faktory-worker/protocol";
  * const version: number = PROTOCOL_VERSION;
  * console.log(version); // 2
  * ```
@@ -100,7 +100,7 @@ export const PROTOCOL_VERSION = 2;
  *
  * @example
  * ```ts
- * import { MAX_HASH_ITERATIONS } from "@x/faktory-worker";
+ * import { MAX_HASH_ITERATIONS } from "@x/faktory-worker/protocol";
  * console.log(MAX_HASH_ITERATIONS); // 1000000
  * ```
  */
@@ -116,7 +116,7 @@ export const MAX_HASH_ITERATIONS = 1_000_000;
  *
  * @example
  * ```ts
- * import { parseHi } from "@x/faktory-worker";
+ * import { parseHi } from "@x/faktory-worker/protocol";
  * console.log(parseHi({ type: "simple", value: 'HI {"v":2}' }).v); // 2
  * ```
  */
@@ -168,7 +168,7 @@ export function parseHi(reply: Reply): Hi {
  *
  * @example
  * ```ts
- * import { buildHello } from "@x/faktory-worker";
+ * import { buildHello } from "@x/faktory-worker/protocol";
  * const hello = buildHello({ hostname: "h", pid: 1, labels: [], wid: "w-123456" });
  * console.log(hello.wid);
  * ```
@@ -203,7 +203,7 @@ export function buildHello(
  *
  * @example
  * ```ts
- * import { HelloBuilder } from "@x/faktory-worker";
+ * import { HelloBuilder } from "@x/faktory-worker/protocol";
  * const hello = new HelloBuilder(
  *   { v: 2, i: 7042, s: "7f98f68a58bcecf5" },
  *   { hostname: "lab-host", pid: 4242, labels: [] },

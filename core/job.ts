@@ -167,7 +167,7 @@ const OPTION_KEYS: Record<keyof JobOptions, keyof JobPayload | undefined> = {
  *
  * @example
  * ```ts
- * import { buildJob } from "@x/faktory-worker";
+ * import { buildJob } from "@x/faktory-worker/protocol";
  * const job = buildJob("Email", ["a@example.com"], { queue: "mail", retry: 3 }, "0123456789abcdef");
  * console.log(JSON.stringify(job));
  * ```
@@ -201,7 +201,7 @@ export function buildJob(
  *
  * @example
  * ```ts
- * import { reservationSeconds } from "@x/faktory-worker";
+ * import { reservationSeconds } from "@x/faktory-worker/protocol";
  * console.log(reservationSeconds(undefined), reservationSeconds(10), reservationSeconds(600)); // 1800 60 600
  * ```
  */
@@ -218,7 +218,7 @@ export function reservationSeconds(reserveFor: number | undefined): number {
  *
  * @example
  * ```ts
- * import { parseJob } from "@x/faktory-worker";
+ * import { parseJob } from "@x/faktory-worker/protocol";
  * const job = parseJob('{"jid":"0123456789ab","jobtype":"T","args":[]}');
  * console.log(job.jobtype);
  * ```
@@ -252,7 +252,7 @@ export function parseJob(text: string): Job {
  *
  * @example
  * ```ts
- * import { formatTime } from "@x/faktory-worker";
+ * import { formatTime } from "@x/faktory-worker/protocol";
  * console.log(formatTime(new Date(0))); // "1970-01-01T00:00:00.000Z"
  * ```
  */

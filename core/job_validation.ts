@@ -15,7 +15,8 @@ import type { JobPayload } from "./job.ts";
  *
  * @example
  * ```ts
- * import { buildJob, InvalidJobError } from "@x/faktory-worker";
+ * import { InvalidJobError } from "@x/faktory-worker";
+ * import { buildJob } from "@x/faktory-worker/protocol";
  * try {
  *   buildJob("Email", [1], { jid: "short" }, "unused0");
  * } catch (err) {
@@ -53,7 +54,7 @@ const RFC3339 =
  *
  * @example
  * ```ts
- * import { checkQueueName } from "@x/faktory-worker";
+ * import { checkQueueName } from "@x/faktory-worker/protocol";
  * console.log(checkQueueName("critical"));
  * ```
  */
@@ -79,7 +80,7 @@ export function checkQueueName(name: string): string {
  *
  * @example
  * ```ts
- * import { validateJob } from "@x/faktory-worker";
+ * import { validateJob } from "@x/faktory-worker/protocol";
  * const job = validateJob({ jid: "0123456789abcdef", jobtype: "T", args: [] });
  * console.log(job.jid);
  * ```

@@ -38,7 +38,7 @@ import { type Reply, ReplyParser, type ReplyParserOptions } from "./resp.ts";
  *
  * @example
  * ```ts
- * import type { ConnectionState } from "@x/faktory-worker";
+ * import type { ConnectionState } from "@x/faktory-worker/protocol";
  * const state: ConnectionState = "ready";
  * console.log(state);
  * ```
@@ -60,7 +60,7 @@ export type ConnectionState =
  *
  * @example
  * ```ts
- * import type { ReplyEvent } from "@x/faktory-worker";
+ * import type { ReplyEvent } from "@x/faktory-worker/protocol";
  * function show(event: ReplyEvent): string {
  *   return event.type === "result" ? `${event.verb} ok` : `${event.verb}: ${event.error.message}`;
  * }
@@ -88,7 +88,7 @@ export type ReplyEvent<T = unknown> =
  *
  * @example
  * ```ts
- * import type { ProtocolEvent } from "@x/faktory-worker";
+ * import type { ProtocolEvent } from "@x/faktory-worker/protocol";
  * function show(event: ProtocolEvent): string {
  *   return event.type === "hi" ? `HI v${event.hi.v}` : `${event.verb} -> ${event.type}`;
  * }
@@ -131,7 +131,7 @@ const encoder = new TextEncoder();
  *
  * @example A handshake and a pipelined PUSH, driven by hand
  * ```ts
- * import { ClientProtocol } from "@x/faktory-worker";
+ * import { ClientProtocol } from "@x/faktory-worker/protocol";
  * const text = (s: string) => new TextEncoder().encode(s);
  * const conn = new ClientProtocol<string>();
  * conn.receive(text('+HI {"v":2}\r\n'));

@@ -14,7 +14,7 @@ import { checkQueueName } from "./job.ts";
  *
  * @example
  * ```ts
- * import { strictQueueOrder, type QueueOrder } from "@x/faktory-worker";
+ * import { strictQueueOrder, type QueueOrder } from "@x/faktory-worker/protocol";
  * const order: QueueOrder = strictQueueOrder(["critical", "default"]);
  * console.log(order()); // ["critical", "default"]
  * ```
@@ -26,7 +26,7 @@ export type QueueOrder = () => readonly string[];
  *
  * @example
  * ```ts
- * import type { RandomSource } from "@x/faktory-worker";
+ * import type { RandomSource } from "@x/faktory-worker/protocol";
  * const fixed: RandomSource = () => 0.5;
  * console.log(fixed());
  * ```
@@ -52,7 +52,7 @@ function unique(names: readonly string[]): string[] {
  *
  * @example
  * ```ts
- * import { strictQueueOrder } from "@x/faktory-worker";
+ * import { strictQueueOrder } from "@x/faktory-worker/protocol";
  * console.log(strictQueueOrder(["critical", "default", "bulk"])());
  * ```
  */
@@ -75,7 +75,7 @@ export function strictQueueOrder(queues: readonly string[]): QueueOrder {
  *
  * @example
  * ```ts
- * import { weightedQueueOrder } from "@x/faktory-worker";
+ * import { weightedQueueOrder } from "@x/faktory-worker/protocol";
  * const order = weightedQueueOrder({ critical: 6, default: 3, bulk: 1 }, Math.random);
  * console.log(order()); // critical first about 60% of the time
  * ```

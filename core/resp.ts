@@ -12,7 +12,7 @@ import { RemoteProtocolError } from "./errors.ts";
  *
  * @example
  * ```ts
- * import type { SimpleReply } from "@x/faktory-worker";
+ * import type { SimpleReply } from "@x/faktory-worker/protocol";
  * const ok: SimpleReply = { type: "simple", value: "OK" };
  * ```
  */
@@ -27,7 +27,7 @@ export interface SimpleReply {
  *
  * @example
  * ```ts
- * import type { ErrorReply } from "@x/faktory-worker";
+ * import type { ErrorReply } from "@x/faktory-worker/protocol";
  * const err: ErrorReply = { type: "error", code: "ERR", message: "Job not found x" };
  * ```
  */
@@ -44,7 +44,7 @@ export interface ErrorReply {
  *
  * @example
  * ```ts
- * import type { BulkReply } from "@x/faktory-worker";
+ * import type { BulkReply } from "@x/faktory-worker/protocol";
  * const none: BulkReply = { type: "bulk", value: null };
  * ```
  */
@@ -59,7 +59,7 @@ export interface BulkReply {
  *
  * @example
  * ```ts
- * import type { IntegerReply } from "@x/faktory-worker";
+ * import type { IntegerReply } from "@x/faktory-worker/protocol";
  * const n: IntegerReply = { type: "integer", value: 3 };
  * ```
  */
@@ -74,7 +74,7 @@ export interface IntegerReply {
  *
  * @example
  * ```ts
- * import type { ArrayReply } from "@x/faktory-worker";
+ * import type { ArrayReply } from "@x/faktory-worker/protocol";
  * const list: ArrayReply = { type: "array", value: [] };
  * ```
  */
@@ -90,7 +90,7 @@ export interface ArrayReply {
  *
  * @example
  * ```ts
- * import type { Reply } from "@x/faktory-worker";
+ * import type { Reply } from "@x/faktory-worker/protocol";
  * const ok: Reply = { type: "simple", value: "OK" };
  * console.log(ok.type);
  * ```
@@ -107,7 +107,7 @@ export type Reply =
  *
  * @example
  * ```ts
- * import { ReplyParser } from "@x/faktory-worker";
+ * import { ReplyParser } from "@x/faktory-worker/protocol";
  * const parser = new ReplyParser({ maxBulkBytes: 1024 });
  * console.log(parser.buffered);
  * ```
@@ -137,7 +137,6 @@ export interface ReplyParserOptions {
 const CR = 13;
 const LF = 10;
 const decoder = new TextDecoder();
-const encoder = new TextEncoder();
 /** The type bytes of RESP: `+ - : $ *`. */
 const TYPES = new Set([0x2b, 0x2d, 0x3a, 0x24, 0x2a]);
 
@@ -149,7 +148,7 @@ const TYPES = new Set([0x2b, 0x2d, 0x3a, 0x24, 0x2a]);
  *
  * @example
  * ```ts
- * import { ReplyParser } from "@x/faktory-worker";
+ * import { ReplyParser } from "@x/faktory-worker/protocol";
  * const parser = new ReplyParser();
  * parser.feed(new TextEncoder().encode("$2\r\n{}"));
  * console.log(parser.next()); // undefined: the CRLF has not arrived yet
@@ -372,39 +371,4 @@ export class ReplyParser {
   }
 }
 
-/**
- * Encodes a reply as the server writes it. Used by the embedded test server
- * and by tests.
- *
- * @param reply The reply to encode.
- * @returns The wire bytes.
- *
- * @example
- * ```ts
- * import { encodeReply } from "@x/faktory-worker";
- * const bytes = encodeReply({ type: "bulk", value: "{}" });
- * console.log(new TextDecoder().decode(bytes)); // "$2\r\n{}\r\n"
- * ```
- */
-export function encodeReply(reply: Reply): Uint8Array {
-  return encoder.encode(replyText(reply));
-}
-
-function replyText(reply: Reply): string {
-  switch (reply.type) {
-    case "simple":
-      return `+${reply.value}\r\n`;
-    case "error":
-      return `-${reply.code}${reply.message ? " " + reply.message : ""}\r\n`;
-    case "integer":
-      return `:${reply.value}\r\n`;
-    case "bulk":
-      return reply.value === null
-        ? "$-1\r\n"
-        : `$${encoder.encode(reply.value).length}\r\n${reply.value}\r\n`;
-    case "array":
-      return reply.value === null
-        ? "*-1\r\n"
-        : `*${reply.value.length}\r\n${reply.value.map(replyText).join("")}`;
-  }
-}
+export { encodeReply } from "./resp_encode.ts";

@@ -3,7 +3,8 @@
 // demo-default, demo-bulk), runs a Manager, shows progress and a summary, and exits. Ctrl-C or
 // SIGTERM at any moment ends it within the shutdown timeout. Runs unchanged with deno, bun and
 // node (via tsx).
-import { Client, defaultPlatform, Manager } from "../mod.ts";
+import { Client, Manager } from "../mod.ts";
+import { defaultPlatform } from "../protocol.ts";
 import { FaktoryServer } from "../testing/mod.ts";
 import { pushExampleJobs, registerJobs } from "./jobs.ts";
 

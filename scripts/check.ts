@@ -10,6 +10,7 @@ const steps: [string, string, string[]][] = [
   ["deno check", bin("deno"), [
     "check",
     "mod.ts",
+    "protocol.ts",
     "tests/",
     "scripts/",
     "examples/",
@@ -21,13 +22,19 @@ const steps: [string, string, string[]][] = [
     "doc",
     "--lint",
     "mod.ts",
+    "protocol.ts",
     "testing/mod.ts",
   ]],
   ["deno check --doc (JSDoc examples)", bin("deno"), [
     "check",
     "--doc",
     "mod.ts",
-    "testing/mod.ts",
+    "protocol.ts",
+    "core/",
+    "adapters/",
+    "client/",
+    "worker/",
+    "testing/",
   ]],
   ["every export has an @example", process.execPath, [
     "--import",

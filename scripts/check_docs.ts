@@ -2,6 +2,8 @@
 // --lint checks the summary, type aliases included; this checks the example). The examples themselves are type-checked by
 // `deno check --doc` in `npm run check`.
 import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { join, resolve } from "node:path";
 import process from "node:process";
 
@@ -10,6 +12,7 @@ const json = execFileSync(join(root, "node_modules", ".bin", "deno"), [
   "doc",
   "--json",
   "mod.ts",
+  "protocol.ts",
   "testing/mod.ts",
 ], {
   cwd: root,
@@ -18,6 +21,7 @@ const json = execFileSync(join(root, "node_modules", ".bin", "deno"), [
 });
 interface Decl {
   kind: string;
+  def?: { target?: { filename: string; line: number } };
   jsDoc?: { tags?: { kind: string }[] };
   location?: { filename: string };
 }
@@ -37,6 +41,17 @@ for (const mod of Object.values(doc.nodes)) {
       d.kind === "function"
     ).length > 1;
     for (const decl of sym.declarations ?? []) {
+      if (decl.kind === "reference" && decl.def?.target) {
+        // A re-export (`export type { X } from`): read the JSDoc where X is declared.
+        const { filename, line } = decl.def.target;
+        const found = sourceDoc(filename, line);
+        if (found.typeAlias) continue;
+        count++;
+        if (!found.example) {
+          missing.push(`${sym.name} (re-exported from ${filename})`);
+        }
+        continue;
+      }
       // The implementation signature of overloads is not visible to users.
       if (overloaded && decl.kind === "function" && !decl.jsDoc) continue;
       if (decl.kind === "typeAlias") continue;
@@ -51,6 +66,28 @@ for (const mod of Object.values(doc.nodes)) {
     }
   }
 }
+/** The JSDoc block right above a declaration's line: whether it has an @example. */
+function sourceDoc(
+  url: string,
+  line: number,
+): { example: boolean; typeAlias: boolean } {
+  const lines = readFileSync(fileURLToPath(url), "utf8").split("\n");
+  // deno doc counts lines from 0.
+  const decl = lines[line] ?? "";
+  let end = line - 1;
+  while (end >= 0 && lines[end]!.trim() === "") end--;
+  if (end < 0 || !lines[end]!.trim().endsWith("*/")) {
+    return { example: false, typeAlias: /\btype\s+\w+/.test(decl) };
+  }
+  let start = end;
+  while (start > 0 && !lines[start]!.trim().startsWith("/**")) start--;
+  const block = lines.slice(start, end + 1).join("\n");
+  return {
+    example: block.includes("@example"),
+    typeAlias: /^export\s+type\s+\w+/.test(decl.trim()),
+  };
+}
+
 if (missing.length > 0) {
   console.error(
     `${missing.length} exported symbol(s) without an @example:\n  ${

@@ -1,5 +1,6 @@
 // Enforces the architecture: core/ is pure (imports only core/, names no runtime API, timer,
-// clock or randomness), only adapters/ name a runtime, and the JSR and npm manifests agree.
+// clock or randomness), only adapters/ name a runtime, no source file exceeds 400 lines, and
+// the JSR and npm manifests agree.
 // Prints every violation and exits non-zero if there is one.
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
@@ -76,7 +77,7 @@ for (const file of tsFiles("core")) {
   });
 }
 
-for (const dir of ["worker", "testing"]) {
+for (const dir of ["client", "worker", "testing"]) {
   for (const file of tsFiles(dir)) {
     const rel = relative(root, file);
     const src = code(readFileSync(file, "utf8"));
@@ -97,6 +98,29 @@ for (const dir of ["worker", "testing"]) {
         );
       }
     });
+  }
+}
+
+// Files stay small enough to read in one sitting: no source file over 400 lines (tests apart).
+const MAX_LINES = 400;
+for (
+  const dir of [
+    "core",
+    "adapters",
+    "client",
+    "worker",
+    "testing",
+    "scripts",
+    "bench",
+  ]
+) {
+  for (const file of tsFiles(dir)) {
+    const lines = readFileSync(file, "utf8").split("\n").length - 1;
+    if (lines > MAX_LINES) {
+      problems.push(
+        `${relative(root, file)}: ${lines} lines (at most ${MAX_LINES})`,
+      );
+    }
   }
 }
 

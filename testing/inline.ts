@@ -6,12 +6,9 @@
  */
 
 import type { JobOptions, JsonValue } from "../core/job.ts";
-import type { Client } from "../worker/client.ts";
-import { createJob } from "../worker/jid.ts";
-import {
-  isJobDefinition,
-  type JobDefinition,
-} from "../worker/job_definition.ts";
+import type { Client } from "../client/client.ts";
+import { createJob } from "../client/jobs.ts";
+import { isJobDefinition, type JobDefinition } from "../client/jobs.ts";
 import type { JobOutcome, Manager } from "../worker/manager.ts";
 
 /**

@@ -7,7 +7,6 @@ import {
   type ClientTransport,
   ConnectError,
   ConnectionClosedError,
-  defaultTransport,
   EnterpriseOnlyError,
   InvalidJobError,
   LocalProtocolError,
@@ -15,6 +14,7 @@ import {
   ServerError,
   TimeoutError,
 } from "../mod.ts";
+import { defaultTransport } from "../protocol.ts";
 import {
   replayOf,
   ReplayServer,
@@ -22,7 +22,7 @@ import {
   scriptOf,
 } from "./_replay.ts";
 import { type Exchange, exchanges, loadTranscript } from "./_transcripts.ts";
-import { connectionOf } from "../worker/_connection_of.ts";
+import { connectionOf } from "../client/_connection_of.ts";
 import { FaktoryServer } from "../testing/mod.ts";
 
 const LAB = { hostname: "lab-host", pid: 4242, labels: ["lab"] } as const;

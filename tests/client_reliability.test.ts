@@ -14,8 +14,8 @@ import {
   RemoteProtocolError,
   type Socket,
   type SocketHandlers,
-  type Transport,
 } from "../mod.ts";
+import type { Transport } from "../protocol.ts";
 import { FaktoryServer } from "../testing/mod.ts";
 import { ReplayServer, type ReplayStep } from "./_replay.ts";
 

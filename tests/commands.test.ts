@@ -1,15 +1,13 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
-  type Command,
-  decodeResult,
-  encodeCommand,
   EnterpriseOnlyError,
   InvalidJobError,
   LocalProtocolError,
   RemoteProtocolError,
   ServerError,
 } from "../mod.ts";
+import { type Command, decodeResult, encodeCommand } from "../protocol.ts";
 
 test("encodeCommand writes the exact lines a real Faktory 1.8 accepted", () => {
   const cases: [Command, string][] = [

@@ -1,12 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { inspect } from "node:util";
-import {
-  LocalProtocolError,
-  maskUrl,
-  resolveUrl,
-  ServerAddress,
-} from "../mod.ts";
+import { LocalProtocolError } from "../mod.ts";
+import { maskUrl, resolveUrl, ServerAddress } from "../protocol.ts";
 
 test("resolveUrl prefers FAKTORY_PROVIDER's variable, then FAKTORY_URL, then the default", () => {
   const env = (vars: Record<string, string>) => (name: string) => vars[name];

@@ -2,7 +2,8 @@
 // never leaks a slot, and runInline()/execute() report ok:false instead of rejecting.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { createJob, failureFor, Manager } from "../mod.ts";
+import { createJob, Manager } from "../mod.ts";
+import { failureFor } from "../protocol.ts";
 import { runInline } from "../testing/mod.ts";
 import { rig, until } from "./_manager_util.ts";
 

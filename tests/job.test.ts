@@ -1,16 +1,18 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
-  buildJob,
   createJob,
-  failureFor,
-  formatTime,
   InvalidJobError,
-  parseJob,
   randomJid,
   RemoteProtocolError,
-  validateJob,
 } from "../mod.ts";
+import {
+  buildJob,
+  failureFor,
+  formatTime,
+  parseJob,
+  validateJob,
+} from "../protocol.ts";
 
 function invalid(field: string, message: string | RegExp) {
   return (err: unknown) => {

@@ -5,11 +5,11 @@ import assert from "node:assert/strict";
 import {
   ConnectError,
   createJob,
-  defaultTransport,
   fieldsFirst,
   LocalProtocolError,
   Manager,
 } from "../mod.ts";
+import { defaultTransport } from "../protocol.ts";
 import { FaktoryServer, runInline } from "../testing/mod.ts";
 import { captureLogger, rig, until } from "./_manager_util.ts";
 

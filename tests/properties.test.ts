@@ -4,17 +4,19 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import {
+  FaktoryError,
+  LocalProtocolError,
+  RemoteProtocolError,
+} from "../mod.ts";
+import {
   type Command,
   decodeResult,
   encodeCommand,
   encodeReply,
-  FaktoryError,
-  LocalProtocolError,
-  RemoteProtocolError,
   type Reply,
   ReplyParser,
   type Verb,
-} from "../mod.ts";
+} from "../protocol.ts";
 
 const RUNS = { numRuns: 300 };
 const line = fc.string({ unit: "grapheme", maxLength: 20 }).filter((s) =>

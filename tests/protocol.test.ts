@@ -2,15 +2,17 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
   AuthenticationError,
-  buildHello,
-  ClientProtocol,
   ConnectionClosedError,
-  HelloBuilder,
   LocalProtocolError,
-  parseHi,
   RemoteProtocolError,
   ServerError,
 } from "../mod.ts";
+import {
+  buildHello,
+  ClientProtocol,
+  HelloBuilder,
+  parseHi,
+} from "../protocol.ts";
 import { passwordHash } from "../core/_password_hash.ts";
 import { loadTranscript } from "./_transcripts.ts";
 

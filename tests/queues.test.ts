@@ -1,10 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import {
-  InvalidJobError,
-  strictQueueOrder,
-  weightedQueueOrder,
-} from "../mod.ts";
+import { InvalidJobError } from "../mod.ts";
+import { strictQueueOrder, weightedQueueOrder } from "../protocol.ts";
 
 /** A seeded generator, so the statistics below are deterministic. */
 function mulberry32(seed: number): () => number {

@@ -1,11 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import {
-  encodeReply,
-  RemoteProtocolError,
-  type Reply,
-  ReplyParser,
-} from "../mod.ts";
+import { RemoteProtocolError } from "../mod.ts";
+import { encodeReply, type Reply, ReplyParser } from "../protocol.ts";
 import {
   loadTranscript,
   serverBytes,

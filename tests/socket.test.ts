@@ -5,7 +5,8 @@ import assert from "node:assert/strict";
 import * as net from "node:net";
 import * as tls from "node:tls";
 import process from "node:process";
-import { defaultTransport, detectRuntime } from "../mod.ts";
+import { detectRuntime } from "../mod.ts";
+import { defaultTransport } from "../protocol.ts";
 import { type RawSocket, SocketCore } from "../adapters/_socket.ts";
 import { testCerts } from "./_certs.ts";
 

@@ -7,9 +7,9 @@ import {
   Client,
   ConnectError,
   type ConnectOptions,
-  defaultTransport,
   detectRuntime,
 } from "../mod.ts";
+import { defaultTransport } from "../protocol.ts";
 import { guardConnect } from "../adapters/transport.ts";
 import { testCerts } from "./_certs.ts";
 import { ReplayServer } from "./_replay.ts";

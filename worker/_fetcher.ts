@@ -16,7 +16,7 @@ import { describeThrown } from "../core/failure.ts";
 import { ConnectionClosedError } from "../core/errors.ts";
 import type { Job } from "../core/job.ts";
 import type { QueueOrder } from "../core/queues.ts";
-import type { Connection } from "./connection.ts";
+import type { Connection } from "../client/connection.ts";
 import type { Emitter } from "./_emitter.ts";
 import { isFatal } from "./_fatal.ts";
 import type { Runner } from "./_jobs.ts";

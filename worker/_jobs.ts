@@ -10,7 +10,7 @@
 
 import { failureFor } from "../core/failure.ts";
 import { type Job, reservationSeconds } from "../core/job.ts";
-import type { Client } from "./client.ts";
+import type { Client } from "../client/client.ts";
 import { JobAbort, jobContext } from "./context.ts";
 import type { Emitter } from "./_emitter.ts";
 import type { Logger } from "./logger.ts";

@@ -10,10 +10,10 @@
  * @module
  */
 
-import { connectionOf } from "./_connection_of.ts";
+import { connectionOf } from "../client/_connection_of.ts";
 import { ConnectionClosedError, ServerError } from "../core/errors.ts";
 import { describeThrown } from "../core/failure.ts";
-import type { Client } from "./client.ts";
+import type { Client } from "../client/client.ts";
 import type { Emitter } from "./_emitter.ts";
 import { isFatal } from "./_fatal.ts";
 import type { ManagerState } from "./_lifecycle.ts";

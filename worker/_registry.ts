@@ -9,7 +9,7 @@ import type { FailPayload } from "../core/commands.ts";
 import { LocalProtocolError } from "../core/errors.ts";
 import { failureFor } from "../core/failure.ts";
 import { type Job, reservationSeconds } from "../core/job.ts";
-import type { Client } from "./client.ts";
+import type { Client } from "../client/client.ts";
 import {
   type Handler,
   type JobContext,

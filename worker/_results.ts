@@ -19,7 +19,7 @@
 import { describeThrown } from "../core/failure.ts";
 import type { Command } from "../core/commands.ts";
 import { LocalProtocolError, ServerError } from "../core/errors.ts";
-import type { Connection } from "./connection.ts";
+import type { Connection } from "../client/connection.ts";
 import type { Logger } from "./logger.ts";
 import { backoff } from "./_reconnect.ts";
 

@@ -10,8 +10,8 @@
 import { defaultPlatform } from "../adapters/runtime.ts";
 import type { Platform } from "../adapters/transport.ts";
 import type { QueueOrder } from "../core/queues.ts";
-import { Client } from "./client.ts";
-import { Connection } from "./connection.ts";
+import { Client } from "../client/client.ts";
+import { Connection } from "../client/connection.ts";
 import type { Emitter } from "./_emitter.ts";
 import { FetcherPool } from "./_fetcher.ts";
 import { Jobs } from "./_jobs.ts";
@@ -24,7 +24,7 @@ import {
   type ManagerOptions,
   type Settings,
 } from "./manager_options.ts";
-import { Pool } from "./pool.ts";
+import { Pool } from "../client/pool.ts";
 import { Reconnect, Wakeup, within } from "./_reconnect.ts";
 import type { Registry } from "./_registry.ts";
 import { Results } from "./_results.ts";

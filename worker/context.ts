@@ -6,7 +6,7 @@
  */
 
 import type { Job, JsonValue } from "../core/job.ts";
-import type { Client } from "./client.ts";
+import type { Client } from "../client/client.ts";
 import type { Logger } from "./logger.ts";
 
 /**

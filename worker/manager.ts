@@ -19,12 +19,12 @@ import {
   strictQueueOrder,
   weightedQueueOrder,
 } from "../core/queues.ts";
-import type { Client } from "./client.ts";
+import type { Client } from "../client/client.ts";
 import type { Handler, Middleware } from "./context.ts";
 import type { EventListener, ManagerEvents } from "./events.ts";
 import { Emitter } from "./_emitter.ts";
-import { randomJid } from "./jid.ts";
-import type { JobDefinition } from "./job_definition.ts";
+import { randomJid } from "../client/jobs.ts";
+import type { JobDefinition } from "../client/jobs.ts";
 import { consoleLogger } from "./logger.ts";
 import { Lifecycle, type ManagerState } from "./_lifecycle.ts";
 import { asLogger, SwitchableLogger } from "./_logging.ts";

@@ -7,7 +7,7 @@
  */
 
 import type { Platform } from "../adapters/transport.ts";
-import type { ConnectionOptions } from "./connection.ts";
+import type { ConnectionOptions } from "../client/connection.ts";
 import type { LogFormat, Logger, LogLevel } from "./logger.ts";
 
 /**

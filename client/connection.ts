@@ -70,7 +70,7 @@ const HASH_SLICE = 20_000;
  *
  * @example
  * ```ts ignore
- * import { Connection } from "@x/faktory-worker";
+ * import { Connection } from "@x/faktory-worker/protocol";
  * const conn = await Connection.open({ url: "tcp://localhost:7419" });
  * const info = await conn.request({ type: "INFO" });
  * console.log(info.server.faktory_version);

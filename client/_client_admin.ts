@@ -1,0 +1,246 @@
+/**
+ * The administrative and Enterprise commands of a {@linkcode Client}: FLUSH,
+ * queue pause/resume/remove, MUTATE, BATCH and TRACK.
+ *
+ * @module
+ */
+
+import type {
+  BatchPayload,
+  BatchStatus,
+  Command,
+  CommandResults,
+  MutateFilter,
+  MutateTarget,
+  Mutation,
+  TrackPayload,
+} from "../core/commands.ts";
+import type { JsonValue } from "../core/job.ts";
+import type { Connection, RequestOptions } from "./connection.ts";
+
+/**
+ * What every {@linkcode Client} can ask of the server besides pushing and
+ * working jobs: flushing, pausing, resuming and removing queues, mutating the
+ * scheduled, retry and dead sets, and Faktory Enterprise batches and
+ * tracking. Use it through a `Client`; it is not made on its own.
+ *
+ * @example
+ * ```ts ignore
+ * import { Client } from "@x/faktory-worker";
+ * const client = await Client.connect();
+ * await client.pauseQueues(["bulk"]);
+ * await client.discard("dead", { jobtype: "Obsolete" });
+ * await client.close();
+ * ```
+ */
+export abstract class ClientAdmin {
+  readonly #conn: Connection;
+
+  /**
+   * Uses `conn` for every command.
+   *
+   * @param conn The client's connection.
+   */
+  protected constructor(conn: Connection) {
+    this.#conn = conn;
+  }
+
+  #send<C extends Command>(
+    command: C,
+    options?: RequestOptions,
+  ): Promise<CommandResults[C["type"]]> {
+    return this.#conn.request(command, options);
+  }
+
+  /**
+   * Deletes every job and queue on the server. For tests.
+   *
+   * @param options An abort signal.
+   */
+  flush(options?: RequestOptions): Promise<void> {
+    return this.#send({ type: "FLUSH" }, options);
+  }
+
+  /**
+   * Pauses queues: FETCH skips them until resumed.
+   *
+   * @param queues Queue names, or `"*"` for all.
+   * @param options An abort signal.
+   */
+  pauseQueues(
+    queues: readonly string[] | "*",
+    options?: RequestOptions,
+  ): Promise<void> {
+    return this.#send({ type: "QUEUE PAUSE", queues }, options);
+  }
+
+  /**
+   * Resumes paused queues.
+   *
+   * @param queues Queue names, or `"*"` for all.
+   * @param options An abort signal.
+   */
+  resumeQueues(
+    queues: readonly string[] | "*",
+    options?: RequestOptions,
+  ): Promise<void> {
+    return this.#send({ type: "QUEUE RESUME", queues }, options);
+  }
+
+  /**
+   * Deletes queues and their jobs.
+   *
+   * @param queues Queue names, or `"*"` for all.
+   * @param options An abort signal.
+   */
+  removeQueues(
+    queues: readonly string[] | "*",
+    options?: RequestOptions,
+  ): Promise<void> {
+    return this.#send({ type: "QUEUE REMOVE", queues }, options);
+  }
+
+  /**
+   * Changes jobs in the scheduled, retries or dead set.
+   *
+   * @param mutation The operation, the set and an optional filter.
+   * @param options An abort signal.
+   */
+  mutate(mutation: Mutation, options?: RequestOptions): Promise<void> {
+    return this.#send({ type: "MUTATE", mutation }, options);
+  }
+
+  /**
+   * Moves matching jobs of a set to the dead set.
+   *
+   * @param target The set.
+   * @param filter Which jobs; all when absent.
+   * @param options An abort signal.
+   */
+  kill(
+    target: MutateTarget,
+    filter?: MutateFilter,
+    options?: RequestOptions,
+  ): Promise<void> {
+    return this.mutate(mutation("kill", target, filter), options);
+  }
+
+  /**
+   * Enqueues matching jobs of a set now.
+   *
+   * @param target The set.
+   * @param filter Which jobs; all when absent.
+   * @param options An abort signal.
+   */
+  requeue(
+    target: MutateTarget,
+    filter?: MutateFilter,
+    options?: RequestOptions,
+  ): Promise<void> {
+    return this.mutate(mutation("requeue", target, filter), options);
+  }
+
+  /**
+   * Deletes matching jobs of a set.
+   *
+   * @param target The set.
+   * @param filter Which jobs; all when absent.
+   * @param options An abort signal.
+   */
+  discard(
+    target: MutateTarget,
+    filter?: MutateFilter,
+    options?: RequestOptions,
+  ): Promise<void> {
+    return this.mutate(mutation("discard", target, filter), options);
+  }
+
+  /**
+   * Empties a set.
+   *
+   * @param target The set.
+   * @param options An abort signal.
+   */
+  clear(target: MutateTarget, options?: RequestOptions): Promise<void> {
+    return this.mutate({ cmd: "clear", target }, options);
+  }
+
+  /**
+   * Creates a batch (Faktory Enterprise).
+   *
+   * @param batch Description and callback jobs.
+   * @param options An abort signal.
+   * @returns The batch id.
+   * @throws {EnterpriseOnlyError} On the open-source server.
+   */
+  batchNew(batch: BatchPayload, options?: RequestOptions): Promise<string> {
+    return this.#send({ type: "BATCH NEW", batch }, options);
+  }
+
+  /**
+   * Reopens a batch to add jobs (Faktory Enterprise).
+   *
+   * @param bid The batch id.
+   * @param options An abort signal.
+   * @throws {EnterpriseOnlyError} On the open-source server.
+   */
+  batchOpen(bid: string, options?: RequestOptions): Promise<void> {
+    return this.#send({ type: "BATCH OPEN", bid }, options);
+  }
+
+  /**
+   * Commits a batch (Faktory Enterprise).
+   *
+   * @param bid The batch id.
+   * @param options An abort signal.
+   * @throws {EnterpriseOnlyError} On the open-source server.
+   */
+  batchCommit(bid: string, options?: RequestOptions): Promise<void> {
+    return this.#send({ type: "BATCH COMMIT", bid }, options);
+  }
+
+  /**
+   * Reads a batch's status (Faktory Enterprise).
+   *
+   * @param bid The batch id.
+   * @param options An abort signal.
+   * @throws {EnterpriseOnlyError} On the open-source server.
+   */
+  batchStatus(bid: string, options?: RequestOptions): Promise<BatchStatus> {
+    return this.#send({ type: "BATCH STATUS", bid }, options);
+  }
+
+  /**
+   * Sets a job's progress (Faktory Enterprise).
+   *
+   * @param progress The jid, percent and description.
+   * @param options An abort signal.
+   * @throws {EnterpriseOnlyError} On the open-source server.
+   */
+  trackSet(progress: TrackPayload, options?: RequestOptions): Promise<void> {
+    return this.#send({ type: "TRACK SET", payload: progress }, options);
+  }
+
+  /**
+   * Reads a job's progress (Faktory Enterprise).
+   *
+   * @param jid The job.
+   * @param options An abort signal.
+   * @returns The tracking document.
+   * @throws {EnterpriseOnlyError} On the open-source server.
+   */
+  trackGet(
+    jid: string,
+    options?: RequestOptions,
+  ): Promise<{ readonly [key: string]: JsonValue }> {
+    return this.#send({ type: "TRACK GET", jid }, options);
+  }
+}
+
+function mutation(
+  cmd: Mutation["cmd"],
+  target: MutateTarget,
+  filter: MutateFilter | undefined,
+): Mutation {
+  return filter === undefined ? { cmd, target } : { cmd, target, filter };
+}
