@@ -20,13 +20,13 @@ export {
   ConnectionClosedError,
   EnterpriseOnlyError,
   FaktoryError,
+  InvalidJobError,
   LocalProtocolError,
   RemoteProtocolError,
   ServerError,
   TimeoutError,
 } from "./core/errors.ts";
 export {
-  InvalidJobError,
   type Job,
   type JobFailure,
   type JobOptions,

@@ -5,18 +5,11 @@
  * @module
  */
 
-import { RemoteProtocolError } from "./errors.ts";
-import {
-  InvalidJobError,
-  isPlainObject,
-  validateJob,
-} from "./job_validation.ts";
+import { InvalidJobError, RemoteProtocolError } from "./errors.ts";
+import { isPlainObject, validateJob } from "./job_validation.ts";
 
-export {
-  checkQueueName,
-  InvalidJobError,
-  validateJob,
-} from "./job_validation.ts";
+export { checkQueueName, validateJob } from "./job_validation.ts";
+export { InvalidJobError } from "./errors.ts";
 
 /**
  * A value that survives a JSON round trip unchanged.

@@ -6,40 +6,8 @@
  * @module
  */
 
-import { LocalProtocolError } from "./errors.ts";
+import { InvalidJobError } from "./errors.ts";
 import type { JobPayload } from "./job.ts";
-
-/**
- * A job that failed validation before it was sent. The message is the one
- * the server would have answered with, where the server has one.
- *
- * @example
- * ```ts
- * import { InvalidJobError } from "@x/faktory-worker";
- * import { buildJob } from "@x/faktory-worker/protocol";
- * try {
- *   buildJob("Email", [1], { jid: "short" }, "unused0");
- * } catch (err) {
- *   if (err instanceof InvalidJobError) console.log(err.field); // "jid"
- * }
- * ```
- */
-export class InvalidJobError extends LocalProtocolError {
-  /** The offending field, such as `jid` or `args`. */
-  readonly field: string;
-
-  /**
-   * Creates the error.
-   *
-   * @param field The offending field.
-   * @param message What is wrong with it.
-   * @param options The standard error options; `cause` when wrapping.
-   */
-  constructor(field: string, message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.field = field;
-  }
-}
 
 const QUEUE_NAME = /^[a-zA-Z0-9._-]+$/;
 const RFC3339 =
