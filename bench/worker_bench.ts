@@ -62,27 +62,29 @@ async function rawDrain(conns: number, n: number): Promise<Drained> {
   const open = await Promise.all(
     Array.from({ length: conns }, () => Connection.open({ url })),
   );
+  let loops: Promise<void>[] = [];
   const result = await measure(n, async () => {
     let left = n;
     let acked = 0;
     let finish!: () => void;
     const all = new Promise<void>((r) => (finish = r));
-    for (const conn of open) {
-      void (async () => {
-        while (left > 0) {
-          const job = await conn.request({ type: "FETCH", queues: [queue] });
-          if (!job) continue;
-          left--;
-          await conn.request({ type: "ACK", jid: job.jid });
-          if (++acked === n) finish();
-        }
-      })().catch(() => {});
-    }
+    loops = open.map(async (conn) => {
+      while (left > 0) {
+        const job = await conn.request({ type: "FETCH", queues: [queue] });
+        if (!job) continue;
+        left--;
+        await conn.request({ type: "ACK", jid: job.jid });
+        if (++acked === n) finish();
+      }
+    });
     // Done at the last ACK: the other connections may still wait in a FETCH that
     // blocks for up to 2 s on the empty queue, which is not the client's time.
     await all;
     return conns;
   });
+  // Let those FETCHes come back empty before closing: closing a connection while
+  // its FETCH blocks could hand the next run's first job to a dead connection.
+  await Promise.all(loops);
   await Promise.all(open.map((c) => c.close()));
   return result;
 }
