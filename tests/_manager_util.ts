@@ -1,4 +1,5 @@
 // Shared helpers for Manager tests: a fast embedded server, a quiet capturing logger, waits.
+import { seededRandom } from "./_seeded.ts";
 import { Client, type Logger, Manager, type ManagerOptions } from "../mod.ts";
 import { FaktoryServer, type FaktoryServerOptions } from "../testing/mod.ts";
 
@@ -22,17 +23,8 @@ export function captureLogger(): Logger & { lines: LogLine[] } {
   };
 }
 
-/** A seeded source of numbers in [0, 1) (mulberry32), so test runs repeat. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded source of numbers in [0, 1), so test runs repeat. */
+export const seeded: (seed: number) => () => number = seededRandom;
 
 export async function until(
   cond: () => boolean,
