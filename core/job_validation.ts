@@ -146,12 +146,22 @@ function utf8Length(text: string): number {
 const GO_INT = /^-?(0|[1-9][0-9]*)$/;
 const INT64 = 2n ** 63n;
 
+/**
+ * Whether Go's encoding/json reads this JSON number literal into an `int`
+ * (int64): an integer literal (no fraction, no exponent) within its range.
+ */
+export function isGoInt(literal: string): boolean {
+  if (!GO_INT.test(literal)) return false;
+  const n = BigInt(literal);
+  return n >= -INT64 && n < INT64;
+}
+
 function checkInteger(value: unknown, field: string, min: number): void {
   if (Number.isInteger(value)) {
     // The server unmarshals the JSON text into a Go int (int64) first: an
     // integer literal within that range (1e+300 is neither).
     const text = JSON.stringify(value);
-    if (!GO_INT.test(text) || BigInt(text) < -INT64 || BigInt(text) >= INT64) {
+    if (!isGoInt(text)) {
       throw new InvalidJobError(
         field,
         `invalid JSON: json: cannot unmarshal number ${text} into Go struct field Job.${field} of type int`,

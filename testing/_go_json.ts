@@ -5,6 +5,8 @@
  * @module
  */
 
+import { isGoInt as isGoIntLiteral } from "../core/job_validation.ts";
+
 /** Go's quoting of a character in its scanner errors: 'x', '"', '\n'. */
 function quoteChar(c: string): string {
   if (c === "'") return "'\\''";
@@ -190,16 +192,6 @@ export function goParseJobs(
   return { value: JSON.parse(text), literals: scan.literals };
 }
 
-const GO_INT = /^-?(0|[1-9][0-9]*)$/;
-const INT64 = 2n ** 63n;
-
-/** Whether Go's json unmarshals this number literal into an int (int64). */
-function goInt(literal: string): boolean {
-  if (!GO_INT.test(literal)) return false;
-  const n = BigInt(literal);
-  return n >= -INT64 && n < INT64;
-}
-
 /** Go's name for the JSON kind of a value, as in "cannot unmarshal array". */
 export function goKind(value: unknown): string {
   if (Array.isArray(value)) return "array";
@@ -250,7 +242,8 @@ export function checkJobTypes(
     const ok = type === "string"
       ? typeof v === "string"
       : type === "int"
-      ? typeof v === "number" && goInt(literals.get(field) ?? String(v))
+      ? typeof v === "number" &&
+        isGoIntLiteral(literals.get(field) ?? String(v))
       : type.startsWith("[]")
       ? Array.isArray(v)
       : typeof v === "object" && !Array.isArray(v);

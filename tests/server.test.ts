@@ -14,29 +14,14 @@ import {
 import { FaktoryServer, type FaktoryServerOptions } from "../testing/mod.ts";
 import { testCerts } from "./_certs.ts";
 import { RawConn } from "./_fidelity.ts";
-import { seededRandom } from "./_seeded.ts";
+import { seededRandom, withServer as withTestServer } from "./_seeded.ts";
 
-/**
- * A server with a hand-driven clock and seeded randomness; tasks only run when the test says
- * so.
- */
+/** {@linkcode withTestServer}, then no connection is left open. */
 async function withServer(
   options: FaktoryServerOptions,
   fn: (server: FaktoryServer, clock: { now: number }) => Promise<void>,
 ): Promise<void> {
-  const clock = { now: Date.parse("2026-11-28T12:00:00Z") };
-  const server = await FaktoryServer.start({
-    taskInterval: 0,
-    fetchTimeout: 100,
-    now: () => clock.now,
-    random: seededRandom(1),
-    ...options,
-  });
-  try {
-    await fn(server, clock);
-  } finally {
-    await server.stop();
-  }
+  const server = await withTestServer(options, fn);
   assert.equal(server.connections, 0);
 }
 

@@ -5,30 +5,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Client } from "../mod.ts";
-import { FaktoryServer, type FaktoryServerOptions } from "../testing/mod.ts";
+import type { FaktoryServer } from "../testing/mod.ts";
 import { RawConn } from "./_fidelity.ts";
-import { seededRandom } from "./_seeded.ts";
+import { TEST_START, withServer } from "./_seeded.ts";
 
-const START = Date.parse("2026-11-28T12:00:00Z");
-
-async function withServer(
-  options: FaktoryServerOptions,
-  fn: (server: FaktoryServer, clock: { now: number }) => Promise<void>,
-): Promise<void> {
-  const clock = { now: START };
-  const server = await FaktoryServer.start({
-    taskInterval: 0,
-    fetchTimeout: 100,
-    now: () => clock.now,
-    random: seededRandom(1),
-    ...options,
-  });
-  try {
-    await fn(server, clock);
-  } finally {
-    await server.stop();
-  }
-}
+const START = TEST_START;
 
 /** A raw connection that has said HELLO (as a worker when `wid` is given). */
 async function raw(server: FaktoryServer, wid?: string): Promise<RawConn> {
