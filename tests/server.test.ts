@@ -14,7 +14,7 @@ import {
 import { FaktoryServer, type FaktoryServerOptions } from "../testing/mod.ts";
 import { testCerts } from "./_certs.ts";
 import { RawConn } from "./_fidelity.ts";
-import { seededRandom, withServer as withTestServer } from "./_seeded.ts";
+import { withServer as withTestServer } from "./_seeded.ts";
 
 /** {@linkcode withTestServer}, then no connection is left open. */
 async function withServer(
