@@ -22,6 +22,7 @@ export {
   FaktoryError,
   InvalidJobError,
   LocalProtocolError,
+  NotUniqueError,
   RemoteProtocolError,
   ServerError,
   TimeoutError,

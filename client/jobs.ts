@@ -52,7 +52,13 @@ export function createJob(
   args: readonly JsonValue[] = [],
   options: JobOptions = {},
 ): JobPayload {
-  return buildJob(jobtype, args, options, options.jid ?? randomJid());
+  return buildJob(
+    jobtype,
+    args,
+    options,
+    options.jid ?? randomJid(),
+    Date.now(),
+  );
 }
 
 /**

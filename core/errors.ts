@@ -129,6 +129,20 @@ export class EnterpriseOnlyError extends ServerError {
 }
 
 /**
+ * The server refused a unique job (Faktory Pro or Enterprise) because an
+ * equal job (same type, arguments and queue) still holds the unique lock:
+ * the reply `-NOTUNIQUE`. The job was not pushed; nothing else is wrong.
+ *
+ * @example
+ * ```ts
+ * import { NotUniqueError } from "@x/faktory-worker";
+ * const err = new NotUniqueError("NOTUNIQUE", "Job not unique");
+ * console.log(err.code, err instanceof NotUniqueError); // "NOTUNIQUE" true
+ * ```
+ */
+export class NotUniqueError extends ServerError {}
+
+/**
  * The connection closed (or failed) while a command was outstanding, or a
  * command was issued after the connection had closed.
  *
@@ -190,6 +204,7 @@ export function serverError(
   if (message.includes("only available in Faktory Enterprise")) {
     return new EnterpriseOnlyError(code, message);
   }
+  if (code === "NOTUNIQUE") return new NotUniqueError(code, message);
   if (verb === "HELLO" && message === "Invalid password") {
     return new AuthenticationError(code, message);
   }

@@ -6,6 +6,7 @@
  */
 
 import { InvalidJobError, RemoteProtocolError } from "./errors.ts";
+import { enterpriseCustom } from "./job_enterprise.ts";
 import { isPlainObject, validateJob } from "./job_validation.ts";
 
 export { checkQueueName, validateJob } from "./job_validation.ts";
@@ -111,12 +112,17 @@ export interface Job extends JobPayload {
 
 /**
  * Options for a job, in TypeScript idiom. Keys are sent in the order given.
+ * The Faktory Pro and Enterprise options (`uniqueFor`, `uniqueUntil`,
+ * `expiresAt`, `expiresIn`, `track`) are sent as the `custom` keys the
+ * server reads, over any same-named keys of `custom`; the open-source server
+ * ignores them.
  *
  * @example
  * ```ts
  * import type { JobOptions } from "@x/faktory-worker";
  * const options: JobOptions = { queue: "critical", retry: 3, at: new Date("2030-01-01T09:00:00Z") };
- * console.log(options.queue);
+ * const unique: JobOptions = { uniqueFor: 600, uniqueUntil: "start", expiresIn: 3600 };
+ * console.log(options.queue, unique.uniqueFor);
  * ```
  */
 export interface JobOptions {
@@ -134,6 +140,33 @@ export interface JobOptions {
   readonly backtrace?: number;
   /** Free-form JSON metadata. */
   readonly custom?: { readonly [key: string]: JsonValue };
+  /**
+   * Faktory Pro: while an equal job (same type, arguments and queue) pushed
+   * within this many seconds holds the lock, PUSH fails with
+   * `NotUniqueError`. Sent as `custom.unique_for`.
+   */
+  readonly uniqueFor?: number;
+  /**
+   * Faktory Pro: when the unique lock is released: `"success"` (the
+   * default: when the job is ACKed) or `"start"` (when it is fetched).
+   * Needs `uniqueFor`. Sent as `custom.unique_until`.
+   */
+  readonly uniqueUntil?: "success" | "start";
+  /**
+   * Faktory Enterprise: the job is dropped, not run, if fetched after this
+   * time. Sent as `custom.expires_at`.
+   */
+  readonly expiresAt?: Date | string;
+  /**
+   * Faktory Enterprise: seconds from the job's creation after which it is
+   * dropped, not run. Sent as `custom.expires_at`.
+   */
+  readonly expiresIn?: number;
+  /**
+   * Faktory Enterprise: track the job's progress, which the job reports
+   * with `ctx.track()`. Sent as `custom.track`.
+   */
+  readonly track?: boolean;
 }
 
 const OPTION_KEYS: Record<keyof JobOptions, keyof JobPayload | undefined> = {
@@ -144,17 +177,24 @@ const OPTION_KEYS: Record<keyof JobOptions, keyof JobPayload | undefined> = {
   retry: "retry",
   backtrace: "backtrace",
   custom: "custom",
+  uniqueFor: undefined,
+  uniqueUntil: undefined,
+  expiresAt: undefined,
+  expiresIn: undefined,
+  track: undefined,
 };
 
 /**
  * Builds a job payload from a job type, arguments and options, validating it
  * like the server does. The jid comes from `options.jid` or, when absent, the
- * `jid` parameter (the caller generates it, so this function stays pure).
+ * `jid` parameter (the caller generates it, so this function stays pure), and
+ * so does the current time that `expiresIn` counts from.
  *
  * @param jobtype The registered job type.
  * @param args The handler's arguments (JSON values only).
  * @param options Queue, retry, schedule and other options.
  * @param jid The jid to use when `options.jid` is absent.
+ * @param now The current time in ms since the epoch; needed for `expiresIn`.
  * @returns A payload ready for PUSH.
  * @throws {InvalidJobError} When a field would be refused by the server.
  *
@@ -170,6 +210,7 @@ export function buildJob(
   args: readonly JsonValue[],
   options: JobOptions,
   jid: string,
+  now?: number,
 ): JobPayload {
   const job: Record<string, unknown> = {
     jid: options.jid ?? jid,
@@ -181,6 +222,13 @@ export function buildJob(
     const value = options[key];
     if (wire === undefined || value === undefined) continue;
     job[wire] = value instanceof Date ? formatTime(value) : value;
+  }
+  const extra = enterpriseCustom(options, now);
+  if (extra) {
+    const custom = options.custom;
+    // A custom that is not a plain object is left for validateJob to refuse.
+    if (custom === undefined) job.custom = extra;
+    else if (isPlainObject(custom)) job.custom = { ...custom, ...extra };
   }
   return validateJob(job);
 }

@@ -1,0 +1,121 @@
+/**
+ * The Faktory Pro and Enterprise job options (unique, expiring, tracked
+ * jobs), checked and turned into the `custom` keys the server reads.
+ *
+ * @module
+ */
+
+import { InvalidJobError } from "./errors.ts";
+import type { JsonValue } from "./job.ts";
+
+/** The typed options this module turns into `custom` keys. */
+export interface EnterpriseJobOptions {
+  readonly uniqueFor?: number;
+  readonly uniqueUntil?: "success" | "start";
+  readonly expiresAt?: Date | string;
+  readonly expiresIn?: number;
+  readonly track?: boolean;
+}
+
+const RFC3339 =
+  /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$/;
+
+/**
+ * The `custom` keys for the Pro and Enterprise options that are set, or
+ * undefined when none is.
+ *
+ * @param options The job options.
+ * @param now The current time in ms, needed only for `expiresIn`.
+ * @returns `unique_for`, `unique_until`, `expires_at` and `track` as set.
+ * @throws {InvalidJobError} When an option is out of range or they conflict.
+ */
+export function enterpriseCustom(
+  options: EnterpriseJobOptions,
+  now: number | undefined,
+): Record<string, JsonValue> | undefined {
+  const { uniqueFor, uniqueUntil, expiresAt, expiresIn, track } = options;
+  let custom: Record<string, JsonValue> | undefined;
+  const set = (key: string, value: JsonValue) => {
+    (custom ??= {})[key] = value;
+  };
+  if (uniqueFor !== undefined) {
+    if (
+      typeof uniqueFor !== "number" || !Number.isSafeInteger(uniqueFor) ||
+      uniqueFor < 1
+    ) {
+      throw new InvalidJobError(
+        "uniqueFor",
+        `uniqueFor must be a whole number of seconds >= 1, got ${
+          String(uniqueFor)
+        }`,
+      );
+    }
+    set("unique_for", uniqueFor);
+  }
+  if (uniqueUntil !== undefined) {
+    if (uniqueUntil !== "success" && uniqueUntil !== "start") {
+      throw new InvalidJobError(
+        "uniqueUntil",
+        `uniqueUntil must be "success" or "start", got ${
+          JSON.stringify(String(uniqueUntil))
+        }`,
+      );
+    }
+    if (uniqueFor === undefined) {
+      throw new InvalidJobError(
+        "uniqueUntil",
+        "uniqueUntil has no effect without uniqueFor",
+      );
+    }
+    set("unique_until", uniqueUntil);
+  }
+  if (expiresAt !== undefined && expiresIn !== undefined) {
+    throw new InvalidJobError(
+      "expiresIn",
+      "set expiresAt or expiresIn, not both",
+    );
+  }
+  if (expiresAt !== undefined) set("expires_at", expiryTime(expiresAt));
+  if (expiresIn !== undefined) {
+    if (
+      typeof expiresIn !== "number" || !Number.isFinite(expiresIn) ||
+      expiresIn <= 0
+    ) {
+      throw new InvalidJobError(
+        "expiresIn",
+        `expiresIn must be a number of seconds > 0, got ${String(expiresIn)}`,
+      );
+    }
+    if (now === undefined) {
+      throw new InvalidJobError(
+        "expiresIn",
+        "expiresIn needs the current time to compute expires_at",
+      );
+    }
+    set("expires_at", new Date(now + expiresIn * 1000).toISOString());
+  }
+  if (track !== undefined) {
+    if (typeof track !== "boolean") {
+      throw new InvalidJobError(
+        "track",
+        `track must be true or false, got ${String(track)}`,
+      );
+    }
+    if (track) set("track", 1);
+  }
+  return custom;
+}
+
+function expiryTime(value: Date | string): string {
+  if (value instanceof Date) {
+    if (!Number.isNaN(value.getTime())) return value.toISOString();
+  } else if (typeof value === "string" && RFC3339.test(value)) {
+    return value;
+  }
+  throw new InvalidJobError(
+    "expiresAt",
+    `expiresAt must be a valid Date or an RFC 3339 time, got ${
+      JSON.stringify(String(value))
+    }`,
+  );
+}

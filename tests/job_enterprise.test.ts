@@ -1,0 +1,126 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import {
+  createJob,
+  defineJob,
+  InvalidJobError,
+  NotUniqueError,
+  ServerError,
+} from "../mod.ts";
+import { buildJob, serverError } from "../protocol.ts";
+
+const NOW = Date.parse("2030-01-01T00:00:00Z");
+
+function invalid(field: string, message: RegExp) {
+  return (err: unknown) => {
+    assert.ok(err instanceof InvalidJobError, String(err));
+    assert.equal(err.field, field);
+    assert.match(err.message, message);
+    return true;
+  };
+}
+
+test("unique, expiring and tracked options become the custom keys the server reads", () => {
+  const job = buildJob("Report", [7], {
+    queue: "reports",
+    uniqueFor: 600,
+    uniqueUntil: "start",
+    expiresIn: 90,
+    track: true,
+  }, "0123456789abcdef", NOW);
+  assert.deepEqual(job, {
+    jid: "0123456789abcdef",
+    jobtype: "Report",
+    args: [7],
+    queue: "reports",
+    custom: {
+      unique_for: 600,
+      unique_until: "start",
+      expires_at: "2030-01-01T00:01:30.000Z",
+      track: 1,
+    },
+  });
+});
+
+test("typed options merge over custom, and custom's other keys stay", () => {
+  const job = buildJob("T", [], {
+    custom: { tenant: "acme", unique_for: 5 },
+    uniqueFor: 60,
+    expiresAt: new Date("2030-02-01T00:00:00Z"),
+  }, "0123456789abcdef");
+  assert.deepEqual(job.custom, {
+    tenant: "acme",
+    unique_for: 60,
+    expires_at: "2030-02-01T00:00:00.000Z",
+  });
+});
+
+test("expiresAt accepts an RFC 3339 string as given; track: false sends nothing", () => {
+  const job = buildJob("T", [], {
+    expiresAt: "2030-02-01T10:00:00+02:00",
+    track: false,
+  }, "0123456789abcdef");
+  assert.deepEqual(job.custom, { expires_at: "2030-02-01T10:00:00+02:00" });
+  const plain = buildJob("T", [], { track: false }, "0123456789abcdef");
+  assert.equal("custom" in plain, false);
+});
+
+test("createJob counts expiresIn from now", () => {
+  const before = Date.now();
+  const job = createJob("T", [], { expiresIn: 3600 });
+  const at = Date.parse(String(job.custom?.expires_at));
+  assert.ok(at >= before + 3_600_000 && at <= Date.now() + 3_600_000, `${at}`);
+});
+
+test("defineJob defaults carry the options to every job", () => {
+  const Nightly = defineJob<[day: string]>("Nightly", { uniqueFor: 86_400 });
+  assert.deepEqual(Nightly.create(["mon"]).custom, { unique_for: 86_400 });
+  assert.deepEqual(
+    Nightly.create(["tue"], { uniqueUntil: "start" }).custom,
+    { unique_for: 86_400, unique_until: "start" },
+  );
+});
+
+test("bad values are refused before anything is sent, naming the option", () => {
+  const build = (options: Record<string, unknown>) => () =>
+    buildJob("T", [], options, "0123456789abcdef", NOW);
+  for (const uniqueFor of [0, -1, 1.5, "60", Number.NaN, 2 ** 60]) {
+    assert.throws(build({ uniqueFor }), invalid("uniqueFor", /whole number/));
+  }
+  assert.throws(
+    build({ uniqueFor: 5, uniqueUntil: "forever" }),
+    invalid("uniqueUntil", /"success" or "start"/),
+  );
+  assert.throws(
+    build({ uniqueUntil: "start" }),
+    invalid("uniqueUntil", /without uniqueFor/),
+  );
+  for (const expiresIn of [0, -5, Number.POSITIVE_INFINITY, "1h"]) {
+    assert.throws(build({ expiresIn }), invalid("expiresIn", /seconds > 0/));
+  }
+  assert.throws(
+    build({ expiresIn: 5, expiresAt: new Date(NOW) }),
+    invalid("expiresIn", /not both/),
+  );
+  for (const expiresAt of [new Date(Number.NaN), "tomorrow", 12]) {
+    assert.throws(build({ expiresAt }), invalid("expiresAt", /RFC 3339/));
+  }
+  assert.throws(build({ track: "yes" }), invalid("track", /true or false/));
+  assert.throws(
+    () => buildJob("T", [], { expiresIn: 5 }, "0123456789abcdef"),
+    invalid("expiresIn", /current time/),
+  );
+  // A custom that is not a plain object is still refused when options add keys.
+  assert.throws(
+    build({ custom: [1], uniqueFor: 5 }),
+    invalid("custom", /plain object/),
+  );
+});
+
+test("a NOTUNIQUE reply is a NotUniqueError, still a ServerError", () => {
+  const err = serverError("NOTUNIQUE", "Job not unique", "PUSH");
+  assert.ok(err instanceof NotUniqueError);
+  assert.ok(err instanceof ServerError);
+  assert.equal(err.code, "NOTUNIQUE");
+  assert.equal(err.serverMessage, "Job not unique");
+});
