@@ -65,6 +65,7 @@ export {
 } from "./client/client.ts";
 export type { ClientAdmin } from "./client/_client_admin.ts";
 export { Pool, type PoolOptions } from "./client/pool.ts";
+export type { PushMiddleware } from "./client/push_middleware.ts";
 export {
   createJob,
   defineJob,

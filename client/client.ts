@@ -30,20 +30,39 @@ import {
 } from "./connection.ts";
 import { provideConnectionOf } from "./_connection_of.ts";
 import { ClientAdmin } from "./_client_admin.ts";
+import {
+  checkMiddleware,
+  failFields,
+  isFailFields,
+  jidOf,
+} from "./_client_helpers.ts";
 import { createJob } from "./jobs.ts";
 import { isJobDefinition, type JobDefinition } from "./jobs.ts";
+import {
+  type PushMiddleware,
+  pushBulkThrough,
+  pushThrough,
+} from "./push_middleware.ts";
 
 /**
- * Options for {@linkcode Client.connect}: the connection options.
+ * Options for {@linkcode Client.connect}: the connection options, and the
+ * producer middleware around every push.
  *
  * @example
  * ```ts
  * import type { ClientOptions } from "@x/faktory-worker";
- * const options: ClientOptions = { url: "tcp://localhost:7419", labels: ["producer"] };
+ * const options: ClientOptions = {
+ *   url: "tcp://localhost:7419",
+ *   labels: ["producer"],
+ *   middleware: [(job, next) => next({ ...job, custom: { ...job.custom, app: "shop" } })],
+ * };
  * console.log(options.url);
  * ```
  */
-export type ClientOptions = ConnectionOptions;
+export interface ClientOptions extends ConnectionOptions {
+  /** Producer middleware around every push, outermost first. */
+  readonly middleware?: readonly PushMiddleware[];
+}
 
 /**
  * What a heartbeat reports.
@@ -79,15 +98,21 @@ export interface BeatOptions extends RequestOptions {
 export class Client extends ClientAdmin {
   readonly #conn: Connection;
   readonly #wid: string | undefined;
+  readonly #middleware: PushMiddleware[];
 
   static {
     provideConnectionOf((client) => client.#conn);
   }
 
-  private constructor(conn: Connection, wid: string | undefined) {
+  private constructor(
+    conn: Connection,
+    wid: string | undefined,
+    middleware: readonly PushMiddleware[] = [],
+  ) {
     super(conn);
     this.#conn = conn;
     this.#wid = wid;
+    this.#middleware = [...middleware];
   }
 
   /**
@@ -100,7 +125,30 @@ export class Client extends ClientAdmin {
    */
   static async connect(options: ClientOptions | string = {}): Promise<Client> {
     const opts = typeof options === "string" ? { url: options } : options;
-    return new Client(await Connection.open(opts), opts.wid);
+    const { middleware, ...connection } = opts;
+    for (const mw of middleware ?? []) checkMiddleware(mw);
+    return new Client(await Connection.open(connection), opts.wid, middleware);
+  }
+
+  /**
+   * Adds producer middleware, inside any added before: it runs around every
+   * later push, `pushBulk` and batch push of this client.
+   *
+   * @param middleware The middleware.
+   * @returns This client, to chain calls.
+   *
+   * @example
+   * ```ts ignore
+   * import { Client } from "@x/faktory-worker";
+   * const client = await Client.connect();
+   * client.use((job, next) => next({ ...job, custom: { ...job.custom, tenant: "acme" } }));
+   * await client.push("Invoice", [42]); // custom.tenant is "acme"
+   * await client.close();
+   * ```
+   */
+  use(middleware: PushMiddleware): this {
+    this.#middleware.push(checkMiddleware(middleware));
+    return this;
   }
 
   /** Whether the connection is closed (the client is then unusable). */
@@ -174,6 +222,13 @@ export class Client extends ClientAdmin {
       payload = job;
       request = argsOrOptions as RequestOptions | undefined;
     }
+    if (this.#middleware.length > 0) {
+      return pushThrough(
+        this.#middleware,
+        payload,
+        (final) => this.#send({ type: "PUSH", job: final }, request),
+      );
+    }
     await this.#send({ type: "PUSH", job: payload }, request);
     return payload.jid;
   }
@@ -232,7 +287,13 @@ export class Client extends ClientAdmin {
       }
     }
     if (valid.length === 0) return refused;
-    const result = await this.#send({ type: "PUSHB", jobs: valid }, options);
+    const result = this.#middleware.length > 0
+      ? await pushBulkThrough(
+        this.#middleware,
+        valid,
+        (final) => this.#send({ type: "PUSHB", jobs: final }, options),
+      )
+      : await this.#send({ type: "PUSHB", jobs: valid }, options);
     return { ...result, ...refused };
   }
 
@@ -320,36 +381,4 @@ export class Client extends ClientAdmin {
   close(): Promise<void> {
     return this.#conn.close();
   }
-}
-
-/** The jid of a job that failed validation, or "" as the server keys it. */
-function jidOf(job: unknown): string {
-  try {
-    const jid = (job as { jid?: unknown } | null)?.jid;
-    return typeof jid === "string" ? jid : "";
-  } catch {
-    return ""; // a throwing getter
-  }
-}
-
-/** A FAIL payload from ready fields: the jid given wins over any in them. */
-function failFields(
-  jid: string,
-  fields: Omit<FailPayload, "jid">,
-): FailPayload {
-  const { errtype, message, backtrace } = fields;
-  return Array.isArray(backtrace)
-    ? { jid, errtype, message, backtrace }
-    : { jid, errtype, message };
-}
-
-function isFailFields(
-  value: unknown,
-): value is Omit<FailPayload, "jid"> {
-  if (typeof value !== "object" || value === null || value instanceof Error) {
-    return false;
-  }
-  const v = value as Record<string, unknown>;
-  return typeof v.errtype === "string" && typeof v.message === "string" &&
-    Object.getPrototypeOf(value) === Object.prototype;
 }

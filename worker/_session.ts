@@ -246,6 +246,7 @@ export class Session {
   async #with<T>(fn: (client: Client) => Promise<T> | T): Promise<T> {
     this.#pool ??= new Pool({
       ...this.#connect!("client", this.#closed.signal),
+      middleware: this.#o.options.pushMiddleware ?? [],
       size: 1,
     });
     return await this.#pool.with(fn);

@@ -8,6 +8,7 @@
 
 import type { Platform } from "../adapters/transport.ts";
 import type { ConnectionOptions } from "../client/connection.ts";
+import type { PushMiddleware } from "../client/push_middleware.ts";
 import type { LogFormat, Logger, LogLevel } from "./logger.ts";
 
 /**
@@ -67,6 +68,13 @@ export interface ManagerOptions extends Omit<ConnectionOptions, "signal"> {
   readonly logFormat?: LogFormat;
   /** Random numbers in [0, 1), for weighted queues and jitter. @default {Math.random} */
   readonly random?: () => number;
+  /**
+   * Producer middleware around every push a job makes through `ctx.with`
+   * or a batch it reopens (say, to pass a trace context on).
+   *
+   * @default {[]}
+   */
+  readonly pushMiddleware?: readonly PushMiddleware[];
 }
 
 /** Capped exponential backoff: the first delay and the cap, in ms. */

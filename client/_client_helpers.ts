@@ -1,0 +1,52 @@
+/**
+ * Helpers of the {@linkcode Client}: checking middleware, and the payloads
+ * of FAIL and of refused jobs.
+ *
+ * @module
+ */
+
+import type { FailPayload } from "../core/commands.ts";
+import type { PushMiddleware } from "./push_middleware.ts";
+
+/** Returns the middleware, or throws a TypeError for a non-function. */
+export function checkMiddleware(middleware: PushMiddleware): PushMiddleware {
+  if (typeof middleware !== "function") {
+    throw new TypeError(
+      `Push middleware must be a function, got ${typeof middleware}`,
+    );
+  }
+  return middleware;
+}
+
+/** The jid of a job that failed validation, or "" as the server keys it. */
+export function jidOf(job: unknown): string {
+  try {
+    const jid = (job as { jid?: unknown } | null)?.jid;
+    return typeof jid === "string" ? jid : "";
+  } catch {
+    return ""; // a throwing getter
+  }
+}
+
+/** A FAIL payload from ready fields: the jid given wins over any in them. */
+export function failFields(
+  jid: string,
+  fields: Omit<FailPayload, "jid">,
+): FailPayload {
+  const { errtype, message, backtrace } = fields;
+  return Array.isArray(backtrace)
+    ? { jid, errtype, message, backtrace }
+    : { jid, errtype, message };
+}
+
+/** Whether a value is the fields of a FAIL payload (not a thrown value). */
+export function isFailFields(
+  value: unknown,
+): value is Omit<FailPayload, "jid"> {
+  if (typeof value !== "object" || value === null || value instanceof Error) {
+    return false;
+  }
+  const v = value as Record<string, unknown>;
+  return typeof v.errtype === "string" && typeof v.message === "string" &&
+    Object.getPrototypeOf(value) === Object.prototype;
+}
