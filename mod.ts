@@ -37,7 +37,9 @@ export {
 export type {
   BatchPayload,
   BatchStatus,
+  CallbackState,
   FailPayload,
+  JobProgress,
   MutateFilter,
   MutateTarget,
   Mutation,

@@ -15,7 +15,7 @@ import type {
   Mutation,
   TrackPayload,
 } from "../core/commands.ts";
-import type { JsonValue } from "../core/job.ts";
+import type { JobProgress } from "../core/results.ts";
 import type { Connection, RequestOptions } from "./connection.ts";
 
 /**
@@ -184,8 +184,8 @@ export abstract class ClientAdmin {
    * @param options An abort signal.
    * @throws {EnterpriseOnlyError} On the open-source server.
    */
-  batchOpen(bid: string, options?: RequestOptions): Promise<void> {
-    return this.#send({ type: "BATCH OPEN", bid }, options);
+  async batchOpen(bid: string, options?: RequestOptions): Promise<void> {
+    await this.#send({ type: "BATCH OPEN", bid }, options);
   }
 
   /**
@@ -229,10 +229,7 @@ export abstract class ClientAdmin {
    * @returns The tracking document.
    * @throws {EnterpriseOnlyError} On the open-source server.
    */
-  trackGet(
-    jid: string,
-    options?: RequestOptions,
-  ): Promise<{ readonly [key: string]: JsonValue }> {
+  trackGet(jid: string, options?: RequestOptions): Promise<JobProgress> {
     return this.#send({ type: "TRACK GET", jid }, options);
   }
 }

@@ -374,8 +374,10 @@ function commandLine(command: Command): string {
 
 export {
   type BatchStatus,
+  type CallbackState,
   type CommandResults,
   decodeResult,
+  type JobProgress,
   type ServerInfo,
   type TaskInfo,
 } from "./results.ts";

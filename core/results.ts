@@ -11,26 +11,86 @@ import type { Reply } from "./resp.ts";
 import type { Verb, WorkerState } from "./commands.ts";
 
 /**
- * The status of a batch, as BATCH STATUS returns it.
+ * Where a batch's callback stands, as BATCH STATUS reports it: `""` not
+ * pushed yet (or not defined), `"1"` pushed (it stays so while the callback
+ * job runs or fails), `"2"` the callback job succeeded.
+ *
+ * @example
+ * ```ts
+ * import type { CallbackState } from "@x/faktory-worker";
+ * const done = (st: CallbackState) => st === "2";
+ * console.log(done("1")); // false
+ * ```
+ */
+export type CallbackState = "" | "1" | "2";
+
+/**
+ * The status of a batch, as BATCH STATUS returns it (Faktory Enterprise).
  *
  * @example
  * ```ts
  * import type { BatchStatus } from "@x/faktory-worker";
- * const s: BatchStatus = { bid: "b-1", total: 3, pending: 1, failed: 0 };
- * console.log(s.pending);
+ * const s: BatchStatus = {
+ *   bid: "b-W5uwOl0DNxfZyg",
+ *   total: 3,
+ *   pending: 1,
+ *   failed: 0,
+ *   created_at: "2030-01-01T00:00:00Z",
+ *   complete_st: "",
+ *   success_st: "",
+ * };
+ * console.log(`${s.total - s.pending} of ${s.total} ran`);
  * ```
  */
 export interface BatchStatus {
   /** The batch id. */
   readonly bid: string;
-  /** Jobs in the batch. */
-  readonly total?: number;
-  /** Jobs not yet finished. */
-  readonly pending?: number;
-  /** Jobs that failed. */
-  readonly failed?: number;
-  /** Other fields the server reports. */
-  readonly [key: string]: JsonValue | undefined;
+  /** The batch this one is a child of, if any. */
+  readonly parent_bid?: string | null;
+  /** The description given at creation. */
+  readonly description?: string;
+  /** When the batch was created, RFC 3339. */
+  readonly created_at: string;
+  /** Jobs pushed into the batch (child batches' jobs not included). */
+  readonly total: number;
+  /** Jobs that have not yet run once. */
+  readonly pending: number;
+  /** Jobs whose last run failed. */
+  readonly failed: number;
+  /** Where the complete callback stands. */
+  readonly complete_st: CallbackState;
+  /** Where the success callback stands. */
+  readonly success_st: CallbackState;
+}
+
+/**
+ * A job's progress, as TRACK GET returns it (Faktory Enterprise). A job that
+ * is not tracked, or whose track expired, has state `unknown`.
+ *
+ * @example
+ * ```ts
+ * import type { JobProgress } from "@x/faktory-worker";
+ * const p: JobProgress = { jid: "0123456789ab", state: "working", percent: 40, updated_at: "2030-01-01T00:00:00Z" };
+ * console.log(`${p.state} ${p.percent ?? 0}%`);
+ * ```
+ */
+export interface JobProgress {
+  /** The job id. */
+  readonly jid: string;
+  /** Where the job is. */
+  readonly state:
+    | "unknown"
+    | "enqueued"
+    | "working"
+    | "success"
+    | "failed"
+    | "dead";
+  /** The last percent the job reported. */
+  readonly percent?: number;
+  /** The last description the job reported. */
+  readonly desc?: string;
+  /** When the track last changed, RFC 3339; `""` for an unknown job. */
+  readonly updated_at: string;
 }
 
 /**
@@ -139,16 +199,16 @@ export interface CommandResults {
   MUTATE: void;
   /** The new batch id. */
   "BATCH NEW": string;
-  /** `+OK`. */
-  "BATCH OPEN": void;
+  /** The batch id (or nothing, from a server that answers `+OK`). */
+  "BATCH OPEN": string | undefined;
   /** `+OK`. */
   "BATCH COMMIT": void;
   /** The batch status. */
   "BATCH STATUS": BatchStatus;
   /** `+OK`. */
   "TRACK SET": void;
-  /** The tracking document. */
-  "TRACK GET": { readonly [key: string]: JsonValue };
+  /** The job's progress. */
+  "TRACK GET": JobProgress;
 }
 
 function expectOk(verb: Verb, reply: Reply): void {
@@ -244,9 +304,23 @@ function decode(verb: Verb, reply: Reply): unknown {
       if (reply.type === "bulk" && reply.value) return reply.value;
       if (reply.type === "simple" && reply.value) return reply.value;
       throw unexpected(verb, reply);
-    case "BATCH STATUS":
-    case "TRACK GET":
-      return expectObject(verb, expectBulkJson(verb, reply));
+    case "BATCH OPEN":
+      if (reply.type === "bulk" && reply.value) return reply.value;
+      return expectOk(verb, reply), undefined;
+    case "BATCH STATUS": {
+      const status = expectObject(verb, expectBulkJson(verb, reply));
+      if (typeof status.bid !== "string") {
+        throw new RemoteProtocolError("BATCH STATUS reply has no bid");
+      }
+      return status;
+    }
+    case "TRACK GET": {
+      const track = expectObject(verb, expectBulkJson(verb, reply));
+      if (typeof track.jid !== "string" || typeof track.state !== "string") {
+        throw new RemoteProtocolError("TRACK GET reply has no jid and state");
+      }
+      return track;
+    }
     case "END":
       throw new RemoteProtocolError("END gets no reply, but one arrived");
     default:
