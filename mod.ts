@@ -66,6 +66,12 @@ export {
   type ClientOptions,
 } from "./client/client.ts";
 export type { ClientAdmin } from "./client/_client_admin.ts";
+export {
+  Batch,
+  type BatchCallback,
+  type BatchClient,
+  type BatchOptions,
+} from "./client/batch.ts";
 export { Pool, type PoolOptions } from "./client/pool.ts";
 export type { PushMiddleware } from "./client/push_middleware.ts";
 export {

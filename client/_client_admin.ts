@@ -15,8 +15,10 @@ import type {
   Mutation,
   TrackPayload,
 } from "../core/commands.ts";
+import type { JobPayload } from "../core/job.ts";
 import type { JobProgress } from "../core/results.ts";
 import type { Connection, RequestOptions } from "./connection.ts";
+import { Batch, type BatchOptions, createBatch } from "./batch.ts";
 
 /**
  * What every {@linkcode Client} can ask of the server besides pushing and
@@ -51,6 +53,27 @@ export abstract class ClientAdmin {
   ): Promise<CommandResults[C["type"]]> {
     return this.#conn.request(command, options);
   }
+
+  /**
+   * Pushes a job payload.
+   *
+   * @param job The job.
+   * @param options An abort signal.
+   * @returns The jid.
+   */
+  abstract push(job: JobPayload, options?: RequestOptions): Promise<string>;
+
+  /**
+   * Pushes many jobs in one round trip.
+   *
+   * @param jobs The jobs.
+   * @param options An abort signal.
+   * @returns The refused jobs, jid to reason.
+   */
+  abstract pushBulk(
+    jobs: readonly JobPayload[],
+    options?: RequestOptions,
+  ): Promise<Record<string, string>>;
 
   /**
    * Deletes every job and queue on the server. For tests.
@@ -166,7 +189,72 @@ export abstract class ClientAdmin {
   }
 
   /**
-   * Creates a batch (Faktory Enterprise).
+   * Creates a batch (Faktory Enterprise), runs `fn` to push its jobs, and
+   * commits it. When `fn` throws, the batch is not committed (the server
+   * drops it after 30 minutes; jobs already pushed still run) and the error
+   * is rethrown.
+   *
+   * @param options The description and the success and/or complete callback.
+   * @param fn Pushes the batch's jobs (and child batches).
+   * @returns The batch id.
+   * @throws {EnterpriseOnlyError} On the open-source server.
+   *
+   * @example
+   * ```ts ignore
+   * import { Client, createJob } from "@x/faktory-worker";
+   * const client = await Client.connect();
+   * const bid = await client.batch(
+   *   { description: "Resize album 7", success: createJob("AlbumReady", [7]) },
+   *   async (batch) => {
+   *     for (const photo of [71, 72, 73]) await batch.push("Resize", [photo]);
+   *   },
+   * );
+   * console.log(bid, await client.batchStatus(bid));
+   * await client.close();
+   * ```
+   */
+  async batch(
+    options: BatchOptions,
+    fn: (batch: Batch) => Promise<void> | void,
+  ): Promise<string> {
+    const batch = await this.newBatch(options);
+    await fn(batch);
+    if (!batch.committed) await batch.commit();
+    return batch.bid;
+  }
+
+  /**
+   * Creates a batch (Faktory Enterprise) and returns it open: push its jobs
+   * through it, then commit it.
+   *
+   * @param options The description and the success and/or complete callback.
+   * @param request An abort signal.
+   * @returns The open batch.
+   * @throws {LocalProtocolError} When neither callback is given.
+   * @throws {EnterpriseOnlyError} On the open-source server.
+   */
+  newBatch(options: BatchOptions, request?: RequestOptions): Promise<Batch> {
+    return createBatch(this, options, undefined, request);
+  }
+
+  /**
+   * Reopens a batch (Faktory Enterprise) to add jobs or child batches; then
+   * commit it again. Jobs of a batch reopen it with `ctx.batch`.
+   *
+   * @param bid The batch id.
+   * @param options An abort signal.
+   * @returns The open batch.
+   * @throws {ServerError} When the server does not know the batch.
+   * @throws {EnterpriseOnlyError} On the open-source server.
+   */
+  async openBatch(bid: string, options?: RequestOptions): Promise<Batch> {
+    await this.batchOpen(bid, options);
+    return new Batch(this, bid);
+  }
+
+  /**
+   * Creates a batch (Faktory Enterprise): the raw BATCH NEW. Most code uses
+   * {@linkcode ClientAdmin.batch} or {@linkcode ClientAdmin.newBatch}.
    *
    * @param batch Description and callback jobs.
    * @param options An abort signal.
@@ -178,7 +266,8 @@ export abstract class ClientAdmin {
   }
 
   /**
-   * Reopens a batch to add jobs (Faktory Enterprise).
+   * Reopens a batch to add jobs (Faktory Enterprise): the raw BATCH OPEN.
+   * Most code uses {@linkcode ClientAdmin.openBatch}.
    *
    * @param bid The batch id.
    * @param options An abort signal.
@@ -189,7 +278,8 @@ export abstract class ClientAdmin {
   }
 
   /**
-   * Commits a batch (Faktory Enterprise).
+   * Commits a batch (Faktory Enterprise): the raw BATCH COMMIT. Most code
+   * uses `batch.commit()`.
    *
    * @param bid The batch id.
    * @param options An abort signal.

@@ -31,16 +31,17 @@ import {
 import { provideConnectionOf } from "./_connection_of.ts";
 import { ClientAdmin } from "./_client_admin.ts";
 import {
+  bulkArguments,
   checkMiddleware,
   failFields,
   isFailFields,
   jidOf,
+  pushArguments,
 } from "./_client_helpers.ts";
-import { createJob } from "./jobs.ts";
-import { isJobDefinition, type JobDefinition } from "./jobs.ts";
+import type { JobDefinition } from "./jobs.ts";
 import {
-  type PushMiddleware,
   pushBulkThrough,
+  type PushMiddleware,
   pushThrough,
 } from "./push_middleware.ts";
 
@@ -209,19 +210,7 @@ export class Client extends ClientAdmin {
     argsOrOptions?: readonly unknown[] | RequestOptions,
     options: JobOptions & RequestOptions = {},
   ): Promise<string> {
-    let payload: JobPayload;
-    let request: RequestOptions | undefined;
-    if (typeof job === "string" || isJobDefinition(job)) {
-      const { signal, ...jobOptions } = options;
-      const args = (argsOrOptions ?? []) as JsonValue[];
-      payload = typeof job === "string"
-        ? createJob(job, args, jobOptions)
-        : job.create(args, jobOptions);
-      request = signal ? { signal } : undefined;
-    } else {
-      payload = job;
-      request = argsOrOptions as RequestOptions | undefined;
-    }
+    const { payload, request } = pushArguments(job, argsOrOptions, options);
     if (this.#middleware.length > 0) {
       return pushThrough(
         this.#middleware,
@@ -264,18 +253,11 @@ export class Client extends ClientAdmin {
     argsOrOptions?: readonly (readonly unknown[])[] | RequestOptions,
     typedOptions: JobOptions & RequestOptions = {},
   ): Promise<Record<string, string>> {
-    let jobs: readonly JobPayload[];
-    let options: RequestOptions | undefined;
-    if (isJobDefinition(jobsOrType)) {
-      const { signal, ...jobOptions } = typedOptions;
-      jobs = ((argsOrOptions ?? []) as readonly (readonly unknown[])[]).map((
-        args,
-      ) => jobsOrType.create(args, jobOptions));
-      options = signal ? { signal } : undefined;
-    } else {
-      jobs = jobsOrType;
-      options = argsOrOptions as RequestOptions | undefined;
-    }
+    const { jobs, request: options } = bulkArguments(
+      jobsOrType,
+      argsOrOptions,
+      typedOptions,
+    );
     const refused: Record<string, string> = {};
     const valid: JobPayload[] = [];
     for (const job of jobs) {

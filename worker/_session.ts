@@ -24,7 +24,7 @@ import {
   type ManagerOptions,
   type Settings,
 } from "./manager_options.ts";
-import { Pool } from "../client/pool.ts";
+import { SharedClient } from "./_shared_client.ts";
 import { Reconnect, Wakeup, within } from "./_reconnect.ts";
 import type { Registry } from "./_registry.ts";
 import { Results } from "./_results.ts";
@@ -61,7 +61,7 @@ export class Session {
   #finish!: () => void;
   #link: Link | undefined;
   #fetchers: FetcherPool | undefined;
-  #pool: Pool | undefined;
+  #shared: SharedClient | undefined;
   #connect: ConnectionOptionsFor | undefined;
   #removeSignals: (() => void)[] = [];
   #shutdown: Promise<void> | undefined;
@@ -93,10 +93,10 @@ export class Session {
     return this.#jobs.size;
   }
 
-  /** Open connections: control, fetchers, the `ctx.with` pool. */
+  /** Open connections: control, fetchers, the `ctx.with` client. */
   get sockets(): number {
     return (this.#link?.open ? 1 : 0) + (this.#fetchers?.size ?? 0) +
-      (this.#pool?.size ?? 0);
+      (this.#shared?.open ? 1 : 0);
   }
 
   /** The most fetch connections open at once so far. */
@@ -224,7 +224,7 @@ export class Session {
     ]);
     this.#closed.abort();
     this.#cleanup();
-    await Promise.all([this.#link?.close(), this.#pool?.close()]);
+    await Promise.all([this.#link?.close(), this.#shared?.close()]);
     lifecycle.fire("finish");
     logger.info("Worker stopped", { wid });
     this.#finish();
@@ -244,12 +244,11 @@ export class Session {
   }
 
   async #with<T>(fn: (client: Client) => Promise<T> | T): Promise<T> {
-    this.#pool ??= new Pool({
+    this.#shared ??= new SharedClient(() => ({
       ...this.#connect!("client", this.#closed.signal),
       middleware: this.#o.options.pushMiddleware ?? [],
-      size: 1,
-    });
-    return await this.#pool.with(fn);
+    }));
+    return await fn(await this.#shared.get());
   }
 
   /** Picks the console logger's level from FAKTORY_LOG_LEVEL, unless told otherwise. */

@@ -5,7 +5,9 @@
  * @module
  */
 
-import type { Job, JsonValue } from "../core/job.ts";
+import { LocalProtocolError } from "../core/errors.ts";
+import { formatTime, type Job, type JsonValue } from "../core/job.ts";
+import type { Batch } from "../client/batch.ts";
 import type { Client } from "../client/client.ts";
 import type { Logger } from "./logger.ts";
 
@@ -91,7 +93,100 @@ export class JobContext {
   }
 
   /**
-   * Borrows a pooled client, for example to push follow-up jobs.
+   * For a callback of a child batch, the parent batch's id (Faktory
+   * Enterprise), to reopen the parent with `ctx.with`.
+   */
+  get parentBid(): string | undefined {
+    const bid = this.custom._pbid;
+    return typeof bid === "string" ? bid : undefined;
+  }
+
+  /**
+   * Reopens this job's batch (Faktory Enterprise) to add jobs or child
+   * batches, runs `fn`, and commits the batch again. The batch's callbacks
+   * wait for what `fn` adds. When `fn` throws, the batch is left open and
+   * the error is rethrown (so the job fails and is retried).
+   *
+   * @param fn Pushes more jobs through the batch.
+   * @returns What `fn` returned.
+   * @throws {LocalProtocolError} When the job is not in a batch.
+   *
+   * @example
+   * ```ts
+   * import { Manager } from "@x/faktory-worker";
+   * const mgr = new Manager();
+   * mgr.register("ImportFile", async (ctx, file: string) => {
+   *   const rows = [`${file}:1`, `${file}:2`];
+   *   await ctx.batch(async (batch) => {
+   *     for (const row of rows) await batch.push("ImportRow", [row]);
+   *   });
+   * });
+   * ```
+   */
+  batch<T>(fn: (batch: Batch) => Promise<T> | T): Promise<T> {
+    const bid = this.bid;
+    if (bid === undefined) {
+      return Promise.reject(
+        new LocalProtocolError(
+          `Job ${this.jid} is not in a batch (it has no custom.bid)`,
+        ),
+      );
+    }
+    return this.with(async (client) => {
+      const batch = await client.openBatch(bid);
+      const result = await fn(batch);
+      if (!batch.committed) await batch.commit();
+      return result;
+    });
+  }
+
+  /**
+   * Reports this job's progress (Faktory Enterprise tracking; push the job
+   * with `track: true`), optionally extending its reservation.
+   *
+   * @param percent Progress, an integer 0..100.
+   * @param description What the job is doing.
+   * @param options `reserveUntil`: keep the job reserved until then.
+   * @throws {RangeError} When `percent` is not an integer 0..100.
+   *
+   * @example
+   * ```ts
+   * import { Manager } from "@x/faktory-worker";
+   * const mgr = new Manager();
+   * mgr.register("Transcode", async (ctx, video: string) => {
+   *   await ctx.trackProgress(10, `fetching ${video}`);
+   *   await ctx.trackProgress(50, "encoding", { reserveUntil: new Date(Date.now() + 3_600_000) });
+   * });
+   * ```
+   */
+  async trackProgress(
+    percent: number,
+    description?: string,
+    options: { readonly reserveUntil?: Date } = {},
+  ): Promise<void> {
+    if (!Number.isInteger(percent) || percent < 0 || percent > 100) {
+      throw new RangeError(
+        `percent must be an integer from 0 to 100, got ${percent}`,
+      );
+    }
+    const { reserveUntil } = options;
+    await this.with((client) =>
+      client.trackSet({
+        jid: this.jid,
+        percent,
+        ...(description === undefined ? {} : { desc: description }),
+        ...(reserveUntil === undefined
+          ? {}
+          : { reserve_until: formatTime(reserveUntil) }),
+      })
+    );
+  }
+
+  /**
+   * Lends the worker's client for jobs, for example to push follow-up jobs.
+   * Every job shares that one promise-safe client (it reconnects after a
+   * broken connection), and the Manager's `pushMiddleware` runs around its
+   * pushes.
    *
    * @param fn Work to do with the client.
    * @returns What `fn` returned.
