@@ -161,7 +161,7 @@ test("a bulk whose send fails rejects with that error, and every next() saw it",
   const lost = new ConnectionClosedError("Connection closed by the server");
   await assert.rejects(
     pushBulkThrough(
-      [(job, next) =>
+      [(_job, next) =>
         next().catch((e) => {
           seen.push(e);
           throw e;
