@@ -8,11 +8,13 @@ import {
   InvalidJobError,
   type JobPayload,
   LocalProtocolError,
+  Manager,
   NotUniqueError,
   Pool,
   type PushMiddleware,
 } from "../mod.ts";
 import { FaktoryServer } from "../testing/mod.ts";
+import { rig, until } from "./_manager_util.ts";
 import { pushBulkThrough, pushThrough } from "../client/push_middleware.ts";
 
 const tag = (key: string, value: string): PushMiddleware => (job, next) =>
@@ -214,4 +216,30 @@ test("middleware must be a function", async () => {
   assert.throws(() => client.use(42 as unknown as PushMiddleware), TypeError);
   await client.close();
   await server.stop();
+});
+
+test("a Manager's pushMiddleware runs around the pushes jobs make through ctx.with", async () => {
+  const r = await rig({ pushMiddleware: [tag("from", "worker")] });
+  let pushed = 0;
+  r.manager.register("Parent", async (ctx) => {
+    await ctx.with((c) => c.push("Child", [ctx.jid], { queue: "children" }));
+    pushed++;
+  });
+  try {
+    const running = r.manager.run();
+    await r.client.push("Parent", []);
+    await until(() => pushed === 1, 5000, "child pushed");
+    assert.deepEqual(r.server.queue("children")[0]?.custom, { from: "worker" });
+    await r.manager.stop();
+    await running;
+  } finally {
+    await r.close();
+  }
+});
+
+test("a Manager's pushMiddleware must hold functions", () => {
+  assert.throws(
+    () => new Manager({ pushMiddleware: [{} as unknown as PushMiddleware] }),
+    TypeError,
+  );
 });

@@ -99,6 +99,7 @@ export interface Settings {
  * Applies the defaults and checks the ranges.
  *
  * @throws {RangeError} For an invalid concurrency, interval or timeout.
+ * @throws {TypeError} For push middleware that is not a function.
  */
 export function settingsFrom(options: ManagerOptions): Settings {
   const concurrency = options.concurrency ?? 20;
@@ -120,6 +121,13 @@ export function settingsFrom(options: ManagerOptions): Settings {
     throw new RangeError(
       `shutdownTimeout must be >= 0, got ${shutdownTimeout}`,
     );
+  }
+  for (const mw of options.pushMiddleware ?? []) {
+    if (typeof mw !== "function") {
+      throw new TypeError(
+        `pushMiddleware must hold functions, got ${typeof mw}`,
+      );
+    }
   }
   const maxFetchers = options.maxFetchers ?? 15;
   if (!Number.isInteger(maxFetchers) || maxFetchers < 1 || maxFetchers > 15) {
