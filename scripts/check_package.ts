@@ -75,6 +75,27 @@ try {
     );
   }
 
+  // No runtime dependency: peers (such as @opentelemetry/api, for the tracing example) are optional.
+  const manifest = JSON.parse(
+    execFileSync("tar", ["-xzOf", tarball, "package/package.json"], {
+      encoding: "utf8",
+    }),
+  );
+  const optional = manifest.peerDependenciesMeta ?? {};
+  const runtimeDeps = [
+    ...Object.keys(manifest.dependencies ?? {}),
+    ...Object.keys(manifest.optionalDependencies ?? {}),
+    ...Object.keys(manifest.peerDependencies ?? {}).filter((name) =>
+      optional[name]?.optional !== true
+    ),
+  ];
+  if (runtimeDeps.length > 0) {
+    failures.push("no runtime dependencies");
+    console.log(`FAIL no runtime dependencies: ${runtimeDeps.join(", ")}`);
+  } else {
+    console.log("ok   no runtime dependencies (peers all optional)");
+  }
+
   const app = join(work, "app");
   mkdirSync(app);
   writeFileSync(

@@ -64,3 +64,21 @@ test(`examples/demo.ts (npm start) on ${runtime}: SIGINT mid-run ends it within 
     demo.child.kill("SIGKILL");
   }
 });
+
+test(`examples/tracing_demo.ts on ${runtime}: prints one trace from the request through both jobs`, async () => {
+  const demo = start("examples/tracing_demo.ts", {});
+  try {
+    assert.equal(await exitWithin(demo, 30_000), 0, demo.output());
+    const lines = demo.output().trimEnd().split("\n");
+    assert.match(lines[0] ?? "", /^trace [0-9a-f]{32}$/);
+    assert.deepEqual(lines.slice(1), [
+      "  POST /signup",
+      "    send default (producer) SignUp",
+      "      process default (consumer) SignUp",
+      "        send mail (producer) SendWelcome",
+      "          process mail (consumer) SendWelcome",
+    ]);
+  } finally {
+    demo.child.kill("SIGKILL");
+  }
+});
