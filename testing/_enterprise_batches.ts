@@ -262,7 +262,6 @@ export class Batches {
   #settle(batch: Batch, now: number): StoredJob[] {
     const out: StoredJob[] = [];
     for (let b: Batch | undefined = batch; b; b = this.#parent(b)) {
-      if (!b.committed) continue;
       if (
         b.spec.complete !== undefined && b.completeSt === "" &&
         this.#complete(b)
