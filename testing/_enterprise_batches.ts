@@ -22,7 +22,7 @@ import { normalizeJob } from "./_job_payload.ts";
 import { isoSeconds, type StoredJob } from "./_stored_job.ts";
 
 /** How long an uncommitted batch lives after its creation, in ms. */
-export const BATCH_TTL = 30 * 60_000;
+export const BATCH_TTL: number = 30 * 60_000;
 
 /** The callbacks of a batch. */
 export type CallbackKind = "complete" | "success";

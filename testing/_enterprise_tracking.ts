@@ -12,7 +12,7 @@ import type { JobProgress } from "../core/results.ts";
 import { isoSeconds } from "./_stored_job.ts";
 
 /** How long a record lives after its last update once its job is done, in ms. */
-export const TRACK_TTL = 30 * 60_000;
+export const TRACK_TTL: number = 30 * 60_000;
 
 /** A job's tracking state. */
 export type TrackState = JobProgress["state"];
