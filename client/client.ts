@@ -39,8 +39,8 @@ import {
 import { createJob } from "./jobs.ts";
 import { isJobDefinition, type JobDefinition } from "./jobs.ts";
 import {
-  type PushMiddleware,
   pushBulkThrough,
+  type PushMiddleware,
   pushThrough,
 } from "./push_middleware.ts";
 

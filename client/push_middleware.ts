@@ -98,7 +98,8 @@ export async function pushBulkThrough(
     trip.done = runChain(chain, job, (final) => {
       trip.sent = final;
       const end = new Promise<void>((resolve, reject) => {
-        trip.settle = (error) => error === undefined ? resolve() : reject(error);
+        trip.settle = (error) =>
+          error === undefined ? resolve() : reject(error);
       });
       end.catch(() => {}); // the chain may not await it
       arrive();
@@ -162,7 +163,9 @@ function runChain(
     if (called) {
       return Promise.reject(
         new LocalProtocolError(
-          `push middleware #${index + 1} called next() twice for job ${job.jid}`,
+          `push middleware #${
+            index + 1
+          } called next() twice for job ${job.jid}`,
         ),
       );
     }

@@ -6,7 +6,7 @@
  */
 
 import { RemoteProtocolError, serverError } from "./errors.ts";
-import { type Job, type JsonValue, parseJob } from "./job.ts";
+import { type Job, parseJob } from "./job.ts";
 import type { Reply } from "./resp.ts";
 import type { Verb, WorkerState } from "./commands.ts";
 

@@ -21,13 +21,19 @@ function invalid(field: string, message: RegExp) {
 }
 
 test("unique, expiring and tracked options become the custom keys the server reads", () => {
-  const job = buildJob("Report", [7], {
-    queue: "reports",
-    uniqueFor: 600,
-    uniqueUntil: "start",
-    expiresIn: 90,
-    track: true,
-  }, "0123456789abcdef", NOW);
+  const job = buildJob(
+    "Report",
+    [7],
+    {
+      queue: "reports",
+      uniqueFor: 600,
+      uniqueUntil: "start",
+      expiresIn: 90,
+      track: true,
+    },
+    "0123456789abcdef",
+    NOW,
+  );
   assert.deepEqual(job, {
     jid: "0123456789abcdef",
     jobtype: "Report",

@@ -13,10 +13,7 @@ import {
   type PushMiddleware,
 } from "../mod.ts";
 import { FaktoryServer } from "../testing/mod.ts";
-import {
-  pushBulkThrough,
-  pushThrough,
-} from "../client/push_middleware.ts";
+import { pushBulkThrough, pushThrough } from "../client/push_middleware.ts";
 
 const tag = (key: string, value: string): PushMiddleware => (job, next) =>
   next({ ...job, custom: { ...job.custom, [key]: value } });
@@ -99,13 +96,18 @@ test("next() is called once: not calling it refuses the job; twice rejects the s
   await assert.rejects(
     pushThrough([() => {}], job, send),
     (err) =>
-      err instanceof LocalProtocolError && /without calling next/.test(err.message),
+      err instanceof LocalProtocolError &&
+      /without calling next/.test(err.message),
   );
   let second: unknown;
-  const jid = await pushThrough([async (j, next) => {
-    await next(j);
-    second = await next(j).catch((e) => e);
-  }], job, send);
+  const jid = await pushThrough(
+    [async (j, next) => {
+      await next(j);
+      second = await next(j).catch((e) => e);
+    }],
+    job,
+    send,
+  );
   assert.equal(jid, job.jid);
   assert.equal(sent.length, 1);
   assert.ok(second instanceof LocalProtocolError);
@@ -133,18 +135,22 @@ test("in a bulk, next() settles with each job's own answer: refusals become type
   const a = createJob("T", [1]);
   const b = createJob("T", [2]);
   const seen: Record<string, unknown> = {};
-  const refused = await pushBulkThrough([async (job, next) => {
-    try {
-      await next();
-      seen[job.jid] = "ok";
-    } catch (err) {
-      seen[job.jid] = err;
-      throw err;
-    }
-  }], [a, b], (jobs) => {
-    assert.equal(jobs.length, 2);
-    return Promise.resolve({ [b.jid]: "NOTUNIQUE Job not unique" });
-  });
+  const refused = await pushBulkThrough(
+    [async (job, next) => {
+      try {
+        await next();
+        seen[job.jid] = "ok";
+      } catch (err) {
+        seen[job.jid] = err;
+        throw err;
+      }
+    }],
+    [a, b],
+    (jobs) => {
+      assert.equal(jobs.length, 2);
+      return Promise.resolve({ [b.jid]: "NOTUNIQUE Job not unique" });
+    },
+  );
   assert.equal(seen[a.jid], "ok");
   assert.ok(seen[b.jid] instanceof NotUniqueError);
   assert.deepEqual(refused, { [b.jid]: "NOTUNIQUE Job not unique" });
@@ -155,10 +161,11 @@ test("a bulk whose send fails rejects with that error, and every next() saw it",
   const lost = new ConnectionClosedError("Connection closed by the server");
   await assert.rejects(
     pushBulkThrough(
-      [(job, next) => next().catch((e) => {
-        seen.push(e);
-        throw e;
-      })],
+      [(_job, next) =>
+        next().catch((e) => {
+          seen.push(e);
+          throw e;
+        })],
       [createJob("T", [1]), createJob("T", [2])],
       () => Promise.reject(lost),
     ),
