@@ -250,9 +250,16 @@ export class ServerState {
   /** After QUEUE RESUME: serves blocked FETCHes from queues that have jobs. */
   wakeWaiters(): void {
     for (const waiter of [...this.#waiters]) {
+      const i = this.#waiters.indexOf(waiter);
+      if (i === -1) continue; // served meanwhile
+      // Out of the list while its job is found: a batch callback that an
+      // expired job fires on the way must not be handed to it as well.
+      this.#waiters.splice(i, 1);
       const job = this.next(waiter.queues, waiter.wid);
-      if (!job) continue;
-      this.#waiters.splice(this.#waiters.indexOf(waiter), 1);
+      if (!job) {
+        this.#waiters.splice(i, 0, waiter);
+        continue;
+      }
       clearTimeout(waiter.timer);
       waiter.resolve(job);
     }

@@ -218,6 +218,32 @@ test("FaktoryServer enterprise batch: a job that fails for good keeps success fr
   });
 });
 
+test("FaktoryServer enterprise QUEUE RESUME hands a blocked FETCH the job after an expired one, whose batch callback then waits its turn", async () => {
+  await withEnterprise(
+    { fetchTimeout: 5000 },
+    async ({ server, clock, c, w }) => {
+      await c.pauseQueues(["p"]);
+      const bid = await c.batchNew({
+        complete: createJob("Done", [], { queue: "p" }),
+      });
+      await c.push("Stale", [], {
+        queue: "p",
+        custom: { bid },
+        expiresAt: new Date(clock.now - 1),
+      });
+      const good = await c.push("Good", [], { queue: "p" });
+      await c.batchCommit(bid);
+      const fetching = w.fetch(["p"]);
+      await until(() => server.commands("FETCH") === 1);
+      await c.resumeQueues(["p"]);
+      assert.equal((await fetching)?.jid, good);
+      assert.deepEqual(counts(server, bid), [1, 0, 1, "1", ""]);
+      assert.deepEqual(server.queue("p").map((j) => j.jobtype), ["Done"]);
+      assert.deepEqual(server.busy().map((b) => b.job.jid), [good]);
+    },
+  );
+});
+
 test("FaktoryServer enterprise batch callbacks wait for BATCH COMMIT, and an empty batch fires at commit", async () => {
   await withEnterprise({}, async ({ server, c, w }) => {
     const bid = await c.batchNew({
