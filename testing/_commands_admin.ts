@@ -23,9 +23,9 @@ export function info(ctx: CommandContext): Out {
   return bulkReply(infoJson(ctx.server));
 }
 
-/** FLUSH: forgets every job (queue names survive). */
+/** FLUSH: forgets every job (queue names survive) and the Enterprise state. */
 export function flush(ctx: CommandContext): Out {
-  ctx.server.store.flush();
+  ctx.server.flush();
   return OK;
 }
 

@@ -1,6 +1,7 @@
 /**
  * The job commands of the embedded server: PUSH, PUSHB, FETCH, ACK and
- * FAIL, with Faktory 1.8's replies.
+ * FAIL, with Faktory 1.8's replies (and Enterprise's NOTUNIQUE, when that is
+ * on).
  *
  * @module
  */
@@ -8,6 +9,7 @@
 import { MAX_BACKTRACE, MAX_ERRTYPE, MAX_MESSAGE } from "../core/failure.ts";
 import { checkQueueName } from "../core/job.ts";
 import type { CommandContext } from "./_dispatch.ts";
+import { NOT_UNIQUE } from "./_enterprise_unique.ts";
 import {
   isGoString,
   isGoStrings,
@@ -20,23 +22,35 @@ import {
   normalizeJob,
   scheduledAt,
 } from "./_job_payload.ts";
-import { bulkReply, errorReply, NULL, OK, type Out } from "./_replies.ts";
+import {
+  bulkReply,
+  errorReply,
+  NOT_UNIQUE_REPLY,
+  NULL,
+  OK,
+  type Out,
+} from "./_replies.ts";
 import type { StoredJob } from "./_stored_job.ts";
 
 /** Schedules or enqueues a valid job; returns an error message or undefined. */
 function accept(ctx: CommandContext, job: StoredJob): string | undefined {
   const { server } = ctx;
   const at = scheduledAt(job);
-  if (at > server.options.now()) {
-    server.store.schedule(at, job);
-    return undefined;
+  const now = server.options.now();
+  const later = at > now;
+  if (!later) {
+    try {
+      checkQueueName(job.queue);
+    } catch (err) {
+      return (err as Error).message; // the server's own wording
+    }
   }
-  try {
-    checkQueueName(job.queue);
-  } catch (err) {
-    return (err as Error).message; // the server's own wording
+  if (server.enterprise !== undefined) {
+    const refused = server.enterprise.admit(job, at, now);
+    if (refused !== undefined) return refused;
   }
-  server.enqueue(job);
+  if (later) server.store.schedule(at, job);
+  else server.enqueue(job);
   return undefined;
 }
 
@@ -47,7 +61,10 @@ function take(ctx: CommandContext, raw: unknown): string | undefined {
   return typeof job === "string" ? job : accept(ctx, job);
 }
 
-/** PUSH `{job}`: `+OK`, or `-ERR` with the reason. */
+/**
+ * PUSH `{job}`: `+OK`, or `-ERR` with the reason (`-NOTUNIQUE` for a
+ * duplicate of a unique job).
+ */
 export function push(ctx: CommandContext, payload: string): Out {
   let raw: unknown;
   try {
@@ -56,7 +73,8 @@ export function push(ctx: CommandContext, payload: string): Out {
     return errorReply(`invalid JSON: ${(err as Error).message}`);
   }
   const failure = take(ctx, raw);
-  return failure === undefined ? OK : errorReply(failure);
+  if (failure === undefined) return OK;
+  return failure === NOT_UNIQUE ? NOT_UNIQUE_REPLY : errorReply(failure);
 }
 
 /** PUSHB `[jobs]`: a map of refused jids to reasons, `{}` when all are taken. */
@@ -85,11 +103,8 @@ export function fetch(
   const { server, wid = "" } = ctx;
   // Quiet or terminated workers get no jobs, after the usual wait.
   const serving = ctx.worker === undefined || ctx.worker.state === "running";
-  const job = serving ? server.store.pop(queues) : undefined;
-  if (job) {
-    server.store.reserve(job, wid, server.options.now());
-    return bulkReply(job.json);
-  }
+  const job = serving ? server.next(queues, wid) : undefined;
+  if (job) return bulkReply(job.json);
   return server.waitForJob(ctx, wid, serving ? queues : []).then((j) =>
     j ? bulkReply(j.json) : NULL
   );
@@ -112,7 +127,7 @@ export function ack(ctx: CommandContext, payload: string): Out {
     return errorReply(`invalid ACK ${payload}`);
   }
   if (typeof jid !== "string") return errorReply(`invalid ACK ${payload}`);
-  ctx.server.store.ack(jid, ctx.wid ?? "");
+  ctx.server.ack(jid, ctx.wid ?? "");
   return OK;
 }
 
@@ -136,13 +151,10 @@ export function fail(ctx: CommandContext, payload: string): Out {
       MAX_BACKTRACE,
     )
     : [];
-  const { store, options } = ctx.server;
-  const found = store.fail(
-    jid,
-    ctx.wid ?? "",
-    { errtype, message, backtrace },
-    options.now(),
-    options.random,
-  );
+  const found = ctx.server.fail(jid, ctx.wid ?? "", {
+    errtype,
+    message,
+    backtrace,
+  });
   return found ? OK : errorReply(`Job not found ${jid}`);
 }

@@ -1,11 +1,13 @@
 /**
  * Dispatch of the embedded server's commands to their handlers, with the
- * error replies of Faktory 1.8 for unknown, Enterprise-only and bare verbs.
+ * error replies of Faktory 1.8 for unknown, Enterprise-only (unless
+ * Enterprise is on) and bare verbs.
  *
  * @module
  */
 
 import { flush, info, mutate, queue } from "./_commands_admin.ts";
+import { batch, track } from "./_commands_enterprise.ts";
 import { ack, fail, fetch, push, pushBulk } from "./_commands_jobs.ts";
 import { beat } from "./_commands_workers.ts";
 import type { ServerState } from "./_server_state.ts";
@@ -75,13 +77,15 @@ export function dispatch(
     case "MUTATE":
       return mutate(ctx, p);
     case "BATCH":
-      return errorReply(
-        "batch subsystem is only available in Faktory Enterprise",
-      );
+      return ctx.server.enterprise
+        ? batch(ctx, ctx.server.enterprise, p)
+        : errorReply("batch subsystem is only available in Faktory Enterprise");
     case "TRACK":
-      return errorReply(
-        "tracking subsystem is only available in Faktory Enterprise",
-      );
+      return ctx.server.enterprise
+        ? track(ctx, ctx.server.enterprise, p)
+        : errorReply(
+          "tracking subsystem is only available in Faktory Enterprise",
+        );
     default:
       return errorReply(`unknown command ${verb}`);
   }

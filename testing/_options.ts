@@ -7,6 +7,8 @@
 
 import type { ServerTransport } from "../adapters/listen.ts";
 import type { ResolvedOptions } from "./_server_state.ts";
+import type { Reservation } from "./_store.ts";
+import type { WorkerRecord } from "./_workers.ts";
 
 /**
  * Options for {@linkcode FaktoryServer}.
@@ -24,6 +26,25 @@ import type { ResolvedOptions } from "./_server_state.ts";
  * });
  * now += 60_000;
  * server.runTasks(); // promotes what fell due in that minute
+ * await server.stop();
+ * ```
+ *
+ * @example Faktory Enterprise batches and unique jobs
+ * ```ts
+ * import { Client, createJob, NotUniqueError } from "@x/faktory-worker";
+ * import { FaktoryServer } from "@x/faktory-worker/testing";
+ *
+ * const server = await FaktoryServer.start({ enterprise: true });
+ * const client = await Client.connect(server.url);
+ * const bid = await client.batchNew({ success: createJob("AllDone", []) });
+ * await client.push("Part", [1], { custom: { bid } });
+ * await client.batchCommit(bid);
+ * console.log(server.batch(bid)?.pending); // 1
+ * await client.push("Report", [7], { uniqueFor: 600 });
+ * await client.push("Report", [7], { uniqueFor: 600 }).catch((err) => {
+ *   console.log(err instanceof NotUniqueError); // true
+ * });
+ * await client.close();
  * await server.stop();
  * ```
  */
@@ -57,6 +78,45 @@ export interface FaktoryServerOptions {
   readonly defaultRetry?: number;
   /** The transport to listen with. @default {the current runtime's} */
   readonly transport?: ServerTransport;
+  /**
+   * Emulate Faktory Pro and Enterprise: unique jobs (custom `unique_for`,
+   * `unique_until`; a duplicate gets `-NOTUNIQUE Job not unique`), expiring
+   * jobs (custom `expires_at`: FETCH silently drops a job past it), batches
+   * (`BATCH NEW|OPEN|COMMIT|STATUS`, jobs joining with custom `bid`, complete
+   * and success callbacks carrying custom `_bid`, `_cb` and, for a child
+   * batch, `_pbid`) and tracking (custom `track`, `TRACK SET|GET`). When
+   * off, the server answers as open-source Faktory 1.8: BATCH and TRACK get
+   * `-ERR ... only available in Faktory Enterprise` and those custom keys are
+   * ignored.
+   *
+   * Where Enterprise's behaviour is not documented, the embedded server
+   * chooses:
+   * - A job dropped because it expired counts in its batch as run and
+   *   failed, releases its unique lock, and its track becomes `failed`.
+   * - A push whose custom `bid` names no batch is refused with
+   *   `no such batch <bid>`, as BATCH OPEN, COMMIT and STATUS answer for an
+   *   unknown batch.
+   * - Error texts Enterprise is not known to send (a batch without
+   *   callbacks, a non-empty `bid` in BATCH NEW, a bad callback job, bad
+   *   TRACK SET fields, unknown subcommands) are `-ERR` lines that say what
+   *   is wrong.
+   * - BATCH OPEN works on any batch from any connection and does not hold
+   *   back callbacks; committing twice is accepted. Callback jobs are
+   *   normalized like PUSH (a jid is generated when missing) and are not
+   *   checked for uniqueness.
+   * - A batch's `pending` counts jobs that have not run once and `failed`
+   *   the jobs whose last run failed; a job that dies stays failed, so
+   *   success never fires for its batch. A child batch gates its parent: the
+   *   parent is complete once every child finished its complete stage, and
+   *   succeeds once every child finished its success stage.
+   * - An uncommitted batch is dropped 30 minutes after its creation;
+   *   committed batches are kept until FLUSH. Track records of jobs that
+   *   are neither enqueued nor working are dropped 30 minutes after their
+   *   last update. Times in BATCH STATUS and TRACK GET have whole seconds.
+   *
+   * @default {false}
+   */
+  readonly enterprise?: boolean;
 }
 
 /**
@@ -109,6 +169,31 @@ export interface WorkerInfo {
   readonly connections: number;
 }
 
+/** A reservation as {@linkcode FaktoryServer.busy} lists it. */
+export function busyJob(r: Reservation): BusyJob {
+  return {
+    job: structuredClone(r.job.fields),
+    wid: r.wid,
+    reservedAt: new Date(r.reservedAt),
+    expiresAt: new Date(r.expiresAt),
+  };
+}
+
+/** A worker as {@linkcode FaktoryServer.workers} lists it. */
+export function workerInfo(w: WorkerRecord): WorkerInfo {
+  return {
+    wid: w.wid,
+    hostname: w.hostname,
+    pid: w.pid,
+    labels: [...w.labels],
+    lastBeat: new Date(w.lastBeat),
+    state: w.state,
+    currentState: w.currentState,
+    rssKb: w.rssKb,
+    connections: w.connections,
+  };
+}
+
 /** The options with their defaults filled in. */
 export function resolveOptions(options: FaktoryServerOptions): ResolvedOptions {
   return {
@@ -120,5 +205,6 @@ export function resolveOptions(options: FaktoryServerOptions): ResolvedOptions {
     now: options.now ?? Date.now,
     random: options.random ?? Math.random,
     defaultRetry: options.defaultRetry ?? 25,
+    enterprise: options.enterprise ?? false,
   };
 }

@@ -20,6 +20,13 @@ export const GARBAGE: Uint8Array = new TextEncoder().encode(
   "&this is not RESP\r\n",
 );
 
+/** `-NOTUNIQUE Job not unique`: PUSH of a duplicate of a unique job (Enterprise). */
+export const NOT_UNIQUE_REPLY: Uint8Array = encodeReply({
+  type: "error",
+  code: "NOTUNIQUE",
+  message: "Job not unique",
+});
+
 /** `-ERR message`, with line breaks in the message turned into spaces. */
 export function errorReply(message: string): Uint8Array {
   return encodeReply({

@@ -1,14 +1,16 @@
 /**
  * The embedded server's state: the data, the options, open connections,
- * blocked FETCHes, injected faults and counters. Sessions and the public
- * FaktoryServer both work on it.
+ * blocked FETCHes, injected faults and counters, and the Enterprise state
+ * when that is on. Sessions and the public FaktoryServer both work on it.
  *
  * @module
  */
 
+import { Enterprise } from "./_enterprise.ts";
 import { FaultTable } from "./_faults.ts";
 import { HashQueue } from "./_hash_queue.ts";
-import { Store } from "./_store.ts";
+import { scheduledAt } from "./_job_payload.ts";
+import { type Failed, Store } from "./_store.ts";
 import { iso, type StoredJob } from "./_stored_job.ts";
 import { Workers } from "./_workers.ts";
 
@@ -39,6 +41,7 @@ export interface ResolvedOptions {
   readonly now: () => number;
   readonly random: () => number;
   readonly defaultRetry: number;
+  readonly enterprise: boolean;
 }
 
 /** An open client connection, as the state sees it. */
@@ -60,6 +63,8 @@ export class ServerState {
   readonly workers: Workers = new Workers();
   readonly hasher: HashQueue = new HashQueue();
   readonly faults: FaultTable = new FaultTable();
+  /** Unique jobs, expiring jobs, batches and tracking; undefined when off. */
+  readonly enterprise: Enterprise | undefined;
   readonly startedAt: number;
   /** Set while the server shuts down: commands are refused. */
   closing = false;
@@ -72,6 +77,13 @@ export class ServerState {
 
   constructor(readonly options: ResolvedOptions) {
     this.startedAt = options.now();
+    this.enterprise = options.enterprise
+      ? new Enterprise(options.random, options.defaultRetry, (job) => {
+        const at = scheduledAt(job);
+        if (at > options.now()) this.store.schedule(at, job);
+        else this.enqueue(job);
+      })
+      : undefined;
   }
 
   // ---- connections ----
@@ -125,26 +137,89 @@ export class ServerState {
 
   // ---- jobs and blocked FETCHes ----
 
-  /** Puts a job on its queue, or hands it straight to a blocked FETCH. */
+  /**
+   * Puts a job on its queue, or hands it straight to a blocked FETCH (an
+   * expired Enterprise job is dropped instead).
+   */
   enqueue(job: StoredJob): void {
     job.update({ enqueued_at: iso(this.options.now()) });
-    const waiter = this.#waiterFor(job.queue);
-    if (waiter) this.#handTo(waiter, job);
-    else this.store.push(job);
-  }
-
-  #waiterFor(queue: string): Waiter | undefined {
-    if (this.#waiters.length === 0 || this.store.isPaused(queue)) {
-      return undefined;
+    const i = this.#waiterFor(job.queue);
+    if (i === -1) this.store.push(job);
+    else if (this.#handOut(job, this.#waiters[i]!.wid)) {
+      const waiter = this.#waiters.splice(i, 1)[0]!;
+      clearTimeout(waiter.timer);
+      waiter.resolve(job);
     }
-    const i = this.#waiters.findIndex((w) => w.queues.includes(queue));
-    return i === -1 ? undefined : this.#waiters.splice(i, 1)[0];
   }
 
-  #handTo(waiter: Waiter, job: StoredJob): void {
-    clearTimeout(waiter.timer);
-    this.store.reserve(job, waiter.wid, this.options.now());
-    waiter.resolve(job);
+  #waiterFor(queue: string): number {
+    if (this.#waiters.length === 0 || this.store.isPaused(queue)) return -1;
+    return this.#waiters.findIndex((w) => w.queues.includes(queue));
+  }
+
+  /**
+   * Reserves a job for a worker, unless it is an Enterprise job that has
+   * expired, which is dropped.
+   *
+   * @returns Whether the job may be handed out.
+   */
+  #handOut(job: StoredJob, wid: string): boolean {
+    const now = this.options.now();
+    if (this.enterprise !== undefined && !this.enterprise.handOut(job, now)) {
+      return false;
+    }
+    this.store.reserve(job, wid, now);
+    return true;
+  }
+
+  /**
+   * Takes the next job a FETCH of these queues gets, reserved for `wid`.
+   *
+   * @returns The job, or undefined when none is ready.
+   */
+  next(queues: readonly string[], wid: string): StoredJob | undefined {
+    for (;;) {
+      const job = this.store.pop(queues);
+      if (job === undefined || this.#handOut(job, wid)) return job;
+    }
+  }
+
+  /** ACK: clears the worker's reservation of the job. */
+  ack(jid: string, wid: string): void {
+    const job = this.store.ack(jid, wid);
+    if (job !== undefined && this.enterprise !== undefined) {
+      this.enterprise.acked(job, this.options.now());
+    }
+  }
+
+  /**
+   * FAIL: applies the retry policy to a job the worker reserved.
+   *
+   * @returns False when the worker has no such job reserved.
+   */
+  fail(
+    jid: string,
+    wid: string,
+    failure: { errtype: string; message: string; backtrace: string[] },
+  ): boolean {
+    const { now, random } = this.options;
+    const failed = this.store.fail(jid, wid, failure, now(), random);
+    if (failed === undefined) return false;
+    this.#failed([failed]);
+    return true;
+  }
+
+  #failed(failed: readonly Failed[]): void {
+    const ent = this.enterprise;
+    if (ent === undefined || failed.length === 0) return;
+    const now = this.options.now();
+    for (const { job, dead } of failed) ent.failed(job, dead, now);
+  }
+
+  /** FLUSH: forgets every job, and the Enterprise state. */
+  flush(): void {
+    this.store.flush();
+    this.enterprise?.flush();
   }
 
   /**
@@ -175,10 +250,18 @@ export class ServerState {
   /** After QUEUE RESUME: serves blocked FETCHes from queues that have jobs. */
   wakeWaiters(): void {
     for (const waiter of [...this.#waiters]) {
-      const job = this.store.pop(waiter.queues);
-      if (!job) continue;
-      this.#waiters.splice(this.#waiters.indexOf(waiter), 1);
-      this.#handTo(waiter, job);
+      const i = this.#waiters.indexOf(waiter);
+      if (i === -1) continue; // served meanwhile
+      // Out of the list while its job is found: a batch callback that an
+      // expired job fires on the way must not be handed to it as well.
+      this.#waiters.splice(i, 1);
+      const job = this.next(waiter.queues, waiter.wid);
+      if (!job) {
+        this.#waiters.splice(i, 0, waiter);
+        continue;
+      }
+      clearTimeout(waiter.timer);
+      waiter.resolve(job);
     }
   }
 
@@ -193,11 +276,15 @@ export class ServerState {
     }
   }
 
-  /** Runs the periodic tasks: promotion, reservation expiry, worker reaping. */
+  /**
+   * Runs the periodic tasks: promotion, reservation expiry, worker reaping,
+   * and the expiry of Enterprise locks, uncommitted batches and tracks.
+   */
   runTasks(): void {
     const now = this.options.now();
     for (const job of this.store.promote(now)) this.enqueue(job);
-    this.store.expire(now, this.options.random);
+    this.#failed(this.store.expire(now, this.options.random));
     this.workers.reap(now, this.options.heartbeatTimeout);
+    this.enterprise?.runTasks(now);
   }
 }

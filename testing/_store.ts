@@ -25,6 +25,12 @@ export interface Reservation {
   readonly expiresAt: number;
 }
 
+/** A failed job, and whether it went to the dead set. */
+export interface Failed {
+  readonly job: StoredJob;
+  readonly dead: boolean;
+}
+
 /** Counters of one periodic task, as INFO shows them. */
 export interface TaskStats {
   cycles: number;
@@ -195,17 +201,36 @@ export class Store {
     return [...this.#working.values()];
   }
 
-  /** ACK: only the reserving worker clears a reservation; unknown jids are fine. */
-  ack(jid: string, wid: string): void {
+  /**
+   * Moves a reservation's deadline to `until` when that is later; a
+   * reservation is never shortened.
+   */
+  extend(jid: string, until: number): void {
     const res = this.#working.get(jid);
-    if (!res || res.wid !== wid) return;
-    this.#working.delete(jid);
-    this.#processed++;
+    if (res && until > res.expiresAt) {
+      this.#working.set(jid, { ...res, expiresAt: until });
+    }
   }
 
   /**
-   * FAIL: applies Faktory's retry policy. Returns false when the job is not
-   * reserved by this worker.
+   * ACK: only the reserving worker clears a reservation; unknown jids are
+   * fine.
+   *
+   * @returns The acknowledged job, or undefined when nothing was reserved.
+   */
+  ack(jid: string, wid: string): StoredJob | undefined {
+    const res = this.#working.get(jid);
+    if (!res || res.wid !== wid) return undefined;
+    this.#working.delete(jid);
+    this.#processed++;
+    return res.job;
+  }
+
+  /**
+   * FAIL: applies Faktory's retry policy.
+   *
+   * @returns What became of the job, or undefined when it is not reserved
+   * by this worker.
    */
   fail(
     jid: string,
@@ -213,9 +238,9 @@ export class Store {
     failure: { errtype: string; message: string; backtrace: string[] },
     now: number,
     random: () => number,
-  ): boolean {
+  ): Failed | undefined {
     const res = this.#working.get(jid);
-    if (!res || (wid !== undefined && res.wid !== wid)) return false;
+    if (!res || (wid !== undefined && res.wid !== wid)) return undefined;
     // Work out everything first, so nothing changes when something throws.
     const job = res.job;
     const retry = job.fields.retry as number;
@@ -233,6 +258,7 @@ export class Store {
       backtrace: failure.backtrace,
     };
     let apply: () => void = () => {}; // retry 0: ephemeral, gone
+    let dead = false;
     if (retry !== 0 && count < retry) {
       const at = nextRetry(now, count, random);
       record.next_at = iso(at);
@@ -241,6 +267,7 @@ export class Store {
         this.#sets.retries.add(at, job);
       };
     } else if (retry !== 0) {
+      dead = true;
       apply = () => {
         job.update({ failure: orderFailure(record) });
         this.#sets.dead.add(now, job);
@@ -250,7 +277,7 @@ export class Store {
     this.#working.delete(jid);
     this.#processed++;
     this.#failures++;
-    return true;
+    return { job, dead };
   }
 
   // ---- periodic tasks ----
@@ -274,12 +301,16 @@ export class Store {
     return moved;
   }
 
-  /** Fails reservations past their deadline as ReservationExpired. */
-  expire(now: number, random: () => number): number {
-    let n = 0;
+  /**
+   * Fails reservations past their deadline as ReservationExpired.
+   *
+   * @returns What became of each of those jobs.
+   */
+  expire(now: number, random: () => number): Failed[] {
+    const failed: Failed[] = [];
     for (const res of [...this.#working.values()]) {
       if (res.expiresAt > now) continue;
-      this.fail(
+      const outcome = this.fail(
         res.job.jid,
         res.wid,
         {
@@ -290,10 +321,10 @@ export class Store {
         now,
         random,
       );
-      n++;
+      if (outcome) failed.push(outcome);
     }
-    this.#busyReaped += n;
-    return n;
+    this.#busyReaped += failed.length;
+    return failed;
   }
 
   // ---- everything ----

@@ -64,3 +64,8 @@ export function goOrder(job: Record<string, unknown>): Record<string, unknown> {
 export function iso(ms: number): string {
   return new Date(ms).toISOString();
 }
+
+/** RFC 3339 UTC text of a time in whole seconds, as `2030-01-01T00:00:00Z`. */
+export function isoSeconds(ms: number): string {
+  return `${new Date(ms).toISOString().slice(0, 19)}Z`;
+}

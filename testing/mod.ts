@@ -1,6 +1,10 @@
 /**
  * Testing helpers: an embedded Faktory-compatible server, so producers and
  * workers can be tested on Deno, Bun and Node without installing Faktory.
+ * It answers as open-source Faktory 1.8; with `enterprise: true` it also
+ * emulates Faktory Pro/Enterprise unique and expiring jobs, batches and job
+ * tracking (see {@linkcode FaktoryServerOptions} for what it chooses where
+ * Enterprise's behaviour is not documented).
  *
  * @example
  * ```ts ignore

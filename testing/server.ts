@@ -3,7 +3,8 @@
  * speaks the wire protocol byte for byte as Faktory 1.8 does (as recorded in
  * transcripts), keeps everything in memory, and adds a control API to
  * inspect state, quiet or terminate workers, run time-based tasks now, and
- * inject faults.
+ * inject faults. With `enterprise: true` it also emulates Faktory Pro and
+ * Enterprise: unique and expiring jobs, batches and job tracking.
  *
  * @module
  */
@@ -13,19 +14,25 @@ import {
   defaultServerTransport,
 } from "../adapters/runtime.ts";
 import type { Listener, ServerTransport } from "../adapters/listen.ts";
+import type { BatchStatus, JobProgress } from "../core/results.ts";
 import type { Fault } from "./_faults.ts";
 import {
   type BusyJob,
+  busyJob,
   type FaktoryServerOptions,
   resolveOptions,
   type WorkerInfo,
+  workerInfo,
 } from "./_options.ts";
 import { ServerState } from "./_server_state.ts";
 import { Session } from "./_session.ts";
-import type { Reservation } from "./_store.ts";
-import type { WorkerRecord, WorkerState } from "./_workers.ts";
+import type { StoredJob } from "./_stored_job.ts";
+import type { WorkerState } from "./_workers.ts";
 
 export type { BusyJob, FaktoryServerOptions, Fault, WorkerInfo };
+
+/** A copy of a stored job's fields. */
+const fieldsOf = (job: StoredJob) => structuredClone(job.fields);
 
 /** How long stop() lets open connections be refused before closing them, in ms. */
 const SHUTDOWN_GRACE = 100;
@@ -205,7 +212,9 @@ export class FaktoryServer {
   /**
    * Runs the periodic tasks now: promotes due scheduled and retry jobs,
    * fails expired reservations as ReservationExpired, and forgets workers
-   * silent for longer than `heartbeatTimeout`.
+   * silent for longer than `heartbeatTimeout`. With `enterprise`, also ends
+   * unique locks whose time is up, drops batches left uncommitted for 30
+   * minutes, and tracks of finished jobs 30 minutes after their last update.
    */
   runTasks(): void {
     this.#state.runTasks();
@@ -248,9 +257,7 @@ export class FaktoryServer {
    * @returns Copies of the jobs.
    */
   queue(name: string): Record<string, unknown>[] {
-    return this.#state.store.queueJobs(name).map((j) =>
-      structuredClone(j.fields)
-    );
+    return this.#state.store.queueJobs(name).map(fieldsOf);
   }
 
   /**
@@ -268,48 +275,88 @@ export class FaktoryServer {
 
   /** Scheduled jobs, soonest first. */
   scheduled(): Record<string, unknown>[] {
-    return this.#state.store.setJobs("scheduled").map((j) =>
-      structuredClone(j.fields)
-    );
+    return this.#state.store.setJobs("scheduled").map(fieldsOf);
   }
 
   /** Jobs waiting for a retry, soonest first (with their `failure`). */
   retries(): Record<string, unknown>[] {
-    return this.#state.store.setJobs("retries").map((j) =>
-      structuredClone(j.fields)
-    );
+    return this.#state.store.setJobs("retries").map(fieldsOf);
   }
 
   /** Dead jobs, oldest first. */
   dead(): Record<string, unknown>[] {
-    return this.#state.store.setJobs("dead").map((j) =>
-      structuredClone(j.fields)
-    );
+    return this.#state.store.setJobs("dead").map(fieldsOf);
   }
 
   /** Reserved jobs: fetched and neither acknowledged nor failed. */
   busy(): BusyJob[] {
-    return this.#state.store.reservations().map((r: Reservation) => ({
-      job: structuredClone(r.job.fields),
-      wid: r.wid,
-      reservedAt: new Date(r.reservedAt),
-      expiresAt: new Date(r.expiresAt),
-    }));
+    return this.#state.store.reservations().map(busyJob);
   }
 
   /** Workers the server knows, with their last heartbeat. */
   workers(): WorkerInfo[] {
-    return this.#state.workers.list().map((w: WorkerRecord) => ({
-      wid: w.wid,
-      hostname: w.hostname,
-      pid: w.pid,
-      labels: [...w.labels],
-      lastBeat: new Date(w.lastBeat),
-      state: w.state,
-      currentState: w.currentState,
-      rssKb: w.rssKb,
-      connections: w.connections,
-    }));
+    return this.#state.workers.list().map(workerInfo);
+  }
+
+  /**
+   * Whether the server emulates Faktory Pro and Enterprise (the
+   * `enterprise` option).
+   *
+   * @example
+   * ```ts ignore
+   * const server = await FaktoryServer.start({ enterprise: true });
+   * console.log(server.enterprise); // true
+   * ```
+   */
+  get enterprise(): boolean {
+    return this.#state.enterprise !== undefined;
+  }
+
+  /**
+   * Every batch, oldest first, as BATCH STATUS reports it; none without
+   * `enterprise`.
+   *
+   * @returns Copies of the batches' status.
+   * @example
+   * ```ts ignore
+   * const bid = await client.batchNew({ success: createJob("Done", []) });
+   * console.log(server.batches().map((b) => b.bid)); // [bid]
+   * ```
+   */
+  batches(): BatchStatus[] {
+    return this.#state.enterprise?.batches.list() ?? [];
+  }
+
+  /**
+   * One batch, as BATCH STATUS reports it.
+   *
+   * @param bid The batch id.
+   * @returns Its status, or undefined when no such batch exists.
+   * @example
+   * ```ts ignore
+   * await client.batchCommit(bid);
+   * console.log(server.batch(bid)?.complete_st); // "1" once nothing is pending
+   * ```
+   */
+  batch(bid: string): BatchStatus | undefined {
+    return this.#state.enterprise?.batches.status(bid);
+  }
+
+  /**
+   * A job's track, as TRACK GET reports it: state `unknown` for a job that
+   * is not tracked (or without `enterprise`).
+   *
+   * @param jid The job.
+   * @returns Its progress.
+   * @example
+   * ```ts ignore
+   * const jid = await client.push("Import", [], { track: true });
+   * console.log(server.track(jid).state); // "enqueued"
+   * ```
+   */
+  track(jid: string): JobProgress {
+    return this.#state.enterprise?.tracks.get(jid) ??
+      { jid, state: "unknown", updated_at: "" };
   }
 
   /** Open connections right now. */

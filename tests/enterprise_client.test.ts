@@ -92,7 +92,10 @@ test("a batch whose jobs reopen it and add a child batch: callbacks run once, ch
     assert.ok(ctx.bid);
     events.push(`row ${file}`);
   });
-  mgr.register("Index", (_ctx, file: string) => void events.push(`index ${file}`));
+  mgr.register(
+    "Index",
+    (_ctx, file: string) => void events.push(`index ${file}`),
+  );
   mgr.register("IndexDone", (ctx: JobContext, file: string) => {
     assert.equal(ctx.bid, undefined); // a callback is not a member of its batch
     assert.ok(ctx.callbackBid);
@@ -211,7 +214,10 @@ test("a tracked job's progress and state, read with trackGet", async () => {
     await running;
     const finished = await r.client.trackGet(jid);
     assert.equal(finished.state, "success");
-    assert.equal((await r.client.trackGet("0123456789abcdef")).state, "unknown");
+    assert.equal(
+      (await r.client.trackGet("0123456789abcdef")).state,
+      "unknown",
+    );
   } finally {
     await r.close();
   }
