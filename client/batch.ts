@@ -65,15 +65,60 @@ export interface BatchOptions {
   readonly complete?: BatchCallback;
 }
 
-/** What a {@linkcode Batch} needs from the client that made it. */
+/**
+ * What a {@linkcode Batch} needs from the client that made it: a `Client`
+ * is one. A test can pass a stand-in that records what a batch sends.
+ *
+ * @example A Batch over a Client
+ * ```ts ignore
+ * import { Batch, type BatchClient, Client } from "@x/faktory-worker";
+ * const client: BatchClient = await Client.connect();
+ * const batch = new Batch(client, "b-W5uwOl0DNxfZyg"); // an open batch's id
+ * await batch.push("ImportRow", [42, 4]);
+ * ```
+ */
 export interface BatchClient {
+  /**
+   * Pushes a job (with the batch's id in `custom.bid`).
+   *
+   * @param job The job.
+   * @param options An abort signal.
+   * @returns The jid.
+   */
   push(job: JobPayload, options?: RequestOptions): Promise<string>;
+  /**
+   * Pushes jobs in one round trip.
+   *
+   * @param jobs The jobs.
+   * @param options An abort signal.
+   * @returns The refused jobs, jid to reason.
+   */
   pushBulk(
     jobs: readonly JobPayload[],
     options?: RequestOptions,
   ): Promise<Record<string, string>>;
+  /**
+   * Sends BATCH NEW.
+   *
+   * @param batch The batch.
+   * @param options An abort signal.
+   * @returns The new batch's id.
+   */
   batchNew(batch: BatchPayload, options?: RequestOptions): Promise<string>;
+  /**
+   * Sends BATCH COMMIT.
+   *
+   * @param bid The batch id.
+   * @param options An abort signal.
+   */
   batchCommit(bid: string, options?: RequestOptions): Promise<void>;
+  /**
+   * Sends BATCH STATUS.
+   *
+   * @param bid The batch id.
+   * @param options An abort signal.
+   * @returns The status.
+   */
   batchStatus(bid: string, options?: RequestOptions): Promise<BatchStatus>;
 }
 
