@@ -142,8 +142,8 @@ export interface JobOptions {
   readonly custom?: { readonly [key: string]: JsonValue };
   /**
    * Faktory Pro: while an equal job (same type, arguments and queue) pushed
-   * within this many seconds holds the lock, PUSH fails with
-   * `NotUniqueError`. Sent as `custom.unique_for`.
+   * within this many seconds (fractions allowed) holds the lock, PUSH fails
+   * with `NotUniqueError`. Sent as `custom.unique_for`.
    */
   readonly uniqueFor?: number;
   /**

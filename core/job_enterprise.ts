@@ -40,14 +40,12 @@ export function enterpriseCustom(
   };
   if (uniqueFor !== undefined) {
     if (
-      typeof uniqueFor !== "number" || !Number.isSafeInteger(uniqueFor) ||
-      uniqueFor < 1
+      typeof uniqueFor !== "number" || !Number.isFinite(uniqueFor) ||
+      uniqueFor <= 0
     ) {
       throw new InvalidJobError(
         "uniqueFor",
-        `uniqueFor must be a whole number of seconds >= 1, got ${
-          String(uniqueFor)
-        }`,
+        `uniqueFor must be a number of seconds > 0, got ${String(uniqueFor)}`,
       );
     }
     set("unique_for", uniqueFor);
