@@ -18,7 +18,7 @@ import type {
 import type { JobPayload } from "../core/job.ts";
 import type { JobProgress } from "../core/results.ts";
 import type { Connection, RequestOptions } from "./connection.ts";
-import { Batch, type BatchOptions, createBatch } from "./batch.ts";
+import { Batch, type BatchOptions, createBatch, fillBatch } from "./batch.ts";
 
 /**
  * What every {@linkcode Client} can ask of the server besides pushing and
@@ -217,10 +217,7 @@ export abstract class ClientAdmin {
     options: BatchOptions,
     fn: (batch: Batch) => Promise<void> | void,
   ): Promise<string> {
-    const batch = await this.newBatch(options);
-    await fn(batch);
-    if (!batch.committed) await batch.commit();
-    return batch.bid;
+    return await fillBatch(await this.newBatch(options), fn);
   }
 
   /**

@@ -293,10 +293,7 @@ export class Batch {
     options: BatchOptions,
     fn: (batch: Batch) => Promise<void> | void,
   ): Promise<string> {
-    const child = await this.newBatch(options);
-    await fn(child);
-    if (!child.committed) await child.commit();
-    return child.bid;
+    return await fillBatch(await this.newBatch(options), fn);
   }
 
   /**
@@ -335,6 +332,20 @@ export class Batch {
   #member(job: JobPayload): JobPayload {
     return validateJob({ ...job, custom: { ...job.custom, bid: this.bid } });
   }
+}
+
+/**
+ * Runs `fn` with an open batch, then commits the batch unless `fn` did.
+ *
+ * @returns The batch id.
+ */
+export async function fillBatch(
+  batch: Batch,
+  fn: (batch: Batch) => Promise<void> | void,
+): Promise<string> {
+  await fn(batch);
+  if (!batch.committed) await batch.commit();
+  return batch.bid;
 }
 
 /**
