@@ -19,7 +19,11 @@ import { Results } from "../worker/_results.ts";
 import { Slots } from "../worker/_slots.ts";
 import { captureLogger, rig, seeded, until } from "./_manager_util.ts";
 
-function runner(registry: Registry) {
+function runner(
+  registry: Registry,
+  lend: <T>(fn: (client: Client) => Promise<T> | T) => Promise<T> = () =>
+    Promise.reject(new Error("no client here")),
+) {
   const logger = captureLogger();
   const results = new Results({
     logger,
@@ -34,7 +38,7 @@ function runner(registry: Registry) {
     slots,
     events: new Emitter(() => logger),
     logger,
-    with: () => Promise.reject(new Error("no client here")),
+    with: lend,
   });
   return { jobs, results, slots, logger };
 }
@@ -85,6 +89,50 @@ test("A job that outlives its reservation has ctx.signal aborted with Reservatio
   );
   assert.equal(slots.free, 2, "both slots released");
   assert.equal(results.outstanding, 2, "both results queued");
+  results.stop();
+});
+
+test("ctx.trackProgress with reserveUntil moves ctx.deadline, and the signal is not aborted before it", async () => {
+  const registry = new Registry();
+  const sent: unknown[] = [];
+  const fakeClient = {
+    trackSet: (payload: unknown) => void sent.push(payload),
+  } as unknown as Client;
+  const until2h = new Date(Date.now() + 2 * 3_600_000);
+  let before: number | undefined;
+  let after: number | undefined;
+  let extended = false;
+  let aborted: unknown;
+  let finish!: () => void;
+  registry.register("Long", async (ctx: JobContext) => {
+    before = ctx.deadline.getTime();
+    await ctx.trackProgress(10, "slow", { reserveUntil: until2h });
+    after = ctx.deadline.getTime();
+    extended = true;
+    ctx.signal.addEventListener("abort", () => aborted = ctx.signal.reason);
+    await new Promise<void>((r) => finish = r);
+  });
+  const { jobs, results, slots } = runner(
+    registry,
+    async (fn) => await fn(fakeClient),
+  );
+  await slots.acquire();
+  jobs.start(createJob("Long", [], { reserveFor: 60 }), Date.now());
+  await until(() => extended, 2000, "progress reported");
+  assert.deepEqual(sent, [{
+    jid: (sent[0] as { jid: string }).jid,
+    percent: 10,
+    desc: "slow",
+    reserve_until: until2h.toISOString(),
+  }]);
+  assert.ok(before! < Date.now() + 61_000);
+  assert.equal(after, until2h.getTime());
+  jobs.sweep(Date.now() + 120_000); // past the first reservation of 60 s
+  assert.equal(aborted, undefined);
+  jobs.sweep(until2h.getTime() + 1);
+  assert.ok(aborted instanceof ReservationExpiredError);
+  finish();
+  await until(() => jobs.size === 0, 2000, "job settled");
   results.stop();
 });
 

@@ -28,7 +28,8 @@ export interface Running {
   readonly job: Job;
   readonly abort: JobAbort;
   readonly started: number;
-  readonly deadline: number;
+  /** When the reservation expires, in ms; moved by `ctx.trackProgress`. */
+  deadline: number;
   settled: boolean;
   /** The handler (and middleware) returned or threw. */
   finished: boolean;
@@ -85,6 +86,9 @@ export class Jobs implements Runner {
       logger,
       signal: () => abort.signal(),
       with: (fn) => this.#o.with(fn),
+      extendReservation: (until) => {
+        entry.deadline = Math.max(entry.deadline, until);
+      },
     });
     if (events.has("job:start")) events.emit("job:start", { job });
     registry.perform(ctx).then(

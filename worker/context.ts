@@ -27,19 +27,28 @@ import type { Logger } from "./logger.ts";
 export class JobContext {
   /** The whole job as fetched. */
   readonly job: Job;
-  /** When the server's reservation of this job expires. */
-  readonly deadline: Date;
   /** The worker's logger. */
   readonly logger: Logger;
+  #deadline: Date;
   readonly #signal: () => AbortSignal;
   readonly #with: <T>(fn: (client: Client) => Promise<T> | T) => Promise<T>;
+  readonly #extend: ((until: number) => void) | undefined;
 
   private constructor(parts: ContextParts) {
     this.job = parts.job;
-    this.deadline = parts.deadline;
+    this.#deadline = parts.deadline;
     this.logger = parts.logger;
     this.#signal = parts.signal;
     this.#with = parts.with;
+    this.#extend = parts.extendReservation;
+  }
+
+  /**
+   * When the server's reservation of this job expires (later once
+   * `trackProgress` extended it with `reserveUntil`).
+   */
+  get deadline(): Date {
+    return this.#deadline;
   }
 
   /**
@@ -142,7 +151,9 @@ export class JobContext {
 
   /**
    * Reports this job's progress (Faktory Enterprise tracking; push the job
-   * with `track: true`), optionally extending its reservation.
+   * with `track: true`), optionally extending its reservation: once the
+   * server accepted `reserveUntil`, `ctx.deadline` moves there and
+   * `ctx.signal` is not aborted before it.
    *
    * @param percent Progress, an integer 0..100.
    * @param description What the job is doing.
@@ -170,6 +181,9 @@ export class JobContext {
       );
     }
     const { reserveUntil } = options;
+    if (reserveUntil !== undefined && !(reserveUntil instanceof Date)) {
+      throw new TypeError("reserveUntil must be a Date");
+    }
     await this.with((client) =>
       client.trackSet({
         jid: this.jid,
@@ -180,6 +194,11 @@ export class JobContext {
           : { reserve_until: formatTime(reserveUntil) }),
       })
     );
+    const until = reserveUntil?.getTime();
+    if (until !== undefined && until > this.#deadline.getTime()) {
+      this.#deadline = new Date(until);
+      this.#extend?.(until);
+    }
   }
 
   /**
@@ -242,6 +261,8 @@ export interface ContextParts {
   /** The job's abort signal, made when first asked for. */
   signal(): AbortSignal;
   with<T>(fn: (client: Client) => Promise<T> | T): Promise<T>;
+  /** Moves the reservation deadline the worker watches to `until` (ms). */
+  extendReservation?(until: number): void;
 }
 
 /** Makes the context of one job run (the constructor is not public). */
