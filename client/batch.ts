@@ -14,6 +14,7 @@ import {
   type JsonValue,
   validateJob,
 } from "../core/job.ts";
+import { isPlainObject } from "../core/job_validation.ts";
 import type { BatchStatus } from "../core/results.ts";
 import type { RequestOptions } from "./connection_options.ts";
 import {
@@ -146,7 +147,10 @@ export interface BatchClient {
 export class Batch {
   /** The batch id. */
   readonly bid: string;
-  /** The batch this one is a child of, if any. */
+  /**
+   * The batch this one is a child of, when this batch was created as a
+   * child here (a reopened batch does not know its parent: see its status).
+   */
   readonly parentBid: string | undefined;
   readonly #client: BatchClient;
   #committed = false;
@@ -306,8 +310,13 @@ export class Batch {
    */
   async commit(options?: RequestOptions): Promise<void> {
     this.#checkOpen("commit");
-    await this.#client.batchCommit(this.bid, options);
-    this.#committed = true;
+    this.#committed = true; // a second commit() meanwhile is refused
+    try {
+      await this.#client.batchCommit(this.bid, options);
+    } catch (err) {
+      this.#committed = false;
+      throw err;
+    }
   }
 
   /**
@@ -328,9 +337,16 @@ export class Batch {
     }
   }
 
-  /** The job as a member of this batch: `custom.bid` set. */
+  /**
+   * The job as a member of this batch: `custom.bid` set. A job that is not
+   * an object, or whose custom is not a plain object, is passed on as it is
+   * for the client to refuse (one at a time in `pushBulk`).
+   */
   #member(job: JobPayload): JobPayload {
-    return validateJob({ ...job, custom: { ...job.custom, bid: this.bid } });
+    if (typeof job !== "object" || job === null) return job;
+    const custom: unknown = job.custom;
+    if (custom !== undefined && !isPlainObject(custom)) return job;
+    return { ...job, custom: { ...job.custom, bid: this.bid } };
   }
 }
 

@@ -122,11 +122,26 @@ export function defineJob<A extends readonly unknown[] = JsonValue[]>(
     name,
     defaults,
     create: (args, options = {}) =>
-      createJob(name, args as readonly JsonValue[], {
-        ...defaults,
-        ...options,
-      }),
+      createJob(name, args as readonly JsonValue[], over(defaults, options)),
   };
+}
+
+/**
+ * Options over defaults: an expiry given one way replaces a default given
+ * the other way (`expiresIn` over a default `expiresAt`, and back).
+ */
+function over(defaults: JobOptions, options: JobOptions): JobOptions {
+  const merged: { -readonly [K in keyof JobOptions]: JobOptions[K] } = {
+    ...defaults,
+    ...options,
+  };
+  if (options.expiresIn !== undefined && options.expiresAt === undefined) {
+    delete merged.expiresAt;
+  }
+  if (options.expiresAt !== undefined && options.expiresIn === undefined) {
+    delete merged.expiresIn;
+  }
+  return merged;
 }
 
 /** Whether a value is a job definition (rather than a name or a payload). */

@@ -12,10 +12,18 @@ import { type JobPayload, validateJob } from "../core/job.ts";
 /**
  * Producer middleware: runs around every job a {@linkcode Client} pushes
  * (`push`, `pushBulk`, and the pushes of a batch), in the order given. Call
- * `next(job)` exactly once to go on, with the job as it is or a changed copy
- * (say, with more `custom` keys); it resolves once the server took the job
- * and rejects when it refused it. Throw to refuse the job: `push` then
- * rejects with that error, and `pushBulk` reports the job as refused.
+ * `next(job)` exactly once, before returning, to go on, with the job as it is
+ * or a changed copy (say, with more `custom` keys); it resolves once the
+ * server took the job and rejects when it refused it. Throw to refuse the
+ * job.
+ *
+ * `push` rejects when the job was not pushed (a middleware threw, did not
+ * call `next`, or the server refused it, even if a middleware caught that)
+ * and also when a middleware threw after the server took the job. `pushBulk`
+ * sends the jobs of all chains in one PUSHB once each chain has called `next`
+ * or ended, so a middleware must not wait for another job's push; it lists a
+ * job as refused only when it was not pushed. A `next` called after the push
+ * ended pushes nothing and rejects.
  *
  * @example Stamp every job with the tenant it was pushed for
  * ```ts
@@ -36,6 +44,8 @@ type SendAll = (jobs: readonly JobPayload[]) => Promise<Record<string, string>>;
 interface Trip {
   /** The job as given. */
   readonly job: JobPayload;
+  /** Its run through the chain. */
+  readonly run: ChainRun;
   /** The job as the chain passed it on; undefined until it did. */
   sent: JobPayload | undefined;
   /** Settles the promise `next` returned at the end of the chain. */
@@ -59,15 +69,21 @@ export async function pushThrough(
   job: JobPayload,
   send: (job: JobPayload) => Promise<void>,
 ): Promise<string> {
+  const trip = new ChainRun(job);
   let sent: JobPayload | undefined;
   let delivery: Promise<void> | undefined;
-  await runChain(chain, job, (final) => {
+  const done = trip.run(chain, (final) => {
     sent = final;
     delivery = send(final);
     delivery.catch(() => {}); // awaited below; the chain may not await it
     return delivery;
   });
-  if (sent === undefined || delivery === undefined) throw notNext(job);
+  try {
+    await done;
+  } finally {
+    trip.close(); // a next() called from now on pushes nothing
+  }
+  if (sent === undefined || delivery === undefined) throw await trip.cause();
   await delivery;
   return sent.jid;
 }
@@ -90,12 +106,13 @@ export async function pushBulkThrough(
     let arrive!: () => void;
     const trip: Trip = {
       job,
+      run: new ChainRun(job),
       sent: undefined,
       settle: () => {},
       arrived: new Promise<void>((resolve) => arrive = resolve),
       done: Promise.resolve(),
     };
-    trip.done = runChain(chain, job, (final) => {
+    trip.done = trip.run.run(chain, (final) => {
       trip.sent = final;
       const end = new Promise<void>((resolve, reject) => {
         trip.settle = (error) =>
@@ -109,6 +126,7 @@ export async function pushBulkThrough(
     return trip;
   });
   await Promise.all(trips.map((t) => t.arrived));
+  for (const trip of trips) trip.run.close(); // later next() calls push nothing
   const outgoing: JobPayload[] = [];
   for (const trip of trips) if (trip.sent) outgoing.push(trip.sent);
   let refusedBySend: Record<string, string> = {};
@@ -130,52 +148,107 @@ export async function pushBulkThrough(
   const results = await Promise.allSettled(trips.map((t) => t.done));
   if (sendError !== undefined) throw sendError;
   const refused: Record<string, string> = {};
-  trips.forEach((trip, i) => {
-    const reason = trip.sent ? refusedBySend[trip.sent.jid] : undefined;
-    const result = results[i];
-    if (reason !== undefined) {
-      refused[trip.job.jid] = reason;
-    } else if (result?.status === "rejected") {
-      refused[trip.job.jid] = messageOf(result.reason);
-    } else if (trip.sent === undefined) {
-      refused[trip.job.jid] = notNext(trip.job).message;
+  for (const [i, trip] of trips.entries()) {
+    if (trip.sent) {
+      // The server's answer decides: an error a middleware threw after the
+      // job was taken does not make it refused (it is queued).
+      const reason = refusedBySend[trip.sent.jid];
+      if (reason !== undefined) refused[trip.job.jid] = reason;
+    } else {
+      const result = results[i];
+      refused[trip.job.jid] = result?.status === "rejected"
+        ? messageOf(result.reason)
+        : messageOf(await trip.run.cause());
     }
-  });
+  }
   return refused;
 }
 
-/** Runs the chain from `index`; the last `next` calls `end`. */
-function runChain(
-  chain: readonly PushMiddleware[],
-  job: JobPayload,
-  end: (job: JobPayload) => Promise<void>,
-  index = 0,
-): Promise<void> {
-  if (index === chain.length) {
+/**
+ * One job's run through the chain: it remembers the promise of every
+ * `next()` (so the real cause of a job that never reached the end can be
+ * told), and after {@linkcode ChainRun.close} a `next()` pushes nothing.
+ */
+class ChainRun {
+  readonly #job: JobPayload;
+  readonly #nexts: Promise<void>[] = [];
+  #closed = false;
+
+  constructor(job: JobPayload) {
+    this.#job = job;
+  }
+
+  /** Runs the chain; the last `next` calls `end`. */
+  run(
+    chain: readonly PushMiddleware[],
+    end: (job: JobPayload) => Promise<void>,
+  ): Promise<void> {
+    return this.#from(chain, this.#job, end, 0);
+  }
+
+  /** From now on, `next()` rejects instead of pushing. */
+  close(): void {
+    this.#closed = true;
+  }
+
+  /**
+   * Why the job did not reach the end of the chain: the first rejection of
+   * a `next()`, deepest first, or that a middleware did not call `next()`.
+   */
+  async cause(): Promise<unknown> {
+    const settled = await Promise.allSettled(this.#nexts);
+    for (let i = settled.length - 1; i >= 0; i--) {
+      const result = settled[i];
+      if (result?.status === "rejected") return result.reason;
+    }
+    return notNext(this.#job);
+  }
+
+  #from(
+    chain: readonly PushMiddleware[],
+    job: JobPayload,
+    end: (job: JobPayload) => Promise<void>,
+    index: number,
+  ): Promise<void> {
+    if (index === chain.length) {
+      try {
+        return end(validateJob(job));
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    }
+    let called = false;
+    const next = (changed?: JobPayload): Promise<void> => {
+      let result: Promise<void>;
+      if (this.#closed) {
+        result = Promise.reject(
+          new LocalProtocolError(
+            `push middleware #${
+              index + 1
+            } called next() after the push ended: job ${job.jid} was not pushed`,
+          ),
+        );
+      } else if (called) {
+        result = Promise.reject(
+          new LocalProtocolError(
+            `push middleware #${
+              index + 1
+            } called next() twice for job ${job.jid}`,
+          ),
+        );
+      } else {
+        called = true;
+        result = this.#from(chain, changed ?? job, end, index + 1);
+        this.#nexts.push(result);
+      }
+      result.catch(() => {}); // the middleware may not await it
+      return result;
+    };
     try {
-      return end(validateJob(job));
+      return Promise.resolve(chain[index]?.(job, next));
     } catch (err) {
       return Promise.reject(err);
     }
-  }
-  let called = false;
-  const next = (changed?: JobPayload): Promise<void> => {
-    if (called) {
-      return Promise.reject(
-        new LocalProtocolError(
-          `push middleware #${
-            index + 1
-          } called next() twice for job ${job.jid}`,
-        ),
-      );
-    }
-    called = true;
-    return runChain(chain, changed ?? job, end, index + 1);
-  };
-  try {
-    return Promise.resolve(chain[index]?.(job, next));
-  } catch (err) {
-    return Promise.reject(err);
   }
 }
 

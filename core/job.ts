@@ -164,7 +164,7 @@ export interface JobOptions {
   readonly expiresIn?: number;
   /**
    * Faktory Enterprise: track the job's progress, which the job reports
-   * with `ctx.track()`. Sent as `custom.track`.
+   * with `ctx.trackProgress()`. Sent as `custom.track` (`false` removes it).
    */
   readonly track?: boolean;
 }
@@ -227,8 +227,16 @@ export function buildJob(
   if (extra) {
     const custom = options.custom;
     // A custom that is not a plain object is left for validateJob to refuse.
-    if (custom === undefined) job.custom = extra;
-    else if (isPlainObject(custom)) job.custom = { ...custom, ...extra };
+    if (custom === undefined || isPlainObject(custom)) {
+      const merged: Record<string, unknown> = { ...custom };
+      for (const [key, value] of Object.entries(extra)) {
+        if (value === undefined) delete merged[key];
+        else merged[key] = value;
+      }
+      if (custom !== undefined || Object.keys(merged).length > 0) {
+        job.custom = merged;
+      }
+    }
   }
   return validateJob(job);
 }

@@ -10,6 +10,7 @@ import type { JsonValue } from "./job.ts";
 
 /** The typed options this module turns into `custom` keys. */
 export interface EnterpriseJobOptions {
+  readonly custom?: { readonly [key: string]: JsonValue };
   readonly uniqueFor?: number;
   readonly uniqueUntil?: "success" | "start";
   readonly expiresAt?: Date | string;
@@ -22,7 +23,8 @@ const RFC3339 =
 
 /**
  * The `custom` keys for the Pro and Enterprise options that are set, or
- * undefined when none is.
+ * undefined when none is. A key whose value is undefined is to be removed
+ * from `custom` (`track: false`).
  *
  * @param options The job options.
  * @param now The current time in ms, needed only for `expiresIn`.
@@ -32,10 +34,10 @@ const RFC3339 =
 export function enterpriseCustom(
   options: EnterpriseJobOptions,
   now: number | undefined,
-): Record<string, JsonValue> | undefined {
+): Record<string, JsonValue | undefined> | undefined {
   const { uniqueFor, uniqueUntil, expiresAt, expiresIn, track } = options;
-  let custom: Record<string, JsonValue> | undefined;
-  const set = (key: string, value: JsonValue) => {
+  let custom: Record<string, JsonValue | undefined> | undefined;
+  const set = (key: string, value: JsonValue | undefined) => {
     (custom ??= {})[key] = value;
   };
   if (uniqueFor !== undefined) {
@@ -59,7 +61,7 @@ export function enterpriseCustom(
         }`,
       );
     }
-    if (uniqueFor === undefined) {
+    if (uniqueFor === undefined && options.custom?.unique_for === undefined) {
       throw new InvalidJobError(
         "uniqueUntil",
         "uniqueUntil has no effect without uniqueFor",
@@ -90,7 +92,14 @@ export function enterpriseCustom(
         "expiresIn needs the current time to compute expires_at",
       );
     }
-    set("expires_at", new Date(now + expiresIn * 1000).toISOString());
+    const at = new Date(now + expiresIn * 1000);
+    if (!(at.getUTCFullYear() <= 9999)) {
+      throw new InvalidJobError(
+        "expiresIn",
+        `expiresIn must be a number of seconds > 0 that ends before year 10000, got ${expiresIn}`,
+      );
+    }
+    set("expires_at", at.toISOString());
   }
   if (track !== undefined) {
     if (typeof track !== "boolean") {
@@ -99,14 +108,14 @@ export function enterpriseCustom(
         `track must be true or false, got ${String(track)}`,
       );
     }
-    if (track) set("track", 1);
+    set("track", track ? 1 : undefined);
   }
   return custom;
 }
 
 function expiryTime(value: Date | string): string {
   if (value instanceof Date) {
-    if (!Number.isNaN(value.getTime())) return value.toISOString();
+    if (value.getUTCFullYear() <= 9999) return value.toISOString();
   } else if (typeof value === "string" && RFC3339.test(value)) {
     return value;
   }

@@ -218,3 +218,31 @@ test("ctx.trackProgress checks percent before sending", async () => {
     await r.close();
   }
 });
+
+test("Batch.pushBulk refuses an invalid job alone, as Client.pushBulk does", async () => {
+  const r = await rig();
+  try {
+    const { Batch } = await import("../mod.ts");
+    const batch = new Batch(r.client, "b-fake0000000000");
+    const good = createJob("T", [1]);
+    const bad = { jid: "short", jobtype: "T", args: [] };
+    const refused = await batch.pushBulk([good, bad]);
+    assert.deepEqual(refused, {
+      short: "jobs must have a reasonable jid parameter",
+    });
+    assert.deepEqual(
+      r.server.queue("default").map((j) => [j.jid, j.custom]),
+      [[good.jid, { bid: "b-fake0000000000" }]],
+    );
+  } finally {
+    await r.close();
+  }
+});
+
+test("two commit() calls at once: the second is refused and only one BATCH COMMIT goes out", async () => {
+  const { client, calls } = recorder();
+  const batch = new Batch(client, "b-x");
+  const results = await Promise.allSettled([batch.commit(), batch.commit()]);
+  assert.deepEqual(results.map((r) => r.status), ["fulfilled", "rejected"]);
+  assert.deepEqual(calls, [["commit", "b-x"]]);
+});

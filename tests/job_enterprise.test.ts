@@ -132,3 +132,59 @@ test("a NOTUNIQUE reply is a NotUniqueError, still a ServerError", () => {
   assert.equal(err.code, "NOTUNIQUE");
   assert.equal(err.serverMessage, "Job not unique");
 });
+
+test("options given one way override defaults or custom given another", () => {
+  const Report = defineJob("Report", {
+    expiresAt: new Date("2030-06-01T00:00:00Z"),
+  });
+  const now = Date.now();
+  const fresh = Report.create([], { expiresIn: 60 });
+  const at = Date.parse(String(fresh.custom?.expires_at));
+  assert.ok(at >= now + 60_000 && at <= Date.now() + 60_000);
+  const Short = defineJob("Short", { expiresIn: 60 });
+  assert.deepEqual(
+    Short.create([], { expiresAt: "2030-06-02T00:00:00Z" }).custom,
+    { expires_at: "2030-06-02T00:00:00Z" },
+  );
+  // uniqueUntil may go with a hand-set custom.unique_for.
+  assert.deepEqual(
+    buildJob("T", [], {
+      custom: { unique_for: 30 },
+      uniqueUntil: "start",
+    }, "0123456789abcdef").custom,
+    { unique_for: 30, unique_until: "start" },
+  );
+  // track: false removes a track the custom or the defaults asked for.
+  assert.deepEqual(
+    buildJob("T", [], {
+      custom: { track: 1, tenant: "acme" },
+      track: false,
+    }, "0123456789abcdef").custom,
+    { tenant: "acme" },
+  );
+});
+
+test("an expiry past year 9999 is an InvalidJobError, not a RangeError", () => {
+  assert.throws(
+    () => buildJob("T", [], { expiresIn: 1e15 }, "0123456789abcdef", NOW),
+    invalid("expiresIn", /before year 10000/),
+  );
+  assert.throws(
+    () =>
+      buildJob(
+        "T",
+        [],
+        { expiresIn: Number.MAX_VALUE },
+        "0123456789abcdef",
+        NOW,
+      ),
+    invalid("expiresIn", /before year 10000/),
+  );
+  assert.throws(
+    () =>
+      buildJob("T", [], {
+        expiresAt: new Date(Date.UTC(12000, 0)),
+      }, "0123456789abcdef"),
+    invalid("expiresAt", /RFC 3339/),
+  );
+});

@@ -1,6 +1,7 @@
 // Producer middleware: a chain around every push and pushBulk.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import process from "node:process";
 import {
   Client,
   ConnectionClosedError,
@@ -242,4 +243,81 @@ test("a Manager's pushMiddleware must hold functions", () => {
     () => new Manager({ pushMiddleware: [{} as unknown as PushMiddleware] }),
     TypeError,
   );
+});
+
+test("a next() not awaited whose inner middleware throws: push rejects with that error, no unhandled rejection", async () => {
+  const unhandled: unknown[] = [];
+  const onUnhandled = (reason: unknown) => void unhandled.push(reason);
+  process.on("unhandledRejection", onUnhandled);
+  try {
+    const job = createJob("T", []);
+    const fireAndForget: PushMiddleware = (j, next) => {
+      void next(j);
+    };
+    const refuse: PushMiddleware = () => {
+      throw new Error("refused by policy");
+    };
+    await assert.rejects(
+      pushThrough([fireAndForget, refuse], job, () => Promise.resolve()),
+      /refused by policy/,
+    );
+    const refused = await pushBulkThrough(
+      [fireAndForget, refuse],
+      [job],
+      () => Promise.resolve({}),
+    );
+    assert.deepEqual(refused, { [job.jid]: "refused by policy" });
+    // A server refusal reaching a next() nobody awaits is no crash either.
+    await assert.rejects(
+      pushThrough(
+        [fireAndForget],
+        job,
+        () => Promise.reject(new NotUniqueError("NOTUNIQUE", "Job not unique")),
+      ),
+      NotUniqueError,
+    );
+    await new Promise((r) => setTimeout(r, 20));
+    assert.deepEqual(unhandled, []);
+  } finally {
+    process.off("unhandledRejection", onUnhandled);
+  }
+});
+
+test("a next() called after the push ended pushes nothing and rejects", async () => {
+  const job = createJob("T", []);
+  let late: Promise<void> | undefined;
+  const later: PushMiddleware = (j, next) => {
+    setTimeout(() => late = next(j), 5);
+  };
+  const sent: JobPayload[] = [];
+  await assert.rejects(
+    pushThrough([later], job, (j) => {
+      sent.push(j);
+      return Promise.resolve();
+    }),
+    /without calling next/,
+  );
+  const bulkSent: JobPayload[][] = [];
+  const refused = await pushBulkThrough([later], [job], (jobs) => {
+    bulkSent.push([...jobs]);
+    return Promise.resolve({});
+  });
+  assert.match(refused[job.jid] ?? "", /without calling next/);
+  await until(() => late !== undefined, 1000, "late next()");
+  await assert.rejects(late!, /after the push ended/);
+  assert.deepEqual(sent, []);
+  assert.deepEqual(bulkSent, []);
+});
+
+test("in a bulk, a middleware error after the server took the job does not list it as refused", async () => {
+  const a = createJob("T", [1]);
+  const refused = await pushBulkThrough(
+    [async (job, next) => {
+      await next(job);
+      throw new Error("metrics backend down");
+    }],
+    [a],
+    () => Promise.resolve({}),
+  );
+  assert.deepEqual(refused, {});
 });

@@ -205,7 +205,8 @@ export class JobContext {
    * Lends the worker's client for jobs, for example to push follow-up jobs.
    * Every job shares that one promise-safe client (it reconnects after a
    * broken connection), and the Manager's `pushMiddleware` runs around its
-   * pushes.
+   * pushes. So do not `close()` it or add middleware to it with `use()`:
+   * that would change it for every job.
    *
    * @param fn Work to do with the client.
    * @returns What `fn` returned.
