@@ -72,6 +72,16 @@ producers.forEach((code, i) => {
   });
 });
 
+/** What the examples that contain a marker print, call by call. */
+const PRINTS: [marker: string, calls: (unknown[] | RegExp)[]][] = [
+  ['console.log("already queued")', [["already queued"]]],
+  ["console.log(seen.sort())", [[["1:acme", "2:acme", "42:acme"]]]],
+  ["console.log(status.total, status.pending, status.success_st)", [
+    /^upload 42 imported, batch b-[\w-]{14}$/,
+    [8, 0, "2"],
+  ]],
+];
+
 test("README has examples that bring their own server", () => {
   assert.ok(selfContained.length >= 1);
 });
@@ -95,5 +105,18 @@ selfContained.forEach((code, i) => {
       rmSync(file, { force: true });
     }
     assert.ok(logged.length > 0, `example ${i + 1} printed nothing`);
+    // Where the README says what an example prints, it must print that.
+    // (The Manager's own log lines go to the console too; they are not the example's.)
+    const printed = (logged as unknown[][]).filter((args) =>
+      !String(args[0]).startsWith("[faktory] ")
+    );
+    for (const [marker, expected] of PRINTS) {
+      if (!code.includes(marker)) continue;
+      assert.equal(printed.length, expected.length, JSON.stringify(printed));
+      expected.forEach((want, n) => {
+        if (want instanceof RegExp) assert.match(String(printed[n]?.[0]), want);
+        else assert.deepEqual(printed[n], want);
+      });
+    }
   });
 });
