@@ -116,8 +116,13 @@ for (
   const counts = rt.parse(out.replaceAll(ESC, "").replace(/\[[0-9;]*m/g, ""));
   const secs = ((Date.now() - started) / 1000).toFixed(1);
   if (!counts) {
+    // A runtime that could not run the suite (say, a type error) counts as one failure,
+    // so the summary line never reads "0 failed" when something broke.
     ok = false;
-    lines.push(`${rt.name}: no test summary found (exit ${code}, ${secs}s)`);
+    failed += 1;
+    lines.push(
+      `${rt.name}: no test summary found, counted as 1 failed (exit ${code}, ${secs}s)`,
+    );
     continue;
   }
   passed += counts.passed;

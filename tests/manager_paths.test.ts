@@ -130,7 +130,7 @@ test("ctx.trackProgress with reserveUntil moves ctx.deadline, and the signal is 
   jobs.sweep(Date.now() + 120_000); // past the first reservation of 60 s
   assert.equal(aborted, undefined);
   jobs.sweep(until2h.getTime() + 1);
-  assert.ok(aborted instanceof ReservationExpiredError);
+  assert.ok((aborted as unknown) instanceof ReservationExpiredError);
   finish();
   await until(() => jobs.size === 0, 2000, "job settled");
   results.stop();
