@@ -8,12 +8,7 @@
 
 import type { BatchPayload } from "../core/commands.ts";
 import { LocalProtocolError } from "../core/errors.ts";
-import {
-  type JobOptions,
-  type JobPayload,
-  type JsonValue,
-  validateJob,
-} from "../core/job.ts";
+import type { JobOptions, JobPayload, JsonValue } from "../core/job.ts";
 import { isPlainObject } from "../core/job_validation.ts";
 import type { BatchStatus } from "../core/results.ts";
 import type { RequestOptions } from "./connection_options.ts";
@@ -22,49 +17,14 @@ import {
   pushArguments,
   type PushTarget,
 } from "./_client_helpers.ts";
-import { createJob, type JobDefinition } from "./jobs.ts";
+import type { JobDefinition } from "./jobs.ts";
+import {
+  type BatchCallback,
+  type BatchOptions,
+  batchPayload,
+} from "./batch_options.ts";
 
-/**
- * A batch callback: a job payload (see `createJob`), or just a job type
- * name for a callback with no arguments.
- *
- * @example
- * ```ts
- * import { type BatchCallback, createJob } from "@x/faktory-worker";
- * const done: BatchCallback = createJob("ImportDone", [42], { queue: "critical" });
- * const audit: BatchCallback = "ImportAudit";
- * console.log(typeof done, audit);
- * ```
- */
-export type BatchCallback = JobPayload | string;
-
-/**
- * What a new batch is: a description for the Web UI and at least one
- * callback job. The server adds `custom._bid` (the batch id) and
- * `custom._cb` (`"complete"` or `"success"`) to the callback it pushes.
- *
- * @example
- * ```ts
- * import { type BatchOptions, createJob } from "@x/faktory-worker";
- * const options: BatchOptions = {
- *   description: "Import of upload 42",
- *   success: createJob("ImportDone", [42]),
- *   complete: "ImportReport",
- * };
- * console.log(options.description);
- * ```
- */
-export interface BatchOptions {
-  /** Shown in the Web UI. */
-  readonly description?: string;
-  /** Pushed once every job of the batch (and of its children) succeeded. */
-  readonly success?: BatchCallback;
-  /**
-   * Pushed once every job of the batch (and of its children) ran, whether
-   * it succeeded or failed. It runs before `success`.
-   */
-  readonly complete?: BatchCallback;
-}
+export type { BatchCallback, BatchOptions };
 
 /**
  * What a {@linkcode Batch} needs from the client that made it: a `Client`
@@ -379,31 +339,4 @@ export async function createBatch(
   const payload = batchPayload(options, parentBid);
   const bid = await client.batchNew(payload, request);
   return new Batch(client, bid, parentBid);
-}
-
-function batchPayload(
-  options: BatchOptions,
-  parentBid: string | undefined,
-): BatchPayload {
-  const { description, success, complete } = options;
-  if (success === undefined && complete === undefined) {
-    throw new LocalProtocolError(
-      "A batch needs a success or a complete callback job",
-    );
-  }
-  if (description !== undefined && typeof description !== "string") {
-    throw new TypeError("A batch description must be a string");
-  }
-  return {
-    ...(description === undefined ? {} : { description }),
-    ...(parentBid === undefined ? {} : { parent_bid: parentBid }),
-    ...(success === undefined ? {} : { success: callbackJob(success) }),
-    ...(complete === undefined ? {} : { complete: callbackJob(complete) }),
-  };
-}
-
-function callbackJob(callback: BatchCallback): JobPayload {
-  return typeof callback === "string"
-    ? createJob(callback, [])
-    : validateJob(callback);
 }
