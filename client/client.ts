@@ -274,6 +274,7 @@ export class Client extends ClientAdmin {
         this.#middleware,
         valid,
         (final) => this.#send({ type: "PUSHB", jobs: final }, options),
+        options?.signal,
       )
       : await this.#send({ type: "PUSHB", jobs: valid }, options);
     return { ...result, ...refused };

@@ -95,12 +95,15 @@ export async function pushThrough(
  * @param chain The middleware, outermost first.
  * @param jobs The jobs.
  * @param sendAll Sends the jobs that reached the end, returns the refused.
+ * @param signal Abandons the bulk while a chain still holds its job back:
+ *   nothing is sent then.
  * @returns The refused jobs (by their original jid) and why.
  */
 export async function pushBulkThrough(
   chain: readonly PushMiddleware[],
   jobs: readonly JobPayload[],
   sendAll: SendAll,
+  signal?: AbortSignal,
 ): Promise<Record<string, string>> {
   const trips = jobs.map((job): Trip => {
     let arrive!: () => void;
@@ -125,7 +128,15 @@ export async function pushBulkThrough(
     trip.done.then(arrive, arrive);
     return trip;
   });
-  await Promise.all(trips.map((t) => t.arrived));
+  try {
+    await abortable(Promise.all(trips.map((t) => t.arrived)), signal);
+  } catch (reason) {
+    for (const trip of trips) {
+      trip.run.close();
+      if (trip.sent) trip.settle(reason); // its next() learns nothing was sent
+    }
+    throw reason;
+  }
   for (const trip of trips) trip.run.close(); // later next() calls push nothing
   const outgoing: JobPayload[] = [];
   for (const trip of trips) if (trip.sent) outgoing.push(trip.sent);
@@ -250,6 +261,19 @@ class ChainRun {
       return Promise.reject(err);
     }
   }
+}
+
+/** `promise`, or a rejection with the signal's reason once it aborts. */
+function abortable<T>(promise: Promise<T>, signal?: AbortSignal): Promise<T> {
+  if (!signal) return promise;
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(resolve, reject).finally(() =>
+      signal.removeEventListener("abort", onAbort)
+    );
+  });
 }
 
 function notNext(job: JobPayload): LocalProtocolError {

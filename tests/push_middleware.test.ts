@@ -321,3 +321,21 @@ test("in a bulk, a middleware error after the server took the job does not list 
   );
   assert.deepEqual(refused, {});
 });
+
+test("pushBulk's abort signal ends a bulk whose middleware holds a job back, and nothing is sent", async () => {
+  const sends: unknown[] = [];
+  const controller = new AbortController();
+  const held = pushBulkThrough(
+    [(job, next) =>
+      job.args[0] === 2 ? new Promise<void>(() => {}) : next(job)],
+    [createJob("T", [1]), createJob("T", [2])],
+    (jobs) => {
+      sends.push(jobs);
+      return Promise.resolve({});
+    },
+    controller.signal,
+  );
+  setTimeout(() => controller.abort(new Error("gave up")), 10);
+  await assert.rejects(held, /gave up/);
+  assert.deepEqual(sends, []);
+});
