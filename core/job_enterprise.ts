@@ -6,17 +6,13 @@
  */
 
 import { InvalidJobError } from "./errors.ts";
-import type { JsonValue } from "./job.ts";
+import type { JobOptions, JsonValue } from "./job.ts";
 
-/** The typed options this module turns into `custom` keys. */
-export interface EnterpriseJobOptions {
-  readonly custom?: { readonly [key: string]: JsonValue };
-  readonly uniqueFor?: number;
-  readonly uniqueUntil?: "success" | "start";
-  readonly expiresAt?: Date | string;
-  readonly expiresIn?: number;
-  readonly track?: boolean;
-}
+/** The typed options this module turns into `custom` keys (and `custom`). */
+export type EnterpriseJobOptions = Pick<
+  JobOptions,
+  "custom" | "uniqueFor" | "uniqueUntil" | "expiresAt" | "expiresIn" | "track"
+>;
 
 const RFC3339 =
   /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$/;
