@@ -217,7 +217,9 @@ export abstract class ClientAdmin {
     options: BatchOptions,
     fn: (batch: Batch) => Promise<void> | void,
   ): Promise<string> {
-    return await fillBatch(await this.newBatch(options), fn);
+    const batch = await this.newBatch(options);
+    await fillBatch(batch, fn);
+    return batch.bid;
   }
 
   /**

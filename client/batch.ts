@@ -257,7 +257,9 @@ export class Batch {
     options: BatchOptions,
     fn: (batch: Batch) => Promise<void> | void,
   ): Promise<string> {
-    return await fillBatch(await this.newBatch(options), fn);
+    const child = await this.newBatch(options);
+    await fillBatch(child, fn);
+    return child.bid;
   }
 
   /**
@@ -311,17 +313,18 @@ export class Batch {
 }
 
 /**
- * Runs `fn` with an open batch, then commits the batch unless `fn` did.
+ * Runs `fn` with an open batch, then commits the batch unless `fn` did; when
+ * `fn` throws, the batch stays open and the error is rethrown.
  *
- * @returns The batch id.
+ * @returns What `fn` returned.
  */
-export async function fillBatch(
+export async function fillBatch<T>(
   batch: Batch,
-  fn: (batch: Batch) => Promise<void> | void,
-): Promise<string> {
-  await fn(batch);
+  fn: (batch: Batch) => Promise<T> | T,
+): Promise<T> {
+  const result = await fn(batch);
   if (!batch.committed) await batch.commit();
-  return batch.bid;
+  return result;
 }
 
 /**

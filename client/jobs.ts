@@ -57,7 +57,7 @@ export function createJob(
     args,
     options,
     options.jid ?? randomJid(),
-    Date.now(),
+    options.expiresIn === undefined ? undefined : Date.now(),
   );
 }
 

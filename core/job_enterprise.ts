@@ -37,16 +37,7 @@ export function enterpriseCustom(
     (custom ??= {})[key] = value;
   };
   if (uniqueFor !== undefined) {
-    if (
-      typeof uniqueFor !== "number" || !Number.isFinite(uniqueFor) ||
-      uniqueFor <= 0
-    ) {
-      throw new InvalidJobError(
-        "uniqueFor",
-        `uniqueFor must be a number of seconds > 0, got ${String(uniqueFor)}`,
-      );
-    }
-    set("unique_for", uniqueFor);
+    set("unique_for", seconds(uniqueFor, "uniqueFor"));
   }
   if (uniqueUntil !== undefined) {
     if (uniqueUntil !== "success" && uniqueUntil !== "start") {
@@ -73,15 +64,7 @@ export function enterpriseCustom(
   }
   if (expiresAt !== undefined) set("expires_at", expiryTime(expiresAt));
   if (expiresIn !== undefined) {
-    if (
-      typeof expiresIn !== "number" || !Number.isFinite(expiresIn) ||
-      expiresIn <= 0
-    ) {
-      throw new InvalidJobError(
-        "expiresIn",
-        `expiresIn must be a number of seconds > 0, got ${String(expiresIn)}`,
-      );
-    }
+    seconds(expiresIn, "expiresIn");
     if (now === undefined) {
       throw new InvalidJobError(
         "expiresIn",
@@ -107,6 +90,17 @@ export function enterpriseCustom(
     set("track", track ? 1 : undefined);
   }
   return custom;
+}
+
+/** `value` if it is a finite number of seconds > 0. */
+function seconds(value: unknown, field: string): number {
+  if (typeof value !== "number" || !Number.isFinite(value) || value <= 0) {
+    throw new InvalidJobError(
+      field,
+      `${field} must be a number of seconds > 0, got ${String(value)}`,
+    );
+  }
+  return value;
 }
 
 function expiryTime(value: Date | string): string {

@@ -12,17 +12,16 @@ import type { CommandContext } from "./_dispatch.ts";
 import type { Enterprise } from "./_enterprise.ts";
 import type { BatchSpec, CallbackKind } from "./_enterprise_batches.ts";
 import type { TrackUpdate } from "./_enterprise_tracking.ts";
+import { firstWord } from "./_framing.ts";
 import { checkJobTypes, goKind, goParse } from "./_go_json.ts";
 import { parseGoTime } from "./_go_time.ts";
 import { normalizeJob } from "./_job_payload.ts";
 import { bulkReply, errorReply, OK, type Out } from "./_replies.ts";
 
-/** A command's first word and the rest. */
+/** A payload's subcommand and its argument ("" when none). */
 function split(payload: string): [sub: string, rest: string] {
-  const space = payload.indexOf(" ");
-  return space === -1
-    ? [payload, ""]
-    : [payload.slice(0, space), payload.slice(space + 1)];
+  const [sub, rest = ""] = firstWord(payload);
+  return [sub, rest];
 }
 
 const noSuchBatch = (bid: string) => errorReply(`no such batch ${bid}`);

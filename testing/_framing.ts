@@ -13,6 +13,16 @@ import { failed, GARBAGE, type Out } from "./_replies.ts";
 /** The longest line accepted; a longer one closes the connection. */
 const MAX_LINE = 16 * 1024 * 1024;
 
+/**
+ * A line's first word and the text after the first space (undefined when
+ * there is no space): a command's verb and payload, or a BATCH/TRACK
+ * payload's subcommand and argument.
+ */
+export function firstWord(line: string): [word: string, rest?: string] {
+  const space = line.indexOf(" ");
+  return space === -1 ? [line] : [line.slice(0, space), line.slice(space + 1)];
+}
+
 /** What to do after a line: the reply, a fault to apply to it, and whether to close. */
 export interface Outcome {
   /** The reply, or null for none. */

@@ -12,7 +12,7 @@ import { encodeReply } from "../core/resp.ts";
 import { type Challenge, challengeFor, greeting, handshake } from "./_auth.ts";
 import { hello } from "./_commands_workers.ts";
 import { type CommandContext, dispatch } from "./_dispatch.ts";
-import { Framing, type Outcome } from "./_framing.ts";
+import { firstWord, Framing, type Outcome } from "./_framing.ts";
 import { errorReply, failed, type Out } from "./_replies.ts";
 import type { Connection, ServerState } from "./_server_state.ts";
 import type { WorkerRecord } from "./_workers.ts";
@@ -92,8 +92,7 @@ export class Session implements CommandContext, Connection {
       // As Faktory after SIGTERM: the next command is refused and the connection closed.
       return { reply: errorReply("shutdown in progress"), close: true };
     }
-    const space = line.indexOf(" ");
-    const verb = space === -1 ? line : line.slice(0, space);
+    const [verb, payload] = firstWord(line);
     this.server.count(verb);
     const fault = this.server.faults.take(verb, this.wid);
     if (fault?.action === "close") return CLOSE;
@@ -104,11 +103,7 @@ export class Session implements CommandContext, Connection {
     if (verb === "END") return CLOSE;
     let reply: Out | Promise<Out>;
     try {
-      reply = dispatch(
-        this,
-        verb,
-        space === -1 ? undefined : line.slice(space + 1),
-      );
+      reply = dispatch(this, verb, payload);
     } catch (err) {
       reply = failed(err);
     }

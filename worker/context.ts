@@ -7,7 +7,7 @@
 
 import { LocalProtocolError } from "../core/errors.ts";
 import { formatTime, type Job, type JsonValue } from "../core/job.ts";
-import type { Batch } from "../client/batch.ts";
+import { type Batch, fillBatch } from "../client/batch.ts";
 import type { Client } from "../client/client.ts";
 import type { Logger } from "./logger.ts";
 
@@ -141,12 +141,9 @@ export class JobContext {
         ),
       );
     }
-    return this.with(async (client) => {
-      const batch = await client.openBatch(bid);
-      const result = await fn(batch);
-      if (!batch.committed) await batch.commit();
-      return result;
-    });
+    return this.with(async (client) =>
+      fillBatch(await client.openBatch(bid), fn)
+    );
   }
 
   /**
