@@ -36,7 +36,10 @@ export function beat(ctx: CommandContext, payload: string): Out {
     rssKb: fields.rss_kb,
   });
   if (!w) return errorReply(`unknown worker ${wid}`);
-  return w.state === "running"
-    ? OK
-    : bulkReply(JSON.stringify({ state: w.state }));
+  if (w.state === "running") return OK;
+  // Unlike Faktory 1.8, which lets them run out their 2 s, the worker's
+  // blocked FETCHes end now with no job: it is not fetching any more, so a
+  // worker that stops does not wait for them.
+  ctx.server.releaseWaiters(undefined, wid);
+  return bulkReply(JSON.stringify({ state: w.state }));
 }

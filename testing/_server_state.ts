@@ -265,11 +265,12 @@ export class ServerState {
     }
   }
 
-  /** Ends blocked FETCHes of a connection (or of all) with no job. */
-  releaseWaiters(owner?: object): void {
+  /** Ends blocked FETCHes of a connection or a worker (or of all) with no job. */
+  releaseWaiters(owner?: object, wid?: string): void {
     for (let i = this.#waiters.length - 1; i >= 0; i--) {
       const w = this.#waiters[i]!;
       if (owner !== undefined && w.owner !== owner) continue;
+      if (wid !== undefined && w.wid !== wid) continue;
       this.#waiters.splice(i, 1);
       clearTimeout(w.timer);
       w.resolve(null);

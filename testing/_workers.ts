@@ -111,6 +111,15 @@ export class Workers {
     w.lastBeat = now;
     if (typeof report.currentState === "string") {
       w.currentState = report.currentState;
+      // As Faktory does: a worker that says it is quiet or terminating is
+      // treated so, and states only move forward (running, quiet, terminate).
+      const said = report.currentState;
+      if (
+        (said === "quiet" && w.state === "running") ||
+        (said === "terminate" && w.state !== "terminate")
+      ) {
+        w.state = said;
+      }
     }
     if (typeof report.rssKb === "number") w.rssKb = report.rssKb;
     return w;

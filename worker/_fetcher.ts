@@ -135,6 +135,10 @@ class Fetcher {
             this.#failed(new ConnectionClosedError("A result's reply failed"));
             continue;
           }
+          if (!gate.fetching) {
+            slots.release(); // stopped meanwhile: a FETCH now would only wait
+            break;
+          }
         }
         let job: Job | null;
         try {

@@ -177,6 +177,7 @@ export class Session {
     const { events, lifecycle, logger } = this.#o;
     if (lifecycle.fire("quiet") === undefined) return;
     this.#slots.cancelWaiters();
+    void this.#link?.beat(); // tells the server now, not at the next heartbeat
     logger.info("Quiet: no new jobs will be fetched", {
       reason,
       busy: this.busy,
@@ -206,6 +207,9 @@ export class Session {
     events.emit("shutdown", { reason });
     this.#slots.cancelWaiters();
     this.#stop.abort(); // also releases fetchers waiting for the server to come back
+    // Tells the server at once; a server that then ends the blocked FETCHes
+    // (the embedded one does) lets the fetchers finish without their 2 s wait.
+    void this.#link?.beat();
     // In-flight FETCHes finish within the server's 2 s block; the jobs they bring still run.
     const fetchersDone = this.#fetchers?.drain() ?? Promise.resolve();
     await within(fetchersDone, timeout, hurry);
