@@ -167,7 +167,7 @@ export class Batch {
    */
   push<A extends readonly unknown[]>(
     jobtype: JobDefinition<A>,
-    args: A,
+    args: NoInfer<readonly [...A]>,
     options?: JobOptions & RequestOptions,
   ): Promise<string>;
   push(
@@ -207,7 +207,7 @@ export class Batch {
    */
   pushBulk<A extends readonly unknown[]>(
     jobtype: JobDefinition<A>,
-    argsList: readonly A[],
+    argsList: readonly NoInfer<readonly [...A]>[],
     options?: JobOptions & RequestOptions,
   ): Promise<Record<string, string>>;
   pushBulk(

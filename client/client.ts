@@ -202,7 +202,7 @@ export class Client extends ClientAdmin {
    */
   push<A extends readonly unknown[]>(
     jobtype: JobDefinition<A>,
-    args: A,
+    args: NoInfer<readonly [...A]>,
     options?: JobOptions & RequestOptions,
   ): Promise<string>;
   async push(
@@ -245,7 +245,7 @@ export class Client extends ClientAdmin {
    */
   pushBulk<A extends readonly unknown[]>(
     jobtype: JobDefinition<A>,
-    argsList: readonly A[],
+    argsList: readonly NoInfer<readonly [...A]>[],
     options?: JobOptions & RequestOptions,
   ): Promise<Record<string, string>>;
   async pushBulk(

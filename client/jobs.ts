@@ -63,9 +63,10 @@ export function createJob(
 
 /**
  * A job type's definition: its name, default options and argument types.
- * Pass it wherever a job type name goes (`register`, `push`, `pushBulk`,
- * `runInline`) and the arguments are checked. Arguments may be declared with
- * interfaces; they must serialise to JSON.
+ * Pass it wherever a job type name goes (`register`, `push`, `pushBulk`, a
+ * batch's `push` and `pushBulk`, `runInline`) and the arguments are checked
+ * against its types. Arguments may be declared with interfaces; they must
+ * serialise to JSON.
  *
  * @example
  * ```ts
@@ -91,7 +92,7 @@ export interface JobDefinition<A extends readonly unknown[] = JsonValue[]> {
    * @param options Options, over the defaults.
    * @returns The payload, ready for `client.push`.
    */
-  create(args: A, options?: JobOptions): JobPayload;
+  create(args: readonly [...A], options?: JobOptions): JobPayload;
 }
 
 /**

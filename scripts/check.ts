@@ -15,6 +15,7 @@ const steps: [string, string, string[]][] = [
     "scripts/",
     "examples/",
     "bench/",
+    "typecheck/job_definitions.ts",
   ]],
   ["deno lint", bin("deno"), ["lint"]],
   ["deno fmt --check", bin("deno"), ["fmt", "--check"]],
@@ -42,6 +43,10 @@ const steps: [string, string, string[]][] = [
     "scripts/check_docs.ts",
   ]],
   ["tsc (npm build)", bin("tsc"), ["-p", "tsconfig.build.json", "--noEmit"]],
+  ["tsc (job definition types)", bin("tsc"), [
+    "-p",
+    "typecheck/tsconfig.jobs.json",
+  ]],
   ["local Bun typings agree with bun-types", bin("tsc"), [
     "-p",
     "typecheck/tsconfig.json",

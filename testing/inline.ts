@@ -88,7 +88,7 @@ export function runInline(
 export function runInline<A extends readonly unknown[]>(
   manager: Manager,
   jobtype: JobDefinition<A>,
-  args: A,
+  args: NoInfer<readonly [...A]>,
   options?: InlineOptions,
 ): Promise<JobOutcome>;
 export function runInline(

@@ -128,7 +128,7 @@ export class Manager {
    */
   register<A extends readonly unknown[]>(
     jobtype: JobDefinition<A>,
-    handler: Handler<A>,
+    handler: NoInfer<Handler<A>>,
   ): this;
   /**
    * Registers the handler for a job type by name.
