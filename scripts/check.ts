@@ -46,6 +46,11 @@ const steps: [string, string, string[]][] = [
     "-p",
     "typecheck/tsconfig.json",
   ]],
+  ["versions (package.json, deno.json)", process.execPath, [
+    "--import",
+    "tsx",
+    "scripts/check_version.ts",
+  ]],
   ["layers and manifests", process.execPath, [
     "--import",
     "tsx",
