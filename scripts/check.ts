@@ -51,6 +51,11 @@ const steps: [string, string, string[]][] = [
     "tsx",
     "scripts/check_version.ts",
   ]],
+  ["GitHub workflows match the schema", process.execPath, [
+    "--import",
+    "tsx",
+    "scripts/check_workflows.ts",
+  ]],
   ["layers and manifests", process.execPath, [
     "--import",
     "tsx",
