@@ -51,6 +51,16 @@ const steps: [string, string, string[]][] = [
     "-p",
     "typecheck/tsconfig.json",
   ]],
+  ["versions (package.json, deno.json)", process.execPath, [
+    "--import",
+    "tsx",
+    "scripts/check_version.ts",
+  ]],
+  ["GitHub workflows match the schema", process.execPath, [
+    "--import",
+    "tsx",
+    "scripts/check_workflows.ts",
+  ]],
   ["layers and manifests", process.execPath, [
     "--import",
     "tsx",
