@@ -216,6 +216,7 @@ export class Client extends ClientAdmin {
         this.#middleware,
         payload,
         (final) => this.#send({ type: "PUSH", job: final }, request),
+        request?.signal,
       );
     }
     await this.#send({ type: "PUSH", job: payload }, request);
