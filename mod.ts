@@ -21,6 +21,7 @@ export {
   EnterpriseOnlyError,
   FaktoryError,
   InvalidJobError,
+  JobTooLargeError,
   LocalProtocolError,
   NotUniqueError,
   RemoteProtocolError,

@@ -216,6 +216,7 @@ export class Client extends ClientAdmin {
         this.#middleware,
         payload,
         (final) => this.#send({ type: "PUSH", job: final }, request),
+        request?.signal,
       );
     }
     await this.#send({ type: "PUSH", job: payload }, request);
@@ -287,6 +288,9 @@ export class Client extends ClientAdmin {
    * @param queues Queue names, in priority order.
    * @param options An abort signal.
    * @returns The job, or null when none arrived.
+   * @throws {JobTooLargeError} When the job is longer than `maxReplyBytes`:
+   * it was skipped unread and stays reserved; its `jid`, when known, lets you
+   * FAIL it. The client stays usable.
    */
   fetch(
     queues: readonly string[],

@@ -32,6 +32,7 @@ import {
   withConnectDeadline,
 } from "./_open.ts";
 import { BatchWriter } from "./_batch_writer.ts";
+import { onAbort } from "./_abort.ts";
 
 export type {
   ClientTransport,
@@ -44,13 +45,13 @@ export type {
 interface Pending {
   readonly resolve: (value: unknown) => void;
   readonly reject: (error: unknown) => void;
-  readonly signal: AbortSignal | undefined;
-  onAbort: (() => void) | undefined;
+  /** Stops listening to the request's abort signal. */
+  unlisten: (() => void) | undefined;
   abandoned: boolean;
 }
 
 function settle(entry: Pending, event: ReplyEvent<Pending>): void {
-  if (entry.onAbort) entry.signal!.removeEventListener("abort", entry.onAbort);
+  entry.unlisten?.();
   if (entry.abandoned) return;
   if (event.type === "result") entry.resolve(event.result);
   else entry.reject(event.error);
@@ -132,8 +133,8 @@ export class Connection {
       });
       conn.#out = new BatchWriter(conn.#socket, (e) => conn.#onWriteError(e));
       const aborted = () => connectAborted(address, signal.reason);
-      const onAbort = () => conn.#teardown(aborted());
-      signal.addEventListener("abort", onAbort, { once: true });
+      const abortConnect = () => conn.#teardown(aborted());
+      signal.addEventListener("abort", abortConnect, { once: true });
       try {
         if (signal.aborted) throw aborted();
         conn.#armTimer();
@@ -143,7 +144,7 @@ export class Connection {
         conn.close();
         throw signal.aborted ? aborted() : err;
       } finally {
-        signal.removeEventListener("abort", onAbort);
+        signal.removeEventListener("abort", abortConnect);
       }
     });
   }
@@ -224,8 +225,7 @@ export class Connection {
         entry = {
           resolve: resolve as (value: unknown) => void,
           reject,
-          signal,
-          onAbort: undefined,
+          unlisten: undefined,
           abandoned: false,
         };
       },
@@ -238,11 +238,11 @@ export class Connection {
     }
     if (this.#proto.pending === 1) this.#armTimer();
     if (signal) {
-      entry.onAbort = () => {
+      // One listener per signal, however many requests share it.
+      entry.unlisten = onAbort(signal, () => {
         entry.abandoned = true;
         entry.reject(signal.reason);
-      };
-      signal.addEventListener("abort", entry.onAbort, { once: true });
+      });
     }
     this.#out!.write(bytes);
     return promise;
@@ -364,9 +364,7 @@ export class Connection {
     this.#greeted?.reject(reason);
     this.#greeted = undefined;
     lost.forEach((entry, i) => {
-      if (entry.onAbort) {
-        entry.signal!.removeEventListener("abort", entry.onAbort);
-      }
+      entry.unlisten?.();
       if (entry.abandoned) return;
       entry.reject(
         i === 0 || !(reason instanceof TimeoutError)

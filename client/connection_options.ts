@@ -60,7 +60,16 @@ export interface ConnectionOptions {
    * @default {10000}
    */
   readonly connectTimeout?: number;
-  /** The largest reply accepted, in bytes. @default {64 MiB} */
+  /**
+   * The largest reply read, in bytes. A longer reply is skipped as it
+   * arrives, never held in memory: a fetched job that long is refused with a
+   * `JobTooLargeError` (the Manager FAILs it at once), and the connection
+   * stays usable. The default is the most Faktory stores in one job (its
+   * Redis caps a value at 512 MB), so no job Faktory accepted is refused;
+   * set it lower to bound the memory a connection may use.
+   *
+   * @default {512 MiB}
+   */
   readonly maxReplyBytes?: number;
   /** The transport to use. @default {the current runtime's} */
   readonly transport?: ClientTransport;

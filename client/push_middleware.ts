@@ -8,6 +8,7 @@
 
 import { LocalProtocolError, serverError } from "../core/errors.ts";
 import { type JobPayload, validateJob } from "../core/job.ts";
+import { onAbort } from "./_abort.ts";
 
 /**
  * Producer middleware: runs around every job a {@linkcode Client} pushes
@@ -23,7 +24,10 @@ import { type JobPayload, validateJob } from "../core/job.ts";
  * sends the jobs of all chains in one PUSHB once each chain has called `next`
  * or ended, so a middleware must not wait for another job's push; it lists a
  * job as refused only when it was not pushed. A `next` called after the push
- * ended pushes nothing and rejects.
+ * ended pushes nothing and rejects. The call's abort signal ends the push
+ * with its reason even while a middleware holds the job or has not returned
+ * after `next`. A middleware that throws `undefined` or `null` refuses the
+ * job with a {@linkcode LocalProtocolError} saying so.
  *
  * @example Stamp every job with the tenant it was pushed for
  * ```ts
@@ -61,14 +65,20 @@ interface Trip {
  *
  * @param chain The middleware, outermost first.
  * @param job The job.
- * @param send What the end of the chain does with the job.
+ * @param send What the end of the chain does with the job (it honours
+ *   `signal` itself once called).
+ * @param signal Ends the push with its reason while a middleware holds the
+ *   job back, or has not returned after `next()`: a `next()` called later
+ *   pushes nothing.
  * @returns The jid of the job as sent.
  */
 export async function pushThrough(
   chain: readonly PushMiddleware[],
   job: JobPayload,
   send: (job: JobPayload) => Promise<void>,
+  signal?: AbortSignal,
 ): Promise<string> {
+  if (signal?.aborted) throw signal.reason;
   const trip = new ChainRun(job);
   let sent: JobPayload | undefined;
   let delivery: Promise<void> | undefined;
@@ -78,8 +88,9 @@ export async function pushThrough(
     delivery.catch(() => {}); // awaited below; the chain may not await it
     return delivery;
   });
+  done.catch(() => {}); // the abort may end the push first
   try {
-    await done;
+    await abortable(done, signal);
   } finally {
     trip.close(); // a next() called from now on pushes nothing
   }
@@ -95,8 +106,8 @@ export async function pushThrough(
  * @param chain The middleware, outermost first.
  * @param jobs The jobs.
  * @param sendAll Sends the jobs that reached the end, returns the refused.
- * @param signal Abandons the bulk while a chain still holds its job back:
- *   nothing is sent then.
+ * @param signal Abandons the bulk while a chain still holds its job back
+ *   (nothing is sent then), or has not returned after `next()`.
  * @returns The refused jobs (by their original jid) and why.
  */
 export async function pushBulkThrough(
@@ -156,7 +167,12 @@ export async function pushBulkThrough(
       sendError ?? (reason === undefined ? undefined : refusal(reason)),
     );
   }
-  const results = await Promise.allSettled(trips.map((t) => t.done));
+  // A middleware that never returns after next() must not hold the bulk
+  // past its abort.
+  const results = await abortable(
+    Promise.allSettled(trips.map((t) => t.done)),
+    signal,
+  );
   if (sendError !== undefined) throw sendError;
   const refused: Record<string, string> = {};
   for (const [i, trip] of trips.entries()) {
@@ -257,11 +273,18 @@ class ChainRun {
       result.catch(() => {}); // the middleware may not await it
       return result;
     };
+    let returned: Promise<void>;
     try {
-      return Promise.resolve(chain[index]?.(job, next));
+      returned = Promise.resolve(chain[index]?.(job, next));
     } catch (err) {
-      return Promise.reject(err);
+      returned = Promise.reject(err);
     }
+    return returned.catch((err: unknown) => {
+      throw err ?? new LocalProtocolError(
+        `Push middleware #${index + 1} threw ${err}`,
+        { cause: err },
+      );
+    });
   }
 }
 
@@ -270,11 +293,8 @@ function abortable<T>(promise: Promise<T>, signal?: AbortSignal): Promise<T> {
   if (!signal) return promise;
   if (signal.aborted) return Promise.reject(signal.reason);
   return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-    promise.then(resolve, reject).finally(() =>
-      signal.removeEventListener("abort", onAbort)
-    );
+    const unlisten = onAbort(signal, () => reject(signal.reason));
+    promise.then(resolve, reject).finally(unlisten);
   });
 }
 

@@ -270,3 +270,51 @@ export class InvalidJobError extends LocalProtocolError {
     this.field = field;
   }
 }
+
+/**
+ * A fetched job is larger than the connection's `maxReplyBytes`: its bytes
+ * were skipped, not read, and the connection stays usable. The server still
+ * holds the job reserved; `jid` is its id when it was found in the job's
+ * first bytes (Faktory writes it first), so it can be FAILed at once instead
+ * of coming back only when its reservation expires. The Manager does so.
+ *
+ * @example
+ * ```ts
+ * import { JobTooLargeError } from "@x/faktory-worker";
+ * const err = new JobTooLargeError({ size: 70000, limit: 65536, jid: "0123456789ab" });
+ * console.log(err.message); // "Job 0123456789ab of 70000 bytes exceeds maxReplyBytes (65536 bytes)"
+ * ```
+ */
+export class JobTooLargeError extends FaktoryError {
+  /** The job's size in bytes, as the server announced it. */
+  readonly size: number;
+  /** The limit it exceeds (`maxReplyBytes`), in bytes. */
+  readonly limit: number;
+  /** The job's id, when it was found in the job's first bytes. */
+  readonly jid: string | undefined;
+
+  /**
+   * Creates the error.
+   *
+   * @param job The job's size, the limit, and its jid if known.
+   * @param options The standard error options.
+   */
+  constructor(
+    job: {
+      readonly size: number;
+      readonly limit: number;
+      readonly jid?: string | undefined;
+    },
+    options?: ErrorOptions,
+  ) {
+    super(
+      `${
+        job.jid === undefined ? "A job" : `Job ${job.jid}`
+      } of ${job.size} bytes exceeds maxReplyBytes (${job.limit} bytes)`,
+      options,
+    );
+    this.size = job.size;
+    this.limit = job.limit;
+    this.jid = job.jid;
+  }
+}

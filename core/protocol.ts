@@ -26,12 +26,17 @@ import {
 import {
   ConnectionClosedError,
   FaktoryError,
+  JobTooLargeError,
   LocalProtocolError,
   RemoteProtocolError,
   ServerError,
 } from "./errors.ts";
 import { HelloBuilder, type Hi, type Identity, parseHi } from "./handshake.ts";
-import { type Reply, ReplyParser, type ReplyParserOptions } from "./resp.ts";
+import {
+  type ParsedReply,
+  ReplyParser,
+  type ReplyParserOptions,
+} from "./resp.ts";
 
 /**
  * Where a connection is in its life.
@@ -303,8 +308,13 @@ export class ClientProtocol<T = undefined> {
     return tokens;
   }
 
-  #handle(reply: Reply): ProtocolEvent<T> {
+  #handle(reply: ParsedReply): ProtocolEvent<T> {
     if (this.#state === "greeting") {
+      if (reply.type === "oversized") {
+        throw new RemoteProtocolError(
+          `Greeting of ${reply.size} bytes exceeds the limit of ${reply.limit}`,
+        );
+      }
       const hi = parseHi(reply);
       this.#state = "handshake";
       this.#hi = hi;
@@ -332,9 +342,12 @@ export class ClientProtocol<T = undefined> {
       const error = err instanceof FaktoryError
         ? err
         : new RemoteProtocolError(`Invalid reply to ${verb}`, { cause: err });
-      // An error reply leaves the connection usable, except for HELLO; a
+      // An error reply leaves the connection usable, except for HELLO, and
+      // so does a job too large to read (the parser skipped it whole); a
       // reply of the wrong shape means the peer is not speaking Faktory.
-      if (!(error instanceof ServerError) || verb === "HELLO") {
+      const usable = error instanceof ServerError ||
+        error instanceof JobTooLargeError;
+      if (!usable || verb === "HELLO") {
         this.#fail(error);
       }
       return { type: "error", verb, error, token };

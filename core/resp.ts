@@ -6,101 +6,18 @@
  */
 
 import { RemoteProtocolError } from "./errors.ts";
+import type { OversizedReply, ParsedReply, Reply } from "./reply.ts";
 
-/**
- * A `+text` reply.
- *
- * @example
- * ```ts
- * import type { SimpleReply } from "@x/faktory-worker/protocol";
- * const ok: SimpleReply = { type: "simple", value: "OK" };
- * ```
- */
-export interface SimpleReply {
-  /** Tag. */
-  readonly type: "simple";
-  /** The text after `+`. */
-  readonly value: string;
-}
-/**
- * A `-CODE message` reply.
- *
- * @example
- * ```ts
- * import type { ErrorReply } from "@x/faktory-worker/protocol";
- * const err: ErrorReply = { type: "error", code: "ERR", message: "Job not found x" };
- * ```
- */
-export interface ErrorReply {
-  /** Tag. */
-  readonly type: "error";
-  /** The first word, such as `ERR`. */
-  readonly code: string;
-  /** The rest of the line. */
-  readonly message: string;
-}
-/**
- * A `$len` bulk string; `$-1` is `null`.
- *
- * @example
- * ```ts
- * import type { BulkReply } from "@x/faktory-worker/protocol";
- * const none: BulkReply = { type: "bulk", value: null };
- * ```
- */
-export interface BulkReply {
-  /** Tag. */
-  readonly type: "bulk";
-  /** The string, or null for `$-1`. */
-  readonly value: string | null;
-}
-/**
- * A `:n` integer reply.
- *
- * @example
- * ```ts
- * import type { IntegerReply } from "@x/faktory-worker/protocol";
- * const n: IntegerReply = { type: "integer", value: 3 };
- * ```
- */
-export interface IntegerReply {
-  /** Tag. */
-  readonly type: "integer";
-  /** The integer. */
-  readonly value: number;
-}
-/**
- * A `*n` array reply; `*-1` is `null`.
- *
- * @example
- * ```ts
- * import type { ArrayReply } from "@x/faktory-worker/protocol";
- * const list: ArrayReply = { type: "array", value: [] };
- * ```
- */
-export interface ArrayReply {
-  /** Tag. */
-  readonly type: "array";
-  /** The items, or null for `*-1`. */
-  readonly value: readonly Reply[] | null;
-}
-
-/**
- * One reply from a Faktory server.
- *
- * @example
- * ```ts
- * import type { Reply } from "@x/faktory-worker/protocol";
- * const ok: Reply = { type: "simple", value: "OK" };
- * console.log(ok.type);
- * ```
- */
-export type Reply =
-  | SimpleReply
-  | ErrorReply
-  | BulkReply
-  | IntegerReply
-  | ArrayReply;
+export type {
+  ArrayReply,
+  BulkReply,
+  ErrorReply,
+  IntegerReply,
+  OversizedReply,
+  ParsedReply,
+  Reply,
+  SimpleReply,
+} from "./reply.ts";
 
 /**
  * Limits for {@linkcode ReplyParser}.
@@ -114,10 +31,13 @@ export type Reply =
  */
 export interface ReplyParserOptions {
   /**
-   * The largest bulk string accepted, in bytes. Longer ones are a
+   * The largest bulk string held, in bytes. A longer top-level one is
+   * skipped as it arrives, never buffered, and handed out as an
+   * {@linkcode OversizedReply} with its size and first
+   * {@linkcode OVERSIZED_HEAD_BYTES} bytes; one inside an array is a
    * {@linkcode RemoteProtocolError}.
    *
-   * @default {64 MiB}
+   * @default {512 MiB}
    */
   readonly maxBulkBytes?: number;
   /**
@@ -134,6 +54,36 @@ export interface ReplyParserOptions {
   readonly maxDepth?: number;
 }
 
+/**
+ * How many first bytes of a bulk string longer than `maxBulkBytes` the
+ * parser keeps (in {@linkcode OversizedReply.head}): enough for the fields a
+ * job starts with, `jid` first as Faktory writes them.
+ *
+ * @example
+ * ```ts
+ * import { OVERSIZED_HEAD_BYTES } from "@x/faktory-worker/protocol";
+ * console.log(OVERSIZED_HEAD_BYTES); // 4096
+ * ```
+ */
+export const OVERSIZED_HEAD_BYTES = 4096;
+
+// The default maxBulkBytes: 512 MiB, the largest value Faktory's Redis stores
+// (proto-max-bulk-len; Faktory 1.8 itself reads commands with no size limit),
+// so no job Faktory holds exceeds it.
+const DEFAULT_MAX_BULK_BYTES = 512 * 1024 * 1024;
+
+/** A bulk string over the limit, being skipped. */
+interface Skipping {
+  /** Its length. */
+  readonly size: number;
+  /** Body bytes still to skip (its CRLF follows them). */
+  left: number;
+  /** Its first bytes. */
+  readonly head: Uint8Array;
+  /** How many of `head` are filled. */
+  kept: number;
+}
+
 const CR = 13;
 const LF = 10;
 const decoder = new TextDecoder();
@@ -144,7 +94,8 @@ const TYPES = new Set([0x2b, 0x2d, 0x3a, 0x24, 0x2a]);
  * An incremental RESP reply parser. Feed it chunks as they arrive; take whole
  * replies out with {@linkcode ReplyParser.next}. Any chunk boundary works.
  * Malformed input raises a {@linkcode RemoteProtocolError}, and the parser then
- * keeps raising it.
+ * keeps raising it. A bulk string over `maxBulkBytes` is skipped as it arrives
+ * (memory stays bounded) and comes out as an {@linkcode OversizedReply}.
  *
  * @example
  * ```ts
@@ -165,6 +116,8 @@ export class ReplyParser {
   #scanned = 0;
   /** The length of a bulk string whose header was read, or -1. */
   #bulk = -1;
+  /** The bulk string over the limit being skipped, if any. */
+  #skip: Skipping | undefined;
   /** Arrays being filled, outermost first. */
   readonly #stack: { readonly items: Reply[]; readonly count: number }[] = [];
   /** Bytes consumed by the reply in progress. */
@@ -180,7 +133,7 @@ export class ReplyParser {
    * @param options Size limits.
    */
   constructor(options: ReplyParserOptions = {}) {
-    this.#maxBulk = options.maxBulkBytes ?? 64 * 1024 * 1024;
+    this.#maxBulk = options.maxBulkBytes ?? DEFAULT_MAX_BULK_BYTES;
     this.#maxLine = options.maxLineBytes ?? 1024 * 1024;
     this.#maxDepth = options.maxDepth ?? 8;
   }
@@ -196,6 +149,9 @@ export class ReplyParser {
    * @param chunk Any number of bytes, split anywhere.
    */
   feed(chunk: Uint8Array): void {
+    // While a bulk over the limit is skipped, bytes of its body are dropped
+    // here rather than buffered, whether or not next() is called between.
+    if (this.#skip && this.#start === this.#end) chunk = this.#skipped(chunk);
     if (chunk.length === 0) return;
     const used = this.#end - this.#start;
     if (this.#end + chunk.length > this.#buf.length) {
@@ -220,10 +176,11 @@ export class ReplyParser {
    * once, and the items of a partial array are kept, so parsing is linear in
    * the input however it is chunked.
    *
-   * @returns The reply, or `undefined` when more bytes are needed.
+   * @returns The reply (an `oversized` one for a top-level bulk string over
+   *   `maxBulkBytes`), or `undefined` when more bytes are needed.
    * @throws {RemoteProtocolError} When the buffered bytes are not valid RESP.
    */
-  next(): Reply | undefined {
+  next(): ParsedReply | undefined {
     if (this.#failure) throw this.#failure;
     try {
       return this.#next();
@@ -235,7 +192,7 @@ export class ReplyParser {
     }
   }
 
-  #next(): Reply | undefined {
+  #next(): ParsedReply | undefined {
     for (;;) {
       let reply = this.#element();
       if (reply === undefined) return undefined;
@@ -245,7 +202,7 @@ export class ReplyParser {
           this.#partial = 0;
           return reply;
         }
-        top.items.push(reply);
+        top.items.push(reply as Reply); // only a top-level bulk is oversized
         if (top.items.length < top.count) break;
         this.#stack.pop();
         reply = { type: "array", value: top.items };
@@ -254,8 +211,9 @@ export class ReplyParser {
   }
 
   /** Reads one element: a whole non-array reply, or an empty or null array. */
-  #element(): Reply | undefined {
+  #element(): ParsedReply | undefined {
     for (;;) {
+      if (this.#skip) return this.#skipRest(this.#skip);
       if (this.#bulk >= 0) {
         const len = this.#bulk;
         if (this.#end - this.#start < len + 2) return undefined;
@@ -303,9 +261,14 @@ export class ReplyParser {
           const len = this.#length(text, "bulk");
           if (len === -1) return { type: "bulk", value: null };
           if (len > this.#maxBulk) {
-            throw new RemoteProtocolError(
-              `Bulk reply of ${len} bytes exceeds the limit of ${this.#maxBulk}`,
-            );
+            if (this.#stack.length > 0) {
+              throw new RemoteProtocolError(
+                `Bulk reply of ${len} bytes exceeds the limit of ${this.#maxBulk}`,
+              );
+            }
+            const head = new Uint8Array(Math.min(len, OVERSIZED_HEAD_BYTES));
+            this.#skip = { size: len, left: len, head, kept: 0 };
+            continue;
           }
           this.#bulk = len;
           continue;
@@ -324,6 +287,50 @@ export class ReplyParser {
         }
       }
     }
+  }
+
+  /** Skips what is buffered of a bulk over the limit; hands it out once whole. */
+  #skipRest(skip: Skipping): OversizedReply | undefined {
+    const body = this.#buf.subarray(
+      this.#start,
+      this.#start + Math.min(skip.left, this.#end - this.#start),
+    );
+    this.#skipped(body);
+    this.#drop(body.length);
+    if (skip.left > 0 || this.#end - this.#start < 2) return undefined;
+    if (this.#buf[this.#start] !== CR || this.#buf[this.#start + 1] !== LF) {
+      throw new RemoteProtocolError(
+        `Bulk reply of ${skip.size} bytes is not followed by CRLF`,
+      );
+    }
+    this.#drop(2);
+    this.#skip = undefined;
+    return {
+      type: "oversized",
+      size: skip.size,
+      limit: this.#maxBulk,
+      head: decoder.decode(skip.head.subarray(0, skip.kept)),
+    };
+  }
+
+  /** Counts bytes of the skipped bulk's body, keeping its head; returns the rest. */
+  #skipped(bytes: Uint8Array): Uint8Array {
+    const skip = this.#skip!;
+    const n = Math.min(bytes.length, skip.left);
+    const keep = Math.min(n, skip.head.length - skip.kept);
+    if (keep > 0) {
+      skip.head.set(bytes.subarray(0, keep), skip.kept);
+      skip.kept += keep;
+    }
+    skip.left -= n;
+    return bytes.subarray(n);
+  }
+
+  /** Drops `n` buffered bytes that belong to no reply kept. */
+  #drop(n: number): void {
+    this.#start += n;
+    this.#scanned = 0;
+    if (this.#start === this.#end) this.#start = this.#end = 0;
   }
 
   #consume(n: number): void {

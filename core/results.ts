@@ -5,9 +5,14 @@
  * @module
  */
 
-import { RemoteProtocolError, serverError } from "./errors.ts";
+import {
+  JobTooLargeError,
+  RemoteProtocolError,
+  serverError,
+} from "./errors.ts";
+import { jidInHead } from "./_job_head.ts";
 import { type Job, parseJob } from "./job.ts";
-import type { Reply } from "./resp.ts";
+import type { ParsedReply, Reply } from "./resp.ts";
 import type { Verb, WorkerState } from "./commands.ts";
 
 /**
@@ -250,7 +255,10 @@ function unexpected(verb: Verb, reply: Reply): RemoteProtocolError {
  * @param reply The reply.
  * @returns The typed result.
  * @throws {ServerError} For an error reply (the connection stays usable).
- * @throws {RemoteProtocolError} For a reply of the wrong shape.
+ * @throws {JobTooLargeError} For a FETCH reply over the parser's limit (the
+ * connection stays usable), with the jid when the job's first bytes hold it.
+ * @throws {RemoteProtocolError} For a reply of the wrong shape, or another
+ * reply over the parser's limit.
  *
  * @example
  * ```ts
@@ -261,12 +269,21 @@ function unexpected(verb: Verb, reply: Reply): RemoteProtocolError {
  */
 export function decodeResult<V extends Verb>(
   verb: V,
-  reply: Reply,
+  reply: ParsedReply,
 ): CommandResults[V] {
   return decode(verb, reply) as CommandResults[V];
 }
 
-function decode(verb: Verb, reply: Reply): unknown {
+function decode(verb: Verb, reply: ParsedReply): unknown {
+  if (reply.type === "oversized") {
+    const { size, limit } = reply;
+    if (verb === "FETCH") {
+      throw new JobTooLargeError({ size, limit, jid: jidInHead(reply.head) });
+    }
+    throw new RemoteProtocolError(
+      `Reply to ${verb} of ${size} bytes exceeds the limit of ${limit}`,
+    );
+  }
   if (reply.type === "error") {
     throw serverError(reply.code, reply.message, verb);
   }

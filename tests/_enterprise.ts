@@ -2,7 +2,7 @@
 // exact replies, a worker client, and a server on the hand-driven clock.
 import assert from "node:assert/strict";
 import { Client } from "../mod.ts";
-import type { Reply } from "../protocol.ts";
+import type { ParsedReply as Reply } from "../protocol.ts";
 import type { FaktoryServer, FaktoryServerOptions } from "../testing/mod.ts";
 import { RawConn } from "./_fidelity.ts";
 import { withServer } from "./_seeded.ts";

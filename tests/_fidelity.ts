@@ -4,7 +4,7 @@
 import * as net from "node:net";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { type Reply, ReplyParser } from "../protocol.ts";
+import { type ParsedReply as Reply, ReplyParser } from "../protocol.ts";
 
 export type Event =
   | { kind: "connect"; port: number; conn: number }

@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { ConnectError, ConnectionClosedError, Pool } from "../mod.ts";
+import { FaktoryServer } from "../testing/mod.ts";
 import { ReplayServer, type ReplayStep } from "./_replay.ts";
 
 const HI = '+HI {"v":2}\r\n';
@@ -118,4 +119,37 @@ test("Pool.with() wakes every waiter after a failed connect: each gets an error"
   }
   assert.equal(pool.size, 0);
   await pool.close();
+});
+
+test("Pool of size 1: a push a middleware holds ends at its abort, and the next caller is served", async () => {
+  const server = await FaktoryServer.start();
+  const pool = new Pool({
+    url: server.url,
+    size: 1,
+    middleware: [
+      (job, next) =>
+        job.args[0] === "hold" ? new Promise<void>(() => {}) : next(job),
+    ],
+  });
+  const controller = new AbortController();
+  const held = pool.with((c) =>
+    c.push("Square", ["hold"], { signal: controller.signal })
+  );
+  const waiting = pool.with((c) => c.push("Square", [2]));
+  setTimeout(() => controller.abort(new Error("gave up")), 10);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const outcome = await Promise.race([
+    Promise.allSettled([held, waiting]),
+    new Promise((r) => timer = setTimeout(() => r("hung"), 3000)),
+  ]);
+  clearTimeout(timer);
+  assert.notEqual(outcome, "hung");
+  const [h, w] = outcome as PromiseSettledResult<string>[];
+  assert.equal(h?.status, "rejected");
+  assert.match(String((h as PromiseRejectedResult).reason), /gave up/);
+  assert.equal(w?.status, "fulfilled");
+  assert.deepEqual(server.queue("default").map((j) => j.args), [[2]]);
+  assert.equal(pool.size, 1);
+  await pool.close();
+  await server.stop();
 });

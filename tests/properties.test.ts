@@ -13,6 +13,7 @@ import {
   decodeResult,
   encodeCommand,
   encodeReply,
+  type ParsedReply,
   type Reply,
   ReplyParser,
   type Verb,
@@ -52,13 +53,13 @@ function concat(parts: Uint8Array[]): Uint8Array {
 }
 
 /** Feeds `bytes` cut at `cuts`, collecting replies; throws what the parser throws. */
-function parseSplit(bytes: Uint8Array, cuts: number[]): Reply[] {
+function parseSplit(bytes: Uint8Array, cuts: number[]): ParsedReply[] {
   const points = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((
     a,
     b,
   ) => a - b);
   const parser = new ReplyParser({ maxDepth: 16 });
-  const out: Reply[] = [];
+  const out: ParsedReply[] = [];
   let from = 0;
   for (const to of [...points, bytes.length]) {
     parser.feed(bytes.subarray(from, to));

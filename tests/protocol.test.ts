@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import {
   AuthenticationError,
   ConnectionClosedError,
+  JobTooLargeError,
   LocalProtocolError,
   RemoteProtocolError,
   ServerError,
@@ -10,6 +11,7 @@ import {
 import {
   buildHello,
   ClientProtocol,
+  decodeResult,
   HelloBuilder,
   parseHi,
 } from "../protocol.ts";
@@ -292,5 +294,77 @@ test("ClientProtocol.hello() answers a password challenge with the hash a real s
   assert.equal(
     new HelloBuilder({ v: 2 }, identity, "unused").payload().pwdhash,
     undefined,
+  );
+});
+
+test("ClientProtocol answers a FETCH whose job exceeds maxBulkBytes with JobTooLargeError naming its jid, and stays ready", () => {
+  const conn = new ClientProtocol<string>({ maxBulkBytes: 64 });
+  conn.receive(enc.encode('+HI {"v":2}\r\n'));
+  conn.nextEvent();
+  conn.send({ type: "HELLO", payload: hello }, "hello");
+  conn.receive(enc.encode("+OK\r\n"));
+  conn.nextEvent();
+  conn.send({ type: "FETCH", queues: ["q"] }, "fetch");
+  conn.send({ type: "FETCH", queues: ["q"] }, "again");
+  const job = JSON.stringify({
+    jid: "jid-big-6b0a2a26",
+    queue: "q",
+    jobtype: "Big",
+    args: ["x".repeat(100)],
+  });
+  conn.receive(enc.encode(`$${job.length}\r\n${job}\r\n$-1\r\n`));
+  const event = conn.nextEvent();
+  assert.equal(event?.type, "error");
+  const error = event?.type === "error" ? event.error : undefined;
+  assert.ok(error instanceof JobTooLargeError);
+  assert.equal(error.jid, "jid-big-6b0a2a26");
+  assert.equal(error.size, job.length);
+  assert.equal(error.limit, 64);
+  assert.match(error.message, new RegExp(`${job.length} bytes.*64 bytes`));
+  assert.equal(conn.state, "ready");
+  assert.deepEqual(conn.nextEvent(), {
+    type: "result",
+    verb: "FETCH",
+    result: null,
+    token: "again",
+  });
+});
+
+test("decodeResult finds the top-level jid in the head of an oversized FETCH reply, in any key order", () => {
+  const cases: [string, string | undefined][] = [
+    ['{"jid":"jid-first-1","queue":"q","args":["xx', "jid-first-1"],
+    [
+      '{"queue":"q","args":[{"jid":"nested-jid"},"\\"jid\\":\\"s\\""],"jid":"jid-later-1","custom":{',
+      "jid-later-1",
+    ],
+    [' { "jid" : "jid-\\u0041-spaced" ,', "jid-A-spaced"],
+    ['{"args":["xxxxxxxxxxxxxxxxxxxxxxxx', undefined],
+    ['{"jid":"jid-cut-in-the-mi', undefined],
+    ['{"jid":42,"args":[]}', undefined],
+    ['{"custom":{"jid":"nested-jid"}}', undefined],
+    ["[1,2,3]", undefined],
+    ["not json", undefined],
+  ];
+  for (const [head, jid] of cases) {
+    assert.throws(
+      () =>
+        decodeResult("FETCH", { type: "oversized", size: 99, limit: 10, head }),
+      (err: unknown) =>
+        err instanceof JobTooLargeError && err.jid === jid &&
+        err.size === 99 && err.limit === 10,
+      head,
+    );
+  }
+  assert.throws(
+    () =>
+      decodeResult("INFO", {
+        type: "oversized",
+        size: 99,
+        limit: 10,
+        head: "",
+      }),
+    (err: unknown) =>
+      err instanceof RemoteProtocolError &&
+      /99 bytes exceeds the limit of 10/.test(err.message),
   );
 });

@@ -339,3 +339,164 @@ test("pushBulk's abort signal ends a bulk whose middleware holds a job back, and
   await assert.rejects(held, /gave up/);
   assert.deepEqual(sends, []);
 });
+
+/** `promise`, or a rejection once `ms` passed (the timer is cleared either way). */
+async function within<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`still pending after ${ms} ms`)),
+      ms,
+    );
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+test("push's abort signal ends a push whose middleware never calls next(): it rejects with the reason and nothing is sent", async () => {
+  const server = await FaktoryServer.start();
+  const client = await Client.connect({
+    url: server.url,
+    middleware: [
+      (job, next) =>
+        job.args[0] === "hold" ? new Promise<void>(() => {}) : next(job),
+    ],
+  });
+  const controller = new AbortController();
+  const reason = new Error("gave up");
+  const held = client.push("T", ["hold"], { signal: controller.signal });
+  setTimeout(() => controller.abort(reason), 10);
+  await assert.rejects(within(held, 2000), (err) => err === reason);
+  assert.equal(server.commands("PUSH"), 0);
+  // The connection is untouched and serves the next push.
+  const jid = await within(client.push("T", ["next"]), 2000);
+  assert.deepEqual(server.queue("default").map((j) => j.jid), [jid]);
+  await client.close();
+  await server.stop();
+});
+
+test("push's abort signal ends a push whose middleware called next() and never returns; the PUSH reply is still consumed", async () => {
+  const server = await FaktoryServer.start();
+  const client = await Client.connect({
+    url: server.url,
+    middleware: [async (job, next) => {
+      await next(job);
+      if (job.args[0] === "hang") await new Promise<void>(() => {});
+    }],
+  });
+  // The held PUSH's reply comes late: the abort lands while it is due.
+  server.fault({ action: "delay", verb: "PUSH", ms: 50 });
+  const controller = new AbortController();
+  const reason = new Error("deadline");
+  const held = client.push("T", ["hang"], { signal: controller.signal });
+  setTimeout(() => controller.abort(reason), 10);
+  await assert.rejects(within(held, 2000), (err) => err === reason);
+  // The connection stays in step: the next push gets its own reply.
+  const jid = await within(client.push("T", ["after"]), 2000);
+  assert.ok(!client.closed);
+  assert.equal(server.commands("PUSH"), 2);
+  assert.ok(server.queue("default").some((j) => j.jid === jid));
+  assert.equal(server.queue("default").length, 2);
+  // Once next() resolved, an abort still ends the push the middleware holds.
+  const late = new AbortController();
+  const hung = client.push("T", ["hang"], { signal: late.signal });
+  await until(() => server.queue("default").length === 3, 2000, "third job");
+  await new Promise((r) => setTimeout(r, 10));
+  late.abort(reason);
+  await assert.rejects(within(hung, 2000), (err) => err === reason);
+  await client.close();
+  await server.stop();
+});
+
+test("a middleware that throws undefined or null refuses the job with an Error that says so", async () => {
+  const job = createJob("T", []);
+  for (const thrown of [undefined, null]) {
+    const bad: PushMiddleware = () => {
+      throw thrown;
+    };
+    const badAsync: PushMiddleware = () => Promise.reject(thrown);
+    for (const mw of [bad, badAsync]) {
+      await assert.rejects(
+        pushThrough([mw], job, () => Promise.resolve()),
+        (err) =>
+          err instanceof Error &&
+          err.message === `Push middleware #1 threw ${thrown}`,
+      );
+      // Deeper in the chain, through a next() the outer middleware awaits.
+      await assert.rejects(
+        pushThrough([(j, next) => next(j), mw], job, () => Promise.resolve()),
+        (err) =>
+          err instanceof Error &&
+          err.message === `Push middleware #2 threw ${thrown}`,
+      );
+      const refused = await pushBulkThrough(
+        [mw],
+        [job],
+        () => Promise.resolve({}),
+      );
+      assert.deepEqual(refused, {
+        [job.jid]: `Push middleware #1 threw ${thrown}`,
+      });
+    }
+  }
+});
+
+test("many concurrent pushes sharing one abort signal add one abort listener to it", async () => {
+  const server = await FaktoryServer.start();
+  const client = await Client.connect(server.url);
+  const mwClient = await Client.connect({
+    url: server.url,
+    middleware: [(job, next) => next(job)],
+  });
+  // Count the abort listeners live on the signal at once (a Node AbortSignal
+  // warns of a leak past 10 of them).
+  const controller = new AbortController();
+  const signal = controller.signal;
+  const live = new Set<unknown>();
+  let peak = 0;
+  const add = signal.addEventListener.bind(signal);
+  const remove = signal.removeEventListener.bind(signal);
+  signal.addEventListener =
+    ((type: string, listener: unknown, opts?: unknown) => {
+      if (type === "abort") peak = Math.max(peak, live.add(listener).size);
+      add(type, listener as EventListener, opts as AddEventListenerOptions);
+    }) as typeof signal.addEventListener;
+  signal.removeEventListener =
+    ((type: string, listener: unknown, opts?: unknown) => {
+      if (type === "abort") live.delete(listener);
+      remove(type, listener as EventListener, opts as EventListenerOptions);
+    }) as typeof signal.removeEventListener;
+  const pushes = (c: Client) =>
+    Array.from({ length: 100 }, (_, i) => c.push("T", [i], { signal }));
+  await Promise.all([...pushes(client), ...pushes(mwClient)]);
+  assert.equal(server.queue("default").length, 200);
+  assert.equal(peak, 1, `${peak} abort listeners at once`);
+  assert.equal(live.size, 0, "every listener removed once its push settled");
+  await client.close();
+  await mwClient.close();
+  await server.stop();
+});
+
+test("pushBulk's abort signal ends a bulk whose middleware called next() and never returns", async () => {
+  const sends: unknown[] = [];
+  const controller = new AbortController();
+  const reason = new Error("gave up");
+  const held = pushBulkThrough(
+    [async (job, next) => {
+      await next(job);
+      if (job.args[0] === 2) await new Promise<void>(() => {});
+    }],
+    [createJob("T", [1]), createJob("T", [2])],
+    (jobs) => {
+      sends.push(jobs);
+      return Promise.resolve({});
+    },
+    controller.signal,
+  );
+  setTimeout(() => controller.abort(reason), 10);
+  await assert.rejects(within(held, 2000), (err) => err === reason);
+  assert.equal(sends.length, 1);
+});

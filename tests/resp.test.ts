@@ -1,7 +1,13 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { RemoteProtocolError } from "../mod.ts";
-import { encodeReply, type Reply, ReplyParser } from "../protocol.ts";
+import {
+  encodeReply,
+  OVERSIZED_HEAD_BYTES,
+  type ParsedReply,
+  type Reply,
+  ReplyParser,
+} from "../protocol.ts";
 import {
   loadTranscript,
   serverBytes,
@@ -10,8 +16,8 @@ import {
 
 const enc = new TextEncoder();
 
-function parseAll(parser: ReplyParser, chunks: Uint8Array[]): Reply[] {
-  const out: Reply[] = [];
+function parseAll(parser: ReplyParser, chunks: Uint8Array[]): ParsedReply[] {
+  const out: ParsedReply[] = [];
   for (const chunk of chunks) {
     parser.feed(chunk);
     for (let r = parser.next(); r !== undefined; r = parser.next()) out.push(r);
@@ -138,10 +144,59 @@ for (const [what, input, message] of malformed) {
   });
 }
 
-test("ReplyParser refuses a bulk longer than maxBulkBytes before buffering it", () => {
-  const parser = new ReplyParser({ maxBulkBytes: 10 });
-  parser.feed(enc.encode("$11\r\n"));
-  assert.throws(() => parser.next(), /11 bytes exceeds the limit of 10/);
+test("ReplyParser skips a bulk longer than maxBulkBytes at every split, keeping its size and first bytes", () => {
+  const body = `{"jid":"big-job-1","args":["${
+    "x".repeat(OVERSIZED_HEAD_BYTES)
+  }"]}`;
+  const wire = enc.encode(`$${enc.encode(body).length}\r\n${body}\r\n+OK\r\n`);
+  const expected = [
+    {
+      type: "oversized",
+      size: enc.encode(body).length,
+      limit: 10,
+      head: body.slice(0, OVERSIZED_HEAD_BYTES),
+    },
+    { type: "simple", value: "OK" },
+  ];
+  for (let at = 0; at <= wire.length; at++) {
+    const parser = new ReplyParser({ maxBulkBytes: 10 });
+    const replies: unknown[] = [];
+    for (const chunk of [wire.subarray(0, at), wire.subarray(at)]) {
+      parser.feed(chunk);
+      for (let r = parser.next(); r !== undefined; r = parser.next()) {
+        replies.push(r);
+      }
+    }
+    assert.deepEqual(replies, expected, `split at ${at}`);
+  }
+});
+
+test("ReplyParser holds no more than a chunk of a skipped bulk, whatever its size", () => {
+  const parser = new ReplyParser({ maxBulkBytes: 1024 });
+  const size = 64 * 1024 * 1024;
+  parser.feed(enc.encode(`$${size}\r\n`));
+  assert.equal(parser.next(), undefined);
+  const chunk = new Uint8Array(1024 * 1024).fill(0x61);
+  let peak = 0;
+  for (let sent = 0; sent < size; sent += chunk.length) {
+    parser.feed(chunk); // fed without next(): a caller may batch chunks
+    peak = Math.max(peak, parser.buffered);
+  }
+  assert.ok(peak <= 1024, `${peak} bytes buffered`);
+  parser.feed(enc.encode("\r\n$-1\r\n"));
+  const skipped = parser.next();
+  assert.equal(skipped?.type, "oversized");
+  assert.equal(skipped.type === "oversized" && skipped.size, size);
+  assert.deepEqual(parser.next(), { type: "bulk", value: null });
+});
+
+test("ReplyParser refuses a skipped bulk not followed by CRLF, and one inside an array", () => {
+  const parser = new ReplyParser({ maxBulkBytes: 2 });
+  parser.feed(enc.encode("$3\r\nabcXY"));
+  assert.throws(() => parser.next(), /not followed by CRLF/);
+  const inArray = new ReplyParser({ maxBulkBytes: 2 });
+  inArray.feed(enc.encode("*1\r\n$3\r\nabc\r\n"));
+  assert.throws(() => inArray.next(), /3 bytes exceeds the limit of 2/);
 });
 
 test("ReplyParser refuses a header line longer than maxLineBytes without waiting for CRLF", () => {
@@ -182,7 +237,7 @@ test("ReplyParser parses a long line arriving in small chunks in linear time", (
   const line = enc.encode("+" + "x".repeat(1_000_000) + "\r\n");
   const parser = new ReplyParser();
   const started = Date.now();
-  let reply: Reply | undefined;
+  let reply: ParsedReply | undefined;
   for (let i = 0; i < line.length; i += 100) {
     parser.feed(line.subarray(i, i + 100));
     reply ??= parser.next();
@@ -200,7 +255,7 @@ test("ReplyParser parses a large array arriving in small chunks in linear time",
   );
   const parser = new ReplyParser();
   const started = Date.now();
-  let reply: Reply | undefined;
+  let reply: ParsedReply | undefined;
   for (let i = 0; i < bytes.length; i += 200) {
     parser.feed(bytes.subarray(i, i + 200));
     reply ??= parser.next();

@@ -13,7 +13,7 @@
  */
 
 import { describeThrown } from "../core/failure.ts";
-import { ConnectionClosedError } from "../core/errors.ts";
+import { ConnectionClosedError, JobTooLargeError } from "../core/errors.ts";
 import type { Job } from "../core/job.ts";
 import type { QueueOrder } from "../core/queues.ts";
 import type { Connection } from "../client/connection.ts";
@@ -24,6 +24,7 @@ import type { Logger } from "./logger.ts";
 import type { Reconnect, Wakeup } from "./_reconnect.ts";
 import type { Results } from "./_results.ts";
 import type { Slots } from "./_slots.ts";
+import { failTooLarge } from "./_too_large.ts";
 
 /** What fetchers work with. */
 export interface FetcherOptions {
@@ -148,7 +149,14 @@ class Fetcher {
           });
         } catch (err) {
           slots.release();
-          this.#failed(err);
+          if (err instanceof JobTooLargeError) {
+            // Skipped whole: the connection is still in step. Its FAIL goes
+            // out before the next FETCH.
+            this.#failures = 0;
+            failTooLarge(err, this.#o);
+          } else {
+            this.#failed(err);
+          }
           continue;
         }
         this.#failures = 0;
