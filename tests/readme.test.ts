@@ -112,6 +112,21 @@ selfContained.forEach((code, i) => {
     );
     for (const [marker, expected] of PRINTS) {
       if (!code.includes(marker)) continue;
+      // The comment after the call shows what it prints, as the console shows it.
+      const comment = code.split(marker)[1]?.match(/^;? *\/\/ (.*)$/m)?.[1];
+      const last = expected.at(-1);
+      if (
+        comment !== undefined && comment !== "printed" && Array.isArray(last)
+      ) {
+        const shown = last.map((a) =>
+          typeof a === "string" ? a : JSON.stringify(a)
+        ).join(" ");
+        assert.equal(
+          comment.replace(/,\s+/g, ","),
+          shown,
+          `comment of ${marker}`,
+        );
+      }
       assert.equal(printed.length, expected.length, JSON.stringify(printed));
       expected.forEach((want, n) => {
         if (want instanceof RegExp) assert.match(String(printed[n]?.[0]), want);
