@@ -137,3 +137,44 @@ test(
     }
   },
 );
+
+test(
+  "Deno without --allow-env=FAKTORY_LOG_LEVEL: the README worker says once that it logs at info",
+  {
+    skip,
+  },
+  async () => {
+    const server = await FaktoryServer.start({ fetchTimeout: 200 });
+    const file = writeScript("perm-loglevel", worker);
+    try {
+      const w = start(file, {
+        FAKTORY_URL: server.url,
+        FAKTORY_LOG_LEVEL: "debug",
+      }, [
+        "--allow-net=127.0.0.1",
+        "--allow-env=FAKTORY_URL,FAKTORY_PROVIDER",
+        "--allow-sys=hostname",
+        "--no-prompt",
+      ]);
+      await until(
+        () => w.output().includes("Worker started"),
+        20_000,
+        w.output(),
+      );
+      process.kill(w.child.pid!, "SIGTERM");
+      assert.equal(await exitWithin(w, 5000), 0, w.output());
+      const notes = w.output().split("\n").filter((l) =>
+        l.includes("FAKTORY_LOG_LEVEL")
+      );
+      assert.equal(notes.length, 1, w.output());
+      assert.match(
+        notes[0]!,
+        /^\[faktory\] WARN .*--allow-env=FAKTORY_LOG_LEVEL.*logging at info/,
+      );
+      assert.doesNotMatch(w.output(), /DEBUG/);
+    } finally {
+      rmSync(file, { force: true });
+      await server.stop();
+    }
+  },
+);

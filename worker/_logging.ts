@@ -49,8 +49,12 @@ export function defaultLogger(
     let value: string | undefined;
     try {
       value = env("FAKTORY_LOG_LEVEL")?.trim().toLowerCase();
-    } catch {
-      value = undefined; // not allowed to read it (Deno without --allow-env=FAKTORY_LOG_LEVEL)
+    } catch (err) {
+      // Not allowed to read it (Deno without --allow-env=FAKTORY_LOG_LEVEL): say so once.
+      value = undefined;
+      note = `${
+        err instanceof Error ? err.message : String(err)
+      }; logging at info (or pass the logLevel option)`;
     }
     if (value && isLogLevel(value)) level = value;
     else if (value) {
