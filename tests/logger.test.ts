@@ -96,8 +96,11 @@ test("consoleLogger keeps the line when a field's getter or toJSON throws, or th
       const log = consoleLogger({ format });
       log.info("Hostile", { hostile, badJson, after: "kept" });
       log.info(42n as never, { n: 1 });
+      log.warn("Passed an error", new RangeError("as the fields") as never);
     });
-    assert.equal(lines.length, 2, format);
+    assert.equal(lines.length, 3, format);
+    assert.ok(lines[2]!.includes("RangeError"), lines[2]);
+    assert.ok(lines[2]!.includes("as the fields"), lines[2]);
     assert.ok(lines[0]!.includes("kept"), lines[0]);
     assert.ok(lines[0]!.includes("ok"), lines[0]);
     assert.ok(lines[1]!.includes("42"), lines[1]);

@@ -33,8 +33,9 @@ export function loggable(value: unknown, options: LoggableOptions): unknown {
 
 /**
  * The entries of a log call's fields, each value read once: a getter that
- * throws gives a marker, and fields that are not an object become one
- * field named `fields`. Never throws.
+ * throws gives a marker, an Error passed as the fields becomes one field
+ * named `error`, and fields that are not an object one named `fields`.
+ * Never throws.
  *
  * @example
  * ```ts
@@ -45,6 +46,7 @@ export function loggable(value: unknown, options: LoggableOptions): unknown {
 export function fieldsOf(fields: unknown): [string, unknown][] {
   if (fields === undefined || fields === null) return [];
   if (typeof fields !== "object") return [["fields", fields]];
+  if (fields instanceof Error) return [["error", fields]]; // logger.warn(msg, err)
   try {
     return Object.keys(fields).map((key) => [
       key,
