@@ -20,22 +20,68 @@ import type {
   Socket,
   SocketHandlers,
 } from "../adapters/transport.ts";
+import { shown } from "../core/_shown.ts";
 import type { ConnectionOptions } from "./connection_options.ts";
 
-const MAX_TIMER_MS = 2 ** 31 - 1;
+/** The longest delay a timer takes (2^31 - 1 ms, about 24.8 days); longer ones fire at once. */
+export const MAX_TIMER_MS: number = 2 ** 31 - 1;
 
 /** The default of `connectTimeout`, in ms. */
 export const DEFAULT_CONNECT_TIMEOUT = 10_000;
 
-/** Refuses options no connection could work with, before anything connects. */
+/**
+ * Refuses options no connection could work with, before anything connects:
+ * each message names the option, the value and what is allowed.
+ *
+ * @throws {LocalProtocolError} For an invalid option (the URL included, when given).
+ */
 export function checkOptions(options: ConnectionOptions): void {
-  const { timeout, connectTimeout, maxReplyBytes } = options;
+  const {
+    url,
+    password,
+    tls,
+    hostname,
+    pid,
+    labels,
+    wid,
+    timeout,
+    connectTimeout,
+    maxReplyBytes,
+  } = options;
+  const refuse = (what: string, value: unknown): never => {
+    throw new LocalProtocolError(`${what}, got ${shown(value)}`);
+  };
+  if (url !== undefined) {
+    if (typeof url !== "string") refuse("url must be a string", url);
+    ServerAddress.parse(url);
+  }
+  if (password !== undefined && typeof password !== "string") {
+    refuse("password must be a string", password);
+  }
+  if (
+    tls !== undefined && typeof tls !== "boolean" &&
+    (typeof tls !== "object" || tls === null)
+  ) refuse("tls must be true, false or an object of TLS options", tls);
+  if (
+    hostname !== undefined && (typeof hostname !== "string" || hostname === "")
+  ) refuse("hostname must be a non-empty string", hostname);
+  if (pid !== undefined && !(Number.isSafeInteger(pid) && pid >= 0)) {
+    refuse("pid must be an integer >= 0", pid);
+  }
+  if (
+    labels !== undefined &&
+    !(Array.isArray(labels) && labels.every((l) => typeof l === "string"))
+  ) refuse("labels must be an array of strings", labels);
+  if (wid !== undefined && (typeof wid !== "string" || wid === "")) {
+    refuse("wid must be a non-empty string", wid);
+  }
   if (
     timeout !== undefined &&
     !(typeof timeout === "number" && timeout > 2000 && timeout <= MAX_TIMER_MS)
   ) {
-    throw new LocalProtocolError(
-      `timeout must exceed the server's 2000 ms FETCH block (and be at most ${MAX_TIMER_MS} ms), got ${timeout}`,
+    refuse(
+      `timeout must exceed the server's 2000 ms FETCH block (and be at most ${MAX_TIMER_MS} ms)`,
+      timeout,
     );
   }
   if (
@@ -43,32 +89,40 @@ export function checkOptions(options: ConnectionOptions): void {
     !(typeof connectTimeout === "number" && connectTimeout > 0 &&
       connectTimeout <= MAX_TIMER_MS)
   ) {
-    throw new LocalProtocolError(
-      `connectTimeout must be a positive number of ms (at most ${MAX_TIMER_MS}), got ${connectTimeout}`,
+    refuse(
+      `connectTimeout must be a positive number of ms (at most ${MAX_TIMER_MS})`,
+      connectTimeout,
     );
   }
   if (
     maxReplyBytes !== undefined &&
     !(Number.isSafeInteger(maxReplyBytes) && maxReplyBytes > 0)
-  ) {
-    throw new LocalProtocolError(
-      `maxReplyBytes must be a positive integer, got ${maxReplyBytes}`,
-    );
-  }
+  ) refuse("maxReplyBytes must be a positive integer", maxReplyBytes);
 }
 
-/** The server to talk to: the URL (or the environment's), TLS and password options applied. */
+/**
+ * The server to talk to: the URL (or the environment's), TLS and password
+ * options applied. A bad URL from the environment is named by its variable.
+ */
 export function resolveAddress(
   options: ConnectionOptions,
   platform: Platform,
 ): ServerAddress {
-  const parsed = ServerAddress.parse(options.url ?? resolveUrl(platform.env));
+  const parsed = options.url === undefined
+    ? ServerAddress.parse(resolveUrl(platform.env), urlVariable(platform.env))
+    : ServerAddress.parse(options.url);
   return new ServerAddress(
     parsed.host,
     parsed.port,
     parsed.tls || (options.tls !== undefined && options.tls !== false),
     options.password ?? parsed.password,
   );
+}
+
+/** The variable `resolveUrl` read the URL from. */
+function urlVariable(env: (name: string) => string | undefined): string {
+  return env("FAKTORY_PROVIDER") ||
+    (env("FAKTORY_URL") ? "FAKTORY_URL" : "Faktory URL");
 }
 
 /** Who the connection says it is in HELLO. */

@@ -6,6 +6,7 @@
 
 import { ConnectionClosedError } from "../core/errors.ts";
 import { Client, type ClientOptions } from "./client.ts";
+import { checkOptions } from "./_open.ts";
 
 /**
  * Options for a {@linkcode Pool}.
@@ -58,12 +59,16 @@ export class Pool {
    * Creates an empty pool; nothing connects until the first borrow.
    *
    * @param options Connection options and the pool size.
+   * @throws {RangeError} When the size is not a positive integer.
+   * @throws {LocalProtocolError} For invalid connection options (checked here,
+   *   not at the first borrow).
    */
   constructor(options: PoolOptions = {}) {
     const { size = 5, ...clientOptions } = options;
     if (!Number.isInteger(size) || size < 1) {
       throw new RangeError(`Pool size must be a positive integer, got ${size}`);
     }
+    checkOptions(clientOptions);
     this.#size = size;
     this.#options = clientOptions;
   }

@@ -70,34 +70,36 @@ export class ServerAddress {
    * Parses `tcp://[:password@]host[:port]` or `tcp+tls://...`.
    *
    * @param url The URL.
+   * @param name What the URL is called in error messages, such as the
+   *   environment variable it came from.
    * @returns The address.
-   * @throws {LocalProtocolError} When the URL is not a Faktory URL.
+   * @throws {LocalProtocolError} When the URL is not a Faktory URL (one with
+   *   no host included: `tcp://` does not mean localhost).
    */
-  static parse(url: string): ServerAddress {
+  static parse(url: string, name = "Faktory URL"): ServerAddress {
+    const shown = JSON.stringify(maskUrl(url));
     let parsed: URL;
     try {
       parsed = new URL(url);
     } catch (err) {
-      throw new LocalProtocolError(
-        `Invalid Faktory URL ${JSON.stringify(maskUrl(url))}`,
-        { cause: err },
-      );
+      throw new LocalProtocolError(`Invalid ${name} ${shown}`, { cause: err });
     }
     const scheme = parsed.protocol;
     if (scheme !== "tcp:" && scheme !== "tcp+tls:") {
       throw new LocalProtocolError(
-        `Faktory URL must start with tcp:// or tcp+tls://, got ${
-          JSON.stringify(maskUrl(url))
-        }`,
+        `${name} must start with tcp:// or tcp+tls://, got ${shown}`,
       );
     }
-    const host = parsed.hostname.replace(/^\[(.*)\]$/, "$1") || "localhost";
+    const host = parsed.hostname.replace(/^\[(.*)\]$/, "$1");
+    if (host === "") {
+      throw new LocalProtocolError(
+        `${name} must name a host, as in tcp://localhost:7419, got ${shown}`,
+      );
+    }
     const port = parsed.port === "" ? 7419 : Number(parsed.port);
     if (!(port >= 1 && port <= 65535)) {
       throw new LocalProtocolError(
-        `Faktory URL port must be 1..65535, got ${port} in ${
-          JSON.stringify(maskUrl(url))
-        }`,
+        `${name} port must be 1..65535, got ${port} in ${shown}`,
       );
     }
     let password: string | undefined;
@@ -107,9 +109,7 @@ export class ServerAddress {
         : decodeURIComponent(parsed.password);
     } catch (err) {
       throw new LocalProtocolError(
-        `Faktory URL password is not valid percent-encoding in ${
-          JSON.stringify(maskUrl(url))
-        }`,
+        `${name} password is not valid percent-encoding in ${shown}`,
         { cause: err },
       );
     }

@@ -7,15 +7,13 @@
 
 import { InvalidJobError } from "./errors.ts";
 import type { JobOptions, JsonValue } from "./job.ts";
+import { isRfc3339 } from "./_rfc3339.ts";
 
 /** The typed options this module turns into `custom` keys (and `custom`). */
 export type EnterpriseJobOptions = Pick<
   JobOptions,
   "custom" | "uniqueFor" | "uniqueUntil" | "expiresAt" | "expiresIn" | "track"
 >;
-
-const RFC3339 =
-  /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$/;
 
 /**
  * The `custom` keys for the Pro and Enterprise options that are set, or
@@ -105,13 +103,15 @@ function seconds(value: unknown, field: string): number {
 
 function expiryTime(value: Date | string): string {
   if (value instanceof Date) {
-    if (value.getUTCFullYear() <= 9999) return value.toISOString();
-  } else if (typeof value === "string" && RFC3339.test(value)) {
+    // Go reads years 0000..9999 only (toISOString writes others as +/-YYYYYY).
+    const year = value.getUTCFullYear();
+    if (year >= 0 && year <= 9999) return value.toISOString();
+  } else if (typeof value === "string" && isRfc3339(value)) {
     return value;
   }
   throw new InvalidJobError(
     "expiresAt",
-    `expiresAt must be a valid Date or an RFC 3339 time, got ${
+    `expiresAt must be a valid Date (years 0 to 9999) or an RFC 3339 time with every field in range, got ${
       JSON.stringify(String(value))
     }`,
   );

@@ -8,10 +8,9 @@
 
 import { InvalidJobError } from "./errors.ts";
 import type { JobPayload } from "./job.ts";
+import { isRfc3339 } from "./_rfc3339.ts";
 
 const QUEUE_NAME = /^[a-zA-Z0-9._-]+$/;
-const RFC3339 =
-  /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$/;
 
 /**
  * Checks a queue name the way the server does.
@@ -97,7 +96,7 @@ function checkJob(job: unknown): JobPayload {
       );
     }
   }
-  if (at !== undefined && (typeof at !== "string" || !RFC3339.test(at))) {
+  if (at !== undefined && (typeof at !== "string" || !isRfc3339(at))) {
     throw new InvalidJobError(
       "at",
       `invalid timestamp for 'at': ${

@@ -179,7 +179,7 @@ test("Client.connect() turns a transport's untyped failure into ConnectError", a
   );
 });
 
-test("Client.connect() and Manager.run() reject malformed URLs and out-of-range options with LocalProtocolError", async () => {
+test("Client.connect() and new Manager() refuse malformed URLs and out-of-range options with LocalProtocolError", async () => {
   const bad: Record<string, unknown>[] = [
     { url: "tcp://:100%@127.0.0.1:7419" },
     { url: "tcp://127.0.0.1:0" },
@@ -199,12 +199,19 @@ test("Client.connect() and Manager.run() reject malformed URLs and out-of-range 
       JSON.stringify(options),
     );
   }
-  const manager = new Manager({
-    url: "tcp://:100%@127.0.0.1:7419",
-    handleSignals: false,
-    logger: { debug() {}, info() {}, warn() {}, error() {} },
-  });
-  await assert.rejects(manager.run(), LocalProtocolError);
+  for (const options of bad) {
+    assert.throws(
+      () =>
+        new Manager({
+          url: "tcp://127.0.0.1:1",
+          handleSignals: false,
+          logger: { debug() {}, info() {}, warn() {}, error() {} },
+          ...options,
+        }),
+      LocalProtocolError,
+      JSON.stringify(options),
+    );
+  }
 });
 
 test("Client.fail() fails the jid it is given even when the error object has a jid field", async () => {

@@ -7,7 +7,7 @@ import {
   NotUniqueError,
   ServerError,
 } from "../mod.ts";
-import { buildJob, serverError } from "../protocol.ts";
+import { buildJob, serverError, validateJob } from "../protocol.ts";
 
 const NOW = Date.parse("2030-01-01T00:00:00Z");
 
@@ -123,6 +123,74 @@ test("bad values are refused before anything is sent, naming the option", () => 
     build({ custom: [1], uniqueFor: 5 }),
     invalid("custom", /plain object/),
   );
+});
+
+// Times Go's time.Parse(time.RFC3339, s) refuses, and some it accepts.
+const GO_REFUSES = [
+  "2024-02-30T00:00:00Z", // day out of range for the month
+  "2023-02-29T00:00:00Z", // not a leap year
+  "1900-02-29T00:00:00Z", // divisible by 100, not by 400
+  "2024-04-31T00:00:00Z",
+  "2024-01-00T00:00:00Z",
+  "2024-00-10T00:00:00Z",
+  "2024-13-01T00:00:00Z",
+  "2024-01-01T24:00:00Z",
+  "2024-01-01T00:60:00Z",
+  "2024-01-01T00:00:60Z",
+  "2024-01-01t00:00:00Z",
+  "2024-01-01T00:00:00z",
+  "2024-01-01T00:00:00+24:00",
+  "2024-01-01T00:00:00+01:60",
+  "2024-01-01T00:00:00",
+  "24-01-01T00:00:00Z",
+];
+const GO_ACCEPTS = [
+  "2024-02-29T00:00:00Z",
+  "2000-02-29T23:59:59.999999999Z",
+  "2030-12-31T00:00:00-23:59",
+  "0000-01-01T00:00:00Z",
+];
+
+test("expiresAt refuses what Go's time.Parse(RFC3339) refuses, naming the option and the value", () => {
+  for (const expiresAt of GO_REFUSES) {
+    assert.throws(
+      () => buildJob("T", [], { expiresAt }, "0123456789abcdef", NOW),
+      (err: unknown) =>
+        invalid("expiresAt", /RFC 3339/)(err) &&
+        (err as Error).message.includes(JSON.stringify(expiresAt)),
+      expiresAt,
+    );
+  }
+  for (const expiresAt of GO_ACCEPTS) {
+    const job = buildJob("T", [], { expiresAt }, "0123456789abcdef", NOW);
+    assert.equal(job.custom?.expires_at, expiresAt);
+  }
+  // A Date Go cannot read back: before year 0 (toISOString writes -000001).
+  assert.throws(
+    () =>
+      buildJob(
+        "T",
+        [],
+        { expiresAt: new Date(Date.UTC(-1, 0)) },
+        "0123456789abcdef",
+        NOW,
+      ),
+    invalid("expiresAt", /RFC 3339/),
+  );
+});
+
+test("validateJob refuses an 'at' Go's time.Parse(RFC3339) refuses", () => {
+  for (const at of GO_REFUSES) {
+    assert.throws(
+      () =>
+        validateJob({ jid: "0123456789abcdef", jobtype: "T", args: [], at }),
+      invalid("at", /invalid timestamp for 'at'/),
+      at,
+    );
+  }
+  for (const at of GO_ACCEPTS) {
+    validateJob({ jid: "0123456789abcdef", jobtype: "T", args: [], at });
+  }
 });
 
 test("a NOTUNIQUE reply is a NotUniqueError, still a ServerError", () => {

@@ -1,11 +1,14 @@
 /**
- * How the Manager picks its logger: the user's (a pino logger wrapped so its
- * fields survive), or the console logger at the level from the options or
- * FAKTORY_LOG_LEVEL.
+ * How the Manager picks its logger: the user's (checked for its shape, a
+ * pino logger wrapped so its fields survive), or the console logger at the
+ * level from the options or FAKTORY_LOG_LEVEL; and the one logger every part
+ * of the worker writes through, which contains a logger that throws.
  *
  * @module
  */
 
+import { describeThrown } from "../core/failure.ts";
+import { shown } from "../core/_shown.ts";
 import {
   consoleLogger,
   fieldsFirst,
@@ -15,6 +18,36 @@ import {
   type Logger,
   type LogLevel,
 } from "./logger.ts";
+
+const LEVELS = ["debug", "info", "warn", "error"] as const;
+
+/**
+ * Checks that `value` has a logger's shape: an object (or function) with
+ * `debug`, `info`, `warn` and `error` methods, in either argument order.
+ *
+ * @throws {TypeError} Naming the option, or the method that is missing.
+ */
+export function checkLogger(value: unknown): void {
+  if (
+    (typeof value !== "object" && typeof value !== "function") || value === null
+  ) {
+    throw new TypeError(
+      `logger must be an object with debug, info, warn and error methods, got ${
+        shown(value)
+      }`,
+    );
+  }
+  for (const level of LEVELS) {
+    const method = (value as Record<string, unknown>)[level];
+    if (typeof method !== "function") {
+      throw new TypeError(
+        `logger.${level} must be a function (a logger has debug, info, warn and error methods), got ${
+          shown(method)
+        }`,
+      );
+    }
+  }
+}
 
 /**
  * The logger to write through: a pino logger (recognised by its `bindings`,
@@ -73,10 +106,14 @@ export function defaultLogger(
 /**
  * A logger that writes to a sink which can be swapped later (the default
  * console logger's level is only known once `run()` can read the
- * environment). Every part of the worker logs through one of these.
+ * environment). Every part of the worker logs through one of these, jobs
+ * too (`ctx.logger`). A sink that throws, or returns a promise that
+ * rejects, is contained: logging never changes what happens to a job or to
+ * the Manager. The first failure is reported once on standard error.
  */
 export class SwitchableLogger implements Logger {
   sink: Logger;
+  #reported = false;
 
   constructor(sink: Logger) {
     this.sink = sink;
@@ -84,11 +121,45 @@ export class SwitchableLogger implements Logger {
 
   // Arrow functions, so a handler may pass `ctx.logger.info` around unbound.
   readonly debug = (m: string, f?: Record<string, unknown>): void =>
-    this.sink.debug(m, f);
+    this.#write("debug", m, f);
   readonly info = (m: string, f?: Record<string, unknown>): void =>
-    this.sink.info(m, f);
+    this.#write("info", m, f);
   readonly warn = (m: string, f?: Record<string, unknown>): void =>
-    this.sink.warn(m, f);
+    this.#write("warn", m, f);
   readonly error = (m: string, f?: Record<string, unknown>): void =>
-    this.sink.error(m, f);
+    this.#write("error", m, f);
+
+  #write(
+    level: LogLevel,
+    message: string,
+    fields: Record<string, unknown> | undefined,
+  ): void {
+    try {
+      const result: unknown = this.sink[level](message, fields);
+      if (
+        typeof (result as PromiseLike<unknown> | undefined)?.then === "function"
+      ) {
+        (result as PromiseLike<unknown>).then(
+          undefined,
+          (err: unknown) => this.#failed(level, err),
+        );
+      }
+    } catch (err) {
+      this.#failed(level, err);
+    }
+  }
+
+  #failed(level: LogLevel, err: unknown): void {
+    if (this.#reported) return;
+    this.#reported = true;
+    try {
+      console.error(
+        `[faktory] The logger failed in ${level}() (${
+          describeThrown(err)
+        }); its failures are ignored from now on`,
+      );
+    } catch {
+      // Not even standard error: nothing more to do.
+    }
+  }
 }

@@ -9,6 +9,7 @@ import { LocalProtocolError } from "../core/errors.ts";
 import { formatTime, type Job, type JsonValue } from "../core/job.ts";
 import { type Batch, fillBatch } from "../client/batch.ts";
 import type { Client } from "../client/client.ts";
+import { shown } from "../core/_shown.ts";
 import type { Logger } from "./logger.ts";
 
 /**
@@ -154,8 +155,12 @@ export class JobContext {
    *
    * @param percent Progress, an integer 0..100.
    * @param description What the job is doing.
-   * @param options `reserveUntil`: keep the job reserved until then.
-   * @throws {RangeError} When `percent` is not an integer 0..100.
+   * @param options `reserveUntil`: keep the job reserved until then, at
+   *   most a day from now (Faktory reserves a job for a day at most).
+   * @throws {RangeError} When `percent` is not an integer 0..100, or
+   *   `reserveUntil` is an invalid Date or more than a day away.
+   * @throws {TypeError} When `description` is not a string or
+   *   `reserveUntil` not a Date.
    *
    * @example
    * ```ts
@@ -177,10 +182,13 @@ export class JobContext {
         `percent must be an integer from 0 to 100, got ${percent}`,
       );
     }
-    const { reserveUntil } = options;
-    if (reserveUntil !== undefined && !(reserveUntil instanceof Date)) {
-      throw new TypeError("reserveUntil must be a Date");
+    if (description !== undefined && typeof description !== "string") {
+      throw new TypeError(
+        `description must be a string, got ${shown(description)}`,
+      );
     }
+    const { reserveUntil } = options;
+    if (reserveUntil !== undefined) checkReserveUntil(reserveUntil);
     await this.with((client) =>
       client.trackSet({
         jid: this.jid,
@@ -210,6 +218,29 @@ export class JobContext {
    */
   with<T>(fn: (client: Client) => Promise<T> | T): Promise<T> {
     return this.#with(fn);
+  }
+}
+
+/** The furthest a reservation reaches: Faktory's longest reserve_for, one day. */
+const MAX_RESERVATION_MS = 86_400_000;
+
+function checkReserveUntil(reserveUntil: unknown): void {
+  if (!(reserveUntil instanceof Date)) {
+    throw new TypeError(
+      `reserveUntil must be a Date, got ${shown(reserveUntil)}`,
+    );
+  }
+  const until = reserveUntil.getTime();
+  if (Number.isNaN(until)) {
+    throw new RangeError("reserveUntil must be a valid Date, got Invalid Date");
+  }
+  const latest = Date.now() + MAX_RESERVATION_MS;
+  if (until > latest) {
+    throw new RangeError(
+      `reserveUntil must be at most 86400 s from now (${
+        new Date(latest).toISOString()
+      }; Faktory reserves a job for a day at most), got ${reserveUntil.toISOString()}`,
+    );
   }
 }
 

@@ -6,6 +6,8 @@
  * @module
  */
 
+import { fieldsOf, loggable } from "./_log_value.ts";
+
 /**
  * Log levels, most verbose first.
  *
@@ -99,10 +101,15 @@ export interface ConsoleLoggerOptions {
  * standard output, warn and error to standard error), dropping events below
  * the level. In `text` format a line is `[faktory] LEVEL message key=value
  * ...`, values quoted as JSON when they contain spaces, quotes or `=`; in
- * `json` format it is `{"time","level","msg",...fields}`.
+ * `json` format it is `{"time","level","msg",...fields}`. A value JSON
+ * cannot hold becomes a marker and the other fields stay: a circular
+ * reference `"[Circular]"`, a BigInt its digits, a function
+ * `"[Function name]"`, an Error `{name, message, stack}` (`Name: message`
+ * in text).
  *
  * @param options The level, or the level and format.
  * @returns The logger.
+ * @throws {RangeError} For an unknown level or format.
  *
  * @example
  * ```ts
@@ -124,6 +131,11 @@ export function consoleLogger(
       `Log level must be debug, info, warn or error, got ${
         JSON.stringify(level)
       }`,
+    );
+  }
+  if (format !== "text" && format !== "json") {
+    throw new RangeError(
+      `Log format must be "text" or "json", got ${JSON.stringify(format)}`,
     );
   }
   const at = ORDER[level];
@@ -156,8 +168,8 @@ function textLine(
   message: string,
   fields: Record<string, unknown> | undefined,
 ): string {
-  let line = `[faktory] ${level.toUpperCase()} ${oneLine(message)}`;
-  for (const [key, value] of Object.entries(fields ?? {})) {
+  let line = `[faktory] ${level.toUpperCase()} ${oneLine(String(message))}`;
+  for (const [key, value] of fieldsOf(fields)) {
     line += ` ${key}=${textValue(value)}`;
   }
   return line;
@@ -168,41 +180,29 @@ function jsonLine(
   message: string,
   fields: Record<string, unknown> | undefined,
 ): string {
-  const record: Record<string, unknown> = {
-    time: new Date().toISOString(),
-    level,
-    msg: message,
-  };
-  for (const [key, value] of Object.entries(fields ?? {})) {
-    if (!(key in record)) record[key] = plain(value);
+  // No prototype, so a field named __proto__ or toString is a field like any other.
+  const record: Record<string, unknown> = Object.create(null);
+  record.time = new Date().toISOString();
+  record.level = level;
+  record.msg = String(message);
+  for (const [key, value] of fieldsOf(fields)) {
+    if (!Object.hasOwn(record, key)) {
+      record[key] = loggable(value, { stacks: true });
+    }
   }
-  try {
-    return JSON.stringify(record);
-  } catch {
-    return JSON.stringify({ time: record.time, level, msg: message });
-  }
-}
-
-/** A value as JSON would carry it: errors as "Name: message", bigints as strings. */
-function plain(value: unknown): unknown {
-  if (value instanceof Error) return `${value.name}: ${value.message}`;
-  if (typeof value === "bigint") return String(value);
-  return value;
+  return JSON.stringify(record);
 }
 
 function textValue(value: unknown): string {
-  const v = plain(value);
+  let v = loggable(value, { stacks: false });
+  if (value instanceof Error) {
+    const { name, message } = v as { name: unknown; message: unknown };
+    v = `${name}: ${message}`;
+  }
   if (typeof v === "string") {
     return /^[^\s"=\\]+$/.test(v) ? v : JSON.stringify(v);
   }
-  if (v === undefined || typeof v === "function" || typeof v === "symbol") {
-    return String(v);
-  }
-  try {
-    return JSON.stringify(v) ?? String(v);
-  } catch {
-    return JSON.stringify(String(v));
-  }
+  return v === undefined ? "undefined" : JSON.stringify(v);
 }
 
 function oneLine(text: string): string {

@@ -76,14 +76,19 @@ export class Manager {
   /**
    * Creates a manager. Nothing connects until {@linkcode Manager.run}.
    *
-   * @param options Connection and worker options.
-   * @throws {RangeError} For an invalid concurrency, interval or timeout.
+   * @param options Connection and worker options, each checked here: the
+   *   error names the option, the value and what is allowed.
+   * @throws {TypeError} For an option of the wrong kind (say, a logger
+   *   without `warn`).
+   * @throws {RangeError} For a value out of range.
+   * @throws {LocalProtocolError} For invalid connection options (the URL,
+   *   `labels`, `wid`, `timeout`...).
    */
   constructor(options: ManagerOptions = {}) {
     this.#settings = settingsFrom(options);
     this.#options = options;
     this.#logger = new SwitchableLogger(
-      options.logger ? asLogger(options.logger) : consoleLogger({
+      options.logger !== undefined ? asLogger(options.logger) : consoleLogger({
         level: options.logLevel ?? "info",
         ...(options.logFormat ? { format: options.logFormat } : {}),
       }),

@@ -7,9 +7,20 @@
  */
 
 import type { Platform } from "../adapters/transport.ts";
+import { shown } from "../core/_shown.ts";
+import { checkQueueName } from "../core/job_validation.ts";
+import { checkOptions, MAX_TIMER_MS } from "../client/_open.ts";
 import type { ConnectionOptions } from "../client/connection.ts";
 import type { PushMiddleware } from "../client/push_middleware.ts";
+import { expectType, numberOption, oneOf } from "./_checks.ts";
+import { checkLogger } from "./_logging.ts";
 import type { LogFormat, Logger, LogLevel } from "./logger.ts";
+
+/** The shortest heartbeat interval, in ms (Faktory wants 5 s or more; tests beat faster). */
+const MIN_HEARTBEAT_MS = 50;
+
+/** The smallest reconnect cap, in ms. */
+const MIN_RECONNECT_MAX_MS = 10;
 
 /**
  * Options for `Manager`: the connection options plus how the worker runs.
@@ -32,15 +43,16 @@ export interface ManagerOptions extends Omit<ConnectionOptions, "signal"> {
   readonly concurrency?: number;
   /** Queues in strict priority order (same as `processStrictPriorityQueues`). @default {["default"]} */
   readonly queues?: readonly string[];
-  /** How long shutdown waits for running jobs before failing them. @default {25000} */
+  /** How long shutdown waits for running jobs before failing them, 0..2147483647 (the longest timer). @default {25000} */
   readonly shutdownTimeout?: number;
-  /** Heartbeat interval; Faktory expects 5..60 s. @default {15000} */
+  /** Heartbeat interval, 50..60000; Faktory expects 5..60 s (shorter is for tests). @default {15000} */
   readonly heartbeatInterval?: number;
-  /** The most fetch connections (see the README for the socket formula). @default {15} */
+  /** The most fetch connections, 1..15 (see the README for the socket formula). @default {15} */
   readonly maxFetchers?: number;
   /**
    * Reconnect backoff (first delay and cap), and how often a continuing
-   * outage is logged again ("still unreachable after N s").
+   * outage is logged again ("still unreachable after N s"). `initial` is
+   * 1..2147483647, `max` 10..2147483647, `reportEvery` at least 1.
    *
    * @default {{ initial: 100, max: 10000, reportEvery: 60000 }}
    */
@@ -52,8 +64,10 @@ export interface ManagerOptions extends Omit<ConnectionOptions, "signal"> {
   /** Listen for SIGTERM/SIGINT (terminate) and SIGTSTP (quiet). @default {true} */
   readonly handleSignals?: boolean;
   /**
-   * Where to log. A pino logger is recognised and called as pino expects
-   * (see `fieldsFirst`).
+   * Where to log: an object with `debug`, `info`, `warn` and `error`
+   * methods. A pino logger is recognised and called as pino expects (see
+   * `fieldsFirst`). A logger that throws is contained: the failure is
+   * reported once on standard error and never affects a job.
    *
    * @default {consoleLogger({ level: logLevel, format: logFormat })}
    */
@@ -95,60 +109,139 @@ export interface Settings {
   readonly random: () => number;
 }
 
+/** Levels the console logger knows, for the `logLevel` check. */
+const LEVELS: readonly LogLevel[] = ["debug", "info", "warn", "error"];
+
 /**
- * Applies the defaults and checks the ranges.
+ * Applies the defaults and checks every option, the connection options
+ * included, so a bad value fails here and not once the worker runs. Each
+ * message names the option, the value and what is allowed.
  *
- * @throws {RangeError} For an invalid concurrency, interval or timeout.
- * @throws {TypeError} For push middleware that is not a function.
+ * @throws {TypeError} For an option of the wrong kind (`queues: "default"`,
+ *   `logger: 42`, a logger without `warn`).
+ * @throws {RangeError} For a value out of range (a timeout no timer can wait,
+ *   a heartbeat of 1 ms, an unknown log format).
+ * @throws {LocalProtocolError} For invalid connection options (the URL,
+ *   `labels`, `wid`, `timeout`...), as `Client.connect` would.
  */
 export function settingsFrom(options: ManagerOptions): Settings {
-  const concurrency = options.concurrency ?? 20;
-  if (
-    !Number.isInteger(concurrency) || concurrency < 1 || concurrency > 10_000
-  ) {
-    throw new RangeError(
-      `concurrency must be an integer from 1 to 10000, got ${concurrency}`,
-    );
+  checkOptions(options);
+  const concurrency = numberOption("concurrency", options.concurrency, 20, {
+    min: 1,
+    max: 10_000,
+    integer: true,
+  });
+  const heartbeatInterval = numberOption(
+    "heartbeatInterval",
+    options.heartbeatInterval,
+    15_000,
+    {
+      min: MIN_HEARTBEAT_MS,
+      max: 60_000,
+      unit: " ms",
+      why:
+        "Faktory expects a BEAT every 5 to 60 s and forgets a worker silent for 60 s",
+    },
+  );
+  const shutdownTimeout = numberOption(
+    "shutdownTimeout",
+    options.shutdownTimeout,
+    25_000,
+    { min: 0, max: MAX_TIMER_MS, unit: " ms", why: "the longest timer" },
+  );
+  const maxFetchers = numberOption("maxFetchers", options.maxFetchers, 15, {
+    min: 1,
+    max: 15,
+    integer: true,
+  });
+  const queues = or(options.queues, ["default"]);
+  expectType(
+    Array.isArray(queues),
+    "queues",
+    "an array of queue names",
+    queues,
+  );
+  if (queues.length === 0) {
+    throw new RangeError("queues must name at least one queue, got []");
   }
-  const heartbeatInterval = options.heartbeatInterval ?? 15_000;
-  if (!(heartbeatInterval > 0 && heartbeatInterval <= 60_000)) {
-    throw new RangeError(
-      `heartbeatInterval must be at most 60000 ms (Faktory reaps silent workers after 60 s), got ${heartbeatInterval}`,
-    );
-  }
-  const shutdownTimeout = options.shutdownTimeout ?? 25_000;
-  if (!(shutdownTimeout >= 0)) {
-    throw new RangeError(
-      `shutdownTimeout must be >= 0, got ${shutdownTimeout}`,
-    );
-  }
-  for (const mw of options.pushMiddleware ?? []) {
-    if (typeof mw !== "function") {
-      throw new TypeError(
-        `pushMiddleware must hold functions, got ${typeof mw}`,
+  for (const queue of queues) {
+    expectType(typeof queue === "string", "queues", "queue names", queue);
+    try {
+      checkQueueName(queue);
+    } catch (err) {
+      throw new RangeError(
+        `queues must hold valid queue names (letters, digits, ".", "_" and "-"), got ${
+          shown(queue)
+        }`,
+        { cause: err },
       );
     }
   }
-  const maxFetchers = options.maxFetchers ?? 15;
-  if (!Number.isInteger(maxFetchers) || maxFetchers < 1 || maxFetchers > 15) {
-    throw new RangeError(
-      `maxFetchers must be an integer from 1 to 15, got ${maxFetchers}`,
-    );
-  }
+  const reconnect = or(options.reconnect, {});
+  expectType(
+    typeof reconnect === "object" && reconnect !== null &&
+      !Array.isArray(reconnect),
+    "reconnect",
+    "an object such as { initial: 100, max: 10000 }",
+    reconnect,
+  );
+  const ms = { unit: " ms", max: MAX_TIMER_MS } as const;
+  const pushMiddleware = or(options.pushMiddleware, []);
+  expectType(
+    Array.isArray(pushMiddleware) &&
+      pushMiddleware.every((mw) => typeof mw === "function"),
+    "pushMiddleware",
+    "an array of functions",
+    pushMiddleware,
+  );
+  const handleSignals = or(options.handleSignals, true);
+  expectType(
+    typeof handleSignals === "boolean",
+    "handleSignals",
+    "true or false",
+    handleSignals,
+  );
+  const random = or(options.random, Math.random);
+  expectType(
+    typeof random === "function",
+    "random",
+    "a function returning numbers in [0, 1)",
+    random,
+  );
+  if (options.logger !== undefined) checkLogger(options.logger);
+  oneOf("logLevel", options.logLevel, LEVELS);
+  oneOf("logFormat", options.logFormat, ["text", "json"]);
   return {
     concurrency,
-    queues: options.queues ?? ["default"],
+    queues,
     shutdownTimeout,
     heartbeatInterval,
     maxFetchers,
     reconnect: {
-      initial: options.reconnect?.initial ?? 100,
-      max: options.reconnect?.max ?? 10_000,
-      reportEvery: options.reconnect?.reportEvery ?? 60_000,
+      initial: numberOption("reconnect.initial", reconnect.initial, 100, {
+        ...ms,
+        min: 1,
+      }),
+      max: numberOption("reconnect.max", reconnect.max, 10_000, {
+        ...ms,
+        min: MIN_RECONNECT_MAX_MS,
+        why: "a shorter cap retries a server that is down in a busy loop",
+      }),
+      reportEvery: numberOption(
+        "reconnect.reportEvery",
+        reconnect.reportEvery,
+        60_000,
+        { min: 1, max: Infinity, unit: " ms" },
+      ),
     },
-    handleSignals: options.handleSignals ?? true,
-    random: options.random ?? Math.random,
+    handleSignals,
+    random,
   };
+}
+
+/** `value`, or `fallback` when it is undefined (not null: null is checked and refused). */
+function or<T>(value: T | undefined, fallback: T): T {
+  return value === undefined ? fallback : value;
 }
 
 /** Connection options for one kind of connection, cancelled by `signal`. */
