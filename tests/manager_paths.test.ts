@@ -16,6 +16,7 @@ import { Jobs } from "../worker/_jobs.ts";
 import { Reconnect, Wakeup } from "../worker/_reconnect.ts";
 import { Registry } from "../worker/_registry.ts";
 import { Results } from "../worker/_results.ts";
+import { Progress } from "../worker/_progress.ts";
 import { Slots } from "../worker/_slots.ts";
 import { captureLogger, rig, seeded, until } from "./_manager_util.ts";
 
@@ -38,6 +39,7 @@ function runner(
     slots,
     events: new Emitter(() => logger),
     logger,
+    progress: new Progress(logger),
     with: lend,
   });
   return { jobs, results, slots, logger };

@@ -14,6 +14,7 @@ import type { Client } from "../client/client.ts";
 import { JobAbort, jobContext } from "./context.ts";
 import type { Emitter } from "./_emitter.ts";
 import type { Logger } from "./logger.ts";
+import type { Progress } from "./_progress.ts";
 import {
   ReservationExpiredError,
   ShutdownTimeoutError,
@@ -42,6 +43,8 @@ export interface JobsOptions {
   readonly slots: Slots;
   readonly events: Emitter;
   readonly logger: Logger;
+  /** Sends `ctx.trackProgress` reports. */
+  readonly progress: Progress;
   /** Lends a client to `ctx.with`. */
   with<T>(fn: (client: Client) => Promise<T> | T): Promise<T>;
 }
@@ -89,6 +92,7 @@ export class Jobs implements Runner {
       logger,
       signal: () => abort.signal(),
       with: (fn) => this.#o.with(fn),
+      progress: this.#o.progress,
       extendReservation: (until) => {
         entry.deadline = Math.max(entry.deadline, until);
       },

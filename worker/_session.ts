@@ -28,6 +28,7 @@ import { SharedClient } from "./_shared_client.ts";
 import { Reconnect, Wakeup, within } from "./_reconnect.ts";
 import type { Registry } from "./_registry.ts";
 import { Results } from "./_results.ts";
+import type { Progress } from "./_progress.ts";
 import { Slots } from "./_slots.ts";
 
 /** Who asked for a change of state. */
@@ -43,6 +44,7 @@ export interface SessionOptions {
   readonly queues: { readonly order: QueueOrder };
   readonly events: Emitter;
   readonly logger: SwitchableLogger;
+  readonly progress: Progress;
 }
 
 export class Session {
@@ -84,6 +86,7 @@ export class Session {
       slots: this.#slots,
       events,
       logger,
+      progress: options.progress,
       with: (fn) => this.#with(fn),
     });
   }
@@ -284,6 +287,7 @@ export class Session {
     this.#shared ??= new SharedClient(() => ({
       ...this.#connect!("client", this.#closed.signal),
       middleware: this.#o.options.pushMiddleware ?? [],
+      logger: this.#o.logger,
     }));
     return await fn(await this.#shared.get());
   }

@@ -10,6 +10,7 @@ import { formatTime, type Job, type JsonValue } from "../core/job.ts";
 import { type Batch, fillBatch } from "../client/batch.ts";
 import type { Client } from "../client/client.ts";
 import type { Logger } from "./logger.ts";
+import type { Progress } from "./_progress.ts";
 
 /**
  * The context of one job run, passed to handlers and middleware.
@@ -33,6 +34,7 @@ export class JobContext {
   readonly #signal: () => AbortSignal;
   readonly #with: <T>(fn: (client: Client) => Promise<T> | T) => Promise<T>;
   readonly #extend: ((until: number) => void) | undefined;
+  readonly #progress: Progress;
 
   private constructor(parts: ContextParts) {
     this.job = parts.job;
@@ -41,6 +43,7 @@ export class JobContext {
     this.#signal = parts.signal;
     this.#with = parts.with;
     this.#extend = parts.extendReservation;
+    this.#progress = parts.progress;
   }
 
   /**
@@ -152,9 +155,16 @@ export class JobContext {
    * server accepted `reserveUntil`, `ctx.deadline` moves there and
    * `ctx.signal` is not aborted before it.
    *
+   * Reporting never fails the job. On a server without tracking (the
+   * open-source Faktory) the first report logs one warning per worker, and
+   * every report does nothing; a report that fails otherwise (a lost
+   * connection, a timeout) is logged at `warn` and the job carries on, its
+   * deadline unchanged.
+   *
    * @param percent Progress, an integer 0..100.
    * @param description What the job is doing.
    * @param options `reserveUntil`: keep the job reserved until then.
+   * @returns Whether the server took the report (and any new deadline).
    * @throws {RangeError} When `percent` is not an integer 0..100.
    *
    * @example
@@ -171,7 +181,7 @@ export class JobContext {
     percent: number,
     description?: string,
     options: { readonly reserveUntil?: Date } = {},
-  ): Promise<void> {
+  ): Promise<boolean> {
     if (!Number.isInteger(percent) || percent < 0 || percent > 100) {
       throw new RangeError(
         `percent must be an integer from 0 to 100, got ${percent}`,
@@ -181,21 +191,26 @@ export class JobContext {
     if (reserveUntil !== undefined && !(reserveUntil instanceof Date)) {
       throw new TypeError("reserveUntil must be a Date");
     }
-    await this.with((client) =>
-      client.trackSet({
-        jid: this.jid,
-        percent,
-        ...(description === undefined ? {} : { desc: description }),
-        ...(reserveUntil === undefined
-          ? {}
-          : { reserve_until: formatTime(reserveUntil) }),
-      })
+    const sent = await this.#progress.report(
+      this.jid,
+      () =>
+        this.with((client) =>
+          client.trackSet({
+            jid: this.jid,
+            percent,
+            ...(description === undefined ? {} : { desc: description }),
+            ...(reserveUntil === undefined
+              ? {}
+              : { reserve_until: formatTime(reserveUntil) }),
+          })
+        ),
     );
     const until = reserveUntil?.getTime();
-    if (until !== undefined && until > this.#deadline.getTime()) {
+    if (sent && until !== undefined && until > this.#deadline.getTime()) {
       this.#deadline = new Date(until);
       this.#extend?.(until);
     }
+    return sent;
   }
 
   /**
@@ -261,6 +276,8 @@ export interface ContextParts {
   with<T>(fn: (client: Client) => Promise<T> | T): Promise<T>;
   /** Moves the reservation deadline the worker watches to `until` (ms). */
   extendReservation?(until: number): void;
+  /** Sends progress reports (one per worker: it knows whether the server tracks). */
+  readonly progress: Progress;
 }
 
 /** Makes the context of one job run (the constructor is not public). */
