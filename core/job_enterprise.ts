@@ -127,8 +127,10 @@ function expiryTime(value: Date | string): string {
  * @example
  * ```ts
  * import type { FaktoryEdition } from "@x/faktory-worker";
- * const edition: FaktoryEdition = "oss";
- * console.log(edition === "enterprise" ? "batches work" : "no batches");
+ * function hasBatches(edition: FaktoryEdition): boolean {
+ *   return edition === "enterprise";
+ * }
+ * console.log(hasBatches("oss")); // false
  * ```
  */
 export type FaktoryEdition = "oss" | "pro" | "enterprise";
