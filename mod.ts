@@ -35,6 +35,7 @@ export {
   type JobPayload,
   type JsonValue,
 } from "./core/job.ts";
+export type { FaktoryEdition } from "./core/job_enterprise.ts";
 export type {
   BatchPayload,
   BatchStatus,

@@ -19,6 +19,8 @@ import type { JobPayload } from "../core/job.ts";
 import type { JobProgress } from "../core/results.ts";
 import type { Connection, RequestOptions } from "./connection.ts";
 import { Batch, type BatchOptions, createBatch, fillBatch } from "./batch.ts";
+import type { FaktoryEdition } from "../core/job_enterprise.ts";
+import { EditionCache } from "./_edition.ts";
 
 /**
  * What every {@linkcode Client} can ask of the server besides pushing and
@@ -37,6 +39,7 @@ import { Batch, type BatchOptions, createBatch, fillBatch } from "./batch.ts";
  */
 export abstract class ClientAdmin {
   readonly #conn: Connection;
+  readonly #edition: EditionCache;
 
   /**
    * Uses `conn` for every command.
@@ -45,6 +48,29 @@ export abstract class ClientAdmin {
    */
   protected constructor(conn: Connection) {
     this.#conn = conn;
+    this.#edition = new EditionCache((signal) =>
+      this.#send({ type: "INFO" }, signal ? { signal } : {})
+    );
+  }
+
+  /**
+   * Which edition of Faktory this client talks to, from the `description`
+   * INFO reports ("Faktory", "Faktory Pro", "Faktory Enterprise"). Asked
+   * once per connection; a failed INFO is asked again next time.
+   *
+   * @param options An abort signal.
+   * @returns `"oss"` (open source), `"pro"` or `"enterprise"`.
+   *
+   * @example
+   * ```ts ignore
+   * import { Client } from "@x/faktory-worker";
+   * const client = await Client.connect();
+   * if (await client.edition() !== "enterprise") console.log("no batches here");
+   * await client.close();
+   * ```
+   */
+  edition(options?: RequestOptions): Promise<FaktoryEdition> {
+    return this.#edition.get(options?.signal);
   }
 
   #send<C extends Command>(

@@ -138,6 +138,17 @@ export function identityOf(
   };
 }
 
+/** `host:port` (IPv6 in brackets): how errors name the server, never with a password. */
+export function peerOf(address: ServerAddress): string {
+  const host = address.host.includes(":") ? `[${address.host}]` : address.host;
+  return `${host}:${address.port}`;
+}
+
+/** Whether an abort reason is the connect deadline's. */
+export function isDeadline(reason: unknown): boolean {
+  return reason instanceof ConnectError && reason.code === "ETIMEDOUT";
+}
+
 /**
  * Runs `open` under one deadline for everything up to the HELLO reply (the
  * socket, the greeting, the password hash and HELLO itself) and the caller's

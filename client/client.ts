@@ -39,6 +39,9 @@ import {
   pushArguments,
 } from "./_client_helpers.ts";
 import type { JobDefinition } from "./jobs.ts";
+import type { Logger } from "../worker/logger.ts";
+import { warnIgnoredOptions, warningsTo } from "./_edition.ts";
+import { peerOf } from "./_open.ts";
 import {
   pushBulkThrough,
   type PushMiddleware,
@@ -63,6 +66,14 @@ import {
 export interface ClientOptions extends ConnectionOptions {
   /** Producer middleware around every push, outermost first. */
   readonly middleware?: readonly PushMiddleware[];
+  /**
+   * Where the client warns: Pro or Enterprise job options pushed to the
+   * open-source server, which ignores them (once per process, server and
+   * option). A pino logger is recognised, as for the Manager.
+   *
+   * @default {the console, warnings only}
+   */
+  readonly logger?: Logger;
 }
 
 /**
@@ -100,20 +111,18 @@ export class Client extends ClientAdmin {
   readonly #conn: Connection;
   readonly #wid: string | undefined;
   readonly #middleware: PushMiddleware[];
+  readonly #logger: Logger;
 
   static {
     provideConnectionOf((client) => client.#conn);
   }
 
-  private constructor(
-    conn: Connection,
-    wid: string | undefined,
-    middleware: readonly PushMiddleware[] = [],
-  ) {
+  private constructor(conn: Connection, options: ClientOptions) {
     super(conn);
     this.#conn = conn;
-    this.#wid = wid;
-    this.#middleware = [...middleware];
+    this.#wid = options.wid;
+    this.#middleware = [...options.middleware ?? []];
+    this.#logger = warningsTo(options.logger);
   }
 
   /**
@@ -126,9 +135,9 @@ export class Client extends ClientAdmin {
    */
   static async connect(options: ClientOptions | string = {}): Promise<Client> {
     const opts = typeof options === "string" ? { url: options } : options;
-    const { middleware, ...connection } = opts;
+    const { middleware, logger: _, ...connection } = opts;
     for (const mw of middleware ?? []) checkMiddleware(mw);
-    return new Client(await Connection.open(connection), opts.wid, middleware);
+    return new Client(await Connection.open(connection), opts);
   }
 
   /**
@@ -162,6 +171,16 @@ export class Client extends ClientAdmin {
     options?: RequestOptions,
   ): Promise<CommandResults[C["type"]]> {
     return this.#conn.request(command, options);
+  }
+
+  /** Waits for a push, and warns of options the server will ignore. */
+  async #pushed<T>(jobs: readonly JobPayload[], sent: Promise<T>): Promise<T> {
+    const server = peerOf(this.#conn.address);
+    const edition = () => this.edition();
+    const warned = warnIgnoredOptions(jobs, edition, server, this.#logger);
+    const result = await sent;
+    await warned;
+    return result;
   }
 
   /**
@@ -215,11 +234,16 @@ export class Client extends ClientAdmin {
       return pushThrough(
         this.#middleware,
         payload,
-        (final) => this.#send({ type: "PUSH", job: final }, request),
+        (final) =>
+          this.#pushed(
+            [final],
+            this.#send({ type: "PUSH", job: final }, request),
+          ),
         request?.signal,
       );
     }
-    await this.#send({ type: "PUSH", job: payload }, request);
+    const sent = this.#send({ type: "PUSH", job: payload }, request);
+    await this.#pushed([payload], sent);
     return payload.jid;
   }
 
@@ -274,10 +298,17 @@ export class Client extends ClientAdmin {
       ? await pushBulkThrough(
         this.#middleware,
         valid,
-        (final) => this.#send({ type: "PUSHB", jobs: final }, options),
+        (final) =>
+          this.#pushed(
+            final,
+            this.#send({ type: "PUSHB", jobs: final }, options),
+          ),
         options?.signal,
       )
-      : await this.#send({ type: "PUSHB", jobs: valid }, options);
+      : await this.#pushed(
+        valid,
+        this.#send({ type: "PUSHB", jobs: valid }, options),
+      );
     return { ...result, ...refused };
   }
 

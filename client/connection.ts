@@ -28,6 +28,8 @@ import {
   connectAborted,
   connectSocket,
   identityOf,
+  isDeadline,
+  peerOf,
   resolveAddress,
   withConnectDeadline,
 } from "./_open.ts";
@@ -62,8 +64,7 @@ const DEFAULT_TIMEOUT = 10_000;
 // arrived but was not read yet (see #timeoutElapsed): one turn of the event
 // loop suffices on every runtime; a few ms leave a margin.
 const READ_GRACE_MS = 10;
-// Password hash iterations between two turns of the event loop: a few
-// milliseconds of work on a slow machine.
+// Password hash iterations between two turns of the event loop (a few ms).
 const HASH_SLICE = 20_000;
 
 /**
@@ -89,17 +90,18 @@ export class Connection {
   #out: BatchWriter | undefined;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #received = 0; // chunks read so far, to tell late input from none
+  #connectedAt = 0; // Date.now() when the socket connected
   /** The address this connection talks to (password masked when printed). */
   readonly address: ServerAddress;
 
   private constructor(address: ServerAddress, options: ConnectionOptions) {
     this.address = address;
     this.#timeout = options.timeout ?? DEFAULT_TIMEOUT;
-    this.#proto = new ClientProtocol(
-      options.maxReplyBytes === undefined
-        ? {}
-        : { maxBulkBytes: options.maxReplyBytes },
-    );
+    const max = options.maxReplyBytes;
+    this.#proto = new ClientProtocol({
+      peer: peerOf(address),
+      ...(max === undefined ? {} : { maxBulkBytes: max }),
+    });
     this.#greeting = new Promise((resolve, reject) => {
       this.#greeted = { resolve, reject };
     });
@@ -115,7 +117,7 @@ export class Connection {
    * handshake does not finish within `connectTimeout` (code `ETIMEDOUT`) or
    * before `signal` aborts (code `ABORTED`).
    * @throws {AuthenticationError} When the password is wrong.
-   * @throws {RemoteProtocolError} When the server's greeting is malformed.
+   * @throws {RemoteProtocolError} When the peer does not greet as Faktory does.
    * @throws {LocalProtocolError} When the URL or an option is invalid, or the
    * server wants a password and none is set.
    */
@@ -131,8 +133,12 @@ export class Connection {
         data: (chunk) => conn.#onData(chunk),
         close: (error) => conn.#onClose(error),
       });
+      conn.#connectedAt = Date.now();
       conn.#out = new BatchWriter(conn.#socket, (e) => conn.#onWriteError(e));
-      const aborted = () => connectAborted(address, signal.reason);
+      let reason: Error | undefined; // kept: the teardown ends the greeting state
+      const aborted = () =>
+        reason ??= (isDeadline(signal.reason) && conn.#noGreeting(false)) ||
+          connectAborted(address, signal.reason);
       const abortConnect = () => conn.#teardown(aborted());
       signal.addEventListener("abort", abortConnect, { once: true });
       try {
@@ -147,6 +153,12 @@ export class Connection {
         signal.removeEventListener("abort", abortConnect);
       }
     });
+  }
+
+  /** While the greeting is due: the error for a peer that did not send it. */
+  #noGreeting(closed: boolean): Error | undefined {
+    if (this.#proto.state !== "greeting" || this.#connectedAt === 0) return;
+    return this.#proto.noGreeting(Date.now() - this.#connectedAt, closed);
   }
 
   /** HI, then HELLO: the core prepares it, hashing in slices between turns. */
@@ -295,10 +307,9 @@ export class Connection {
     const received = this.#received;
     this.#timer = setTimeout(() => {
       if (this.#received !== received) return this.#armTimer(); // input came: wait again
-      const verb = this.#proto.awaiting ?? "the HI greeting";
       this.#teardown(
-        new TimeoutError(
-          `No reply to ${verb} within ${this.#timeout} ms from ${this.address}`,
+        this.#noGreeting(false) ?? new TimeoutError(
+          `No reply to ${this.#proto.awaiting} within ${this.#timeout} ms from ${this.address}`,
         ),
       );
     }, READ_GRACE_MS);
@@ -344,7 +355,7 @@ export class Connection {
 
   #onClose(error?: Error): void {
     this.#teardown(
-      new ConnectionClosedError(
+      (!error && this.#noGreeting(true)) || new ConnectionClosedError(
         `Connection to ${this.address} closed by the server${
           error ? `: ${error.message}` : ""
         }`,

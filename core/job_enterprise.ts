@@ -1,12 +1,14 @@
 /**
  * The Faktory Pro and Enterprise job options (unique, expiring, tracked
- * jobs), checked and turned into the `custom` keys the server reads.
+ * jobs), checked and turned into the `custom` keys the server reads; which
+ * of those keys a job carries; and which edition a server is, from what its
+ * INFO says.
  *
  * @module
  */
 
 import { InvalidJobError } from "./errors.ts";
-import type { JobOptions, JsonValue } from "./job.ts";
+import type { JobOptions, JobPayload, JsonValue } from "./job.ts";
 import { isRfc3339 } from "./_rfc3339.ts";
 
 /** The typed options this module turns into `custom` keys (and `custom`). */
@@ -114,5 +116,55 @@ function expiryTime(value: Date | string): string {
     `expiresAt must be a valid Date (years 0 to 9999) or an RFC 3339 time with every field in range, got ${
       JSON.stringify(String(value))
     }`,
+  );
+}
+
+/**
+ * Which Faktory a server is: the open-source edition, Pro, or Enterprise.
+ * Read from the `description` of INFO's `server` section ("Faktory",
+ * "Faktory Pro", "Faktory Enterprise").
+ *
+ * @example
+ * ```ts
+ * import type { FaktoryEdition } from "@x/faktory-worker";
+ * function hasBatches(edition: FaktoryEdition): boolean {
+ *   return edition === "enterprise";
+ * }
+ * console.log(hasBatches("oss")); // false
+ * ```
+ */
+export type FaktoryEdition = "oss" | "pro" | "enterprise";
+
+/**
+ * The edition a server's INFO `server.description` names: "Faktory
+ * Enterprise" is Enterprise, any other "Faktory <name>" Pro, anything else
+ * (plain "Faktory", or none) the open-source edition.
+ */
+export function editionOf(description: unknown): FaktoryEdition {
+  if (typeof description !== "string") return "oss";
+  if (description === "Faktory Enterprise") return "enterprise";
+  return description.startsWith("Faktory ") ? "pro" : "oss";
+}
+
+/** The `custom` keys only Pro or Enterprise honour, and the option that sets each. */
+const ENTERPRISE_KEYS: readonly (readonly [key: string, option: string])[] = [
+  ["unique_for", "uniqueFor"],
+  ["unique_until", "uniqueUntil"],
+  ["expires_at", "expiresAt/expiresIn"],
+  ["expires_in", "custom.expires_in"],
+  ["track", "track"],
+];
+
+/**
+ * The Pro and Enterprise options a job carries, each named as the option
+ * that sets it and its `custom` key, e.g. `uniqueFor (custom.unique_for)`.
+ */
+export function enterpriseOptionsIn(job: JobPayload): string[] {
+  const custom = job.custom;
+  if (!custom) return [];
+  return ENTERPRISE_KEYS.filter(([key]) =>
+    custom[key] !== undefined && custom[key] !== null
+  ).map(([key, option]) =>
+    option.startsWith("custom.") ? option : `${option} (custom.${key})`
   );
 }

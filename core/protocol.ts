@@ -31,7 +31,8 @@ import {
   RemoteProtocolError,
   ServerError,
 } from "./errors.ts";
-import { HelloBuilder, type Hi, type Identity, parseHi } from "./handshake.ts";
+import { Greeting } from "./_greeting.ts";
+import type { HelloBuilder, Hi, Identity } from "./handshake.ts";
 import {
   type ParsedReply,
   ReplyParser,
@@ -103,6 +104,20 @@ export type ProtocolEvent<T = unknown> =
   | { readonly type: "hi"; readonly hi: Hi }
   | ReplyEvent<T>;
 
+/**
+ * How a {@linkcode ClientProtocol} parses replies, and whom it talks to.
+ * @example
+ * ```ts
+ * import { ClientProtocol, type ClientProtocolOptions } from "@x/faktory-worker/protocol";
+ * const options: ClientProtocolOptions = { peer: "127.0.0.1:7419", maxBulkBytes: 1 << 20 };
+ * console.log(new ClientProtocol(options).state); // "greeting"
+ * ```
+ */
+export interface ClientProtocolOptions extends ReplyParserOptions {
+  /** The server's host and port (never a password), named in handshake errors. */
+  readonly peer?: string;
+}
+
 /** Which commands each state accepts, and the state a command leads to. */
 const SEND: Readonly<
   Record<ConnectionState, (verb: Verb) => ConnectionState | string>
@@ -156,6 +171,7 @@ export class ClientProtocol<T = undefined> {
   #reason: Error | undefined;
   #hi: Hi | undefined;
   readonly #parser: ReplyParser;
+  readonly #greeting: Greeting;
   readonly #verbs: Verb[] = [];
   readonly #tokens: T[] = [];
   #head = 0;
@@ -163,10 +179,12 @@ export class ClientProtocol<T = undefined> {
   /**
    * Creates a connection in the `greeting` state.
    *
-   * @param options Reply size limits.
+   * @param options Reply size limits, and the peer named in handshake errors.
    */
-  constructor(options: ReplyParserOptions = {}) {
-    this.#parser = new ReplyParser(options);
+  constructor(options: ClientProtocolOptions = {}) {
+    const { peer, ...limits } = options;
+    this.#parser = new ReplyParser(limits);
+    this.#greeting = new Greeting(peer);
   }
 
   /** The current state. */
@@ -222,7 +240,20 @@ export class ClientProtocol<T = undefined> {
           : "HELLO was already sent on this connection",
       );
     }
-    return new HelloBuilder(this.#hi, identity, password);
+    return this.#greeting.hello(this.#hi, identity, password);
+  }
+
+  /**
+   * The error for a greeting that did not come: the peer sent nothing for
+   * `ms` (and closed, if `closed`), or part of a line. Changes no state.
+   *
+   * @param ms How long the driver waited after connecting, in ms.
+   * @param closed Whether the peer closed the connection.
+   * @returns A {@linkcode ConnectionClosedError} for a peer that closed
+   *   within 500 ms, else a {@linkcode RemoteProtocolError}; it names the peer.
+   */
+  noGreeting(ms: number, closed: boolean): FaktoryError {
+    return this.#greeting.missing(ms, closed);
   }
 
   /**
@@ -255,6 +286,7 @@ export class ClientProtocol<T = undefined> {
    */
   receive(bytes: Uint8Array): void {
     if (this.done) return;
+    if (this.#state === "greeting") this.#greeting.keep(bytes);
     this.#parser.feed(bytes);
   }
 
@@ -267,10 +299,16 @@ export class ClientProtocol<T = undefined> {
    */
   nextEvent(): ProtocolEvent<T> | undefined {
     if (this.done) return undefined;
+    const greeting = this.#state === "greeting";
     try {
-      const reply = this.#parser.next();
+      const reply = greeting
+        ? this.#greeting.first(this.#parser)
+        : this.#parser.next();
       if (reply === undefined) return undefined;
-      return this.#handle(reply);
+      if (!greeting) return this.#handle(reply);
+      this.#hi = this.#greeting.read(reply);
+      this.#state = "handshake";
+      return { type: "hi", hi: this.#hi };
     } catch (err) {
       const error = err instanceof RemoteProtocolError
         ? err
@@ -309,17 +347,6 @@ export class ClientProtocol<T = undefined> {
   }
 
   #handle(reply: ParsedReply): ProtocolEvent<T> {
-    if (this.#state === "greeting") {
-      if (reply.type === "oversized") {
-        throw new RemoteProtocolError(
-          `Greeting of ${reply.size} bytes exceeds the limit of ${reply.limit}`,
-        );
-      }
-      const hi = parseHi(reply);
-      this.#state = "handshake";
-      this.#hi = hi;
-      return { type: "hi", hi };
-    }
     if (this.pending === 0) {
       throw new RemoteProtocolError(
         `Unexpected ${reply.type} reply with no command outstanding`,
@@ -348,7 +375,7 @@ export class ClientProtocol<T = undefined> {
       const usable = error instanceof ServerError ||
         error instanceof JobTooLargeError;
       if (!usable || verb === "HELLO") {
-        this.#fail(error);
+        this.#fail(this.#greeting.named(error));
       }
       return { type: "error", verb, error, token };
     }

@@ -1,5 +1,6 @@
 /**
- * The INFO reply of the embedded server, shaped as Faktory 1.8's.
+ * The INFO reply of the embedded server, shaped as Faktory 1.8's; with the
+ * `enterprise` option its `server.description` is "Faktory Enterprise".
  *
  * @module
  */
@@ -43,7 +44,8 @@ export function infoJson(server: ServerState): string {
     server: {
       command_count: server.commands(),
       connections: server.connections,
-      description: "Faktory",
+      // What Faktory Enterprise reports, and what clients tell editions by.
+      description: server.enterprise ? "Faktory Enterprise" : "Faktory",
       faktory_version: VERSION,
       uptime: Math.floor((now - server.startedAt) / 1000),
       used_memory_mb: Math.max(1, Math.round(server.rssBytes() / 1048576)),

@@ -84,7 +84,8 @@ export interface FaktoryServerOptions {
    * jobs (custom `expires_at`: FETCH silently drops a job past it), batches
    * (`BATCH NEW|OPEN|COMMIT|STATUS`, jobs joining with custom `bid`, complete
    * and success callbacks carrying custom `_bid`, `_cb` and, for a child
-   * batch, `_pbid`) and tracking (custom `track`, `TRACK SET|GET`). When
+   * batch, `_pbid`) and tracking (custom `track`, `TRACK SET|GET`); INFO's
+   * `server.description` is then "Faktory Enterprise", as Enterprise says. When
    * off, the server answers as open-source Faktory 1.8: BATCH and TRACK get
    * `-ERR ... only available in Faktory Enterprise` and those custom keys are
    * ignored.

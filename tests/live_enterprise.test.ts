@@ -1,6 +1,7 @@
 // Runs against a real Faktory only when FAKTORY_URL is set: what the open-source server does with
-// the Pro/Enterprise options and commands, and producer middleware on the wire. Uses its own
-// queue names and removes what it created.
+// the Pro/Enterprise options and commands (and what the library says about it: edition(), the
+// warnings, trackProgress), and producer middleware on the wire. Uses its own queue names and
+// removes what it created.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import process from "node:process";
@@ -8,9 +9,11 @@ import {
   Client,
   createJob,
   EnterpriseOnlyError,
+  type Logger,
   Manager,
   type PushMiddleware,
 } from "../mod.ts";
+import { forgetWarnings } from "../client/_edition.ts";
 
 const url = process.env.FAKTORY_URL;
 const skip = url ? false : "FAKTORY_URL is not set";
@@ -48,7 +51,11 @@ test(
   { skip },
   async () => {
     const queue = `live-unique-${suffix}`;
-    const client = await Client.connect({ url: url!, wid: `live-u-${suffix}` });
+    const client = await Client.connect({
+      url: url!,
+      wid: `live-u-${suffix}`,
+      logger: warnings(), // it warns of the ignored options: tested below
+    });
     try {
       const options = { queue, uniqueFor: 60, expiresIn: 600, track: true };
       const a = await client.push("LiveUnique", [1], options);
@@ -128,6 +135,107 @@ test(
       await mgr.stop();
       await running.catch(() => {});
       await client.removeQueues([queue, followUps]).catch(() => {});
+      await client.close();
+    }
+  },
+);
+
+/** A logger that keeps its warn lines. */
+function warnings(): Logger & { warned: { msg: string; fields: unknown }[] } {
+  const warned: { msg: string; fields: unknown }[] = [];
+  return {
+    warned,
+    debug() {},
+    info() {},
+    warn: (msg, fields) => void warned.push({ msg, fields }),
+    error: (msg, fields) => void warned.push({ msg, fields }),
+  };
+}
+
+test(
+  "live: edition() follows INFO's description; a Pro/Enterprise option pushed to the open-source server warns once, naming it",
+  { skip },
+  async () => {
+    const queue = `live-edition-${suffix}`;
+    forgetWarnings(); // earlier tests in this process pushed such options too
+    const logger = warnings();
+    const client = await Client.connect({ url: url!, logger });
+    try {
+      const { description } = (await client.info()).server;
+      const edition = await client.edition();
+      assert.equal(
+        edition,
+        description === "Faktory Enterprise"
+          ? "enterprise"
+          : description === "Faktory"
+          ? "oss"
+          : "pro",
+      );
+      await client.push("LiveEdition", [1], { queue, uniqueFor: 60 });
+      await client.push("LiveEdition", [2], { queue, uniqueFor: 60 });
+      if (edition === "oss") {
+        assert.equal(logger.warned.length, 1, JSON.stringify(logger.warned));
+        assert.deepEqual(
+          (logger.warned[0]!.fields as { options: string[] }).options,
+          ["uniqueFor (custom.unique_for)"],
+        );
+      } else {
+        assert.deepEqual(logger.warned, []);
+      }
+    } finally {
+      await client.removeQueues([queue]).catch(() => {});
+      await client.close();
+    }
+  },
+);
+
+test(
+  "live: ctx.trackProgress never fails the job; without tracking it warns once and sends nothing more",
+  { skip },
+  async () => {
+    const queue = `live-track-${suffix}`;
+    const client = await Client.connect({ url: url!, logger: warnings() });
+    const logger = warnings();
+    const mgr = new Manager({
+      url: url!,
+      queues: [queue],
+      concurrency: 1,
+      handleSignals: false,
+      logger,
+    });
+    const reported: boolean[] = [];
+    mgr.register("LiveTrack", async (ctx) => {
+      reported.push(await ctx.trackProgress(30, "a third"));
+      reported.push(await ctx.trackProgress(60, "two thirds"));
+    });
+    const running = mgr.run();
+    try {
+      const edition = await client.edition();
+      await client.pushBulk(
+        [1, 2].map((n) => createJob("LiveTrack", [n], { queue, track: true })),
+      );
+      const end = Date.now() + 20_000;
+      while (reported.length < 4 && Date.now() < end) {
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      await mgr.stop();
+      await running;
+      assert.equal(reported.length, 4);
+      const lines = logger.warned.map((w) => w.msg);
+      assert.ok(!lines.includes("Job failed"), lines.join("\n"));
+      if (edition === "enterprise") {
+        assert.deepEqual(reported, [true, true, true, true]);
+        assert.deepEqual(lines, []);
+      } else {
+        assert.deepEqual(reported, [false, false, false, false]);
+        assert.equal(lines.length, 1, lines.join("\n"));
+        assert.match(lines[0]!, /does not track job progress/);
+      }
+      assert.equal((await client.info()).faktory.queues[queue] ?? 0, 0);
+    } finally {
+      await mgr.stop();
+      await running.catch(() => {});
+      await client.removeQueues([queue]).catch(() => {});
       await client.close();
     }
   },

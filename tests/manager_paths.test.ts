@@ -16,6 +16,7 @@ import { Jobs } from "../worker/_jobs.ts";
 import { Reconnect, Wakeup } from "../worker/_reconnect.ts";
 import { Registry } from "../worker/_registry.ts";
 import { Results } from "../worker/_results.ts";
+import { Progress } from "../worker/_progress.ts";
 import { Slots } from "../worker/_slots.ts";
 import { captureLogger, rig, seeded, until } from "./_manager_util.ts";
 
@@ -38,6 +39,7 @@ function runner(
     slots,
     events: new Emitter(() => logger),
     logger,
+    progress: new Progress(logger),
     with: lend,
   });
   return { jobs, results, slots, logger };
@@ -151,6 +153,70 @@ test("A job failed at the shutdown timeout is never ACKed when its handler retur
   await new Promise((r) => setTimeout(r, 10));
   assert.equal(results.outstanding, 1, "one result: the FAIL");
   assert.deepEqual(results.undelivered(), [job.jid]);
+  results.stop();
+});
+
+test("A job fetched after shutdown failed the running jobs is FAILed without running, and frees its slot", async () => {
+  const registry = new Registry();
+  let ran = 0;
+  registry.register("Late", () => void ran++);
+  const { jobs, results, slots } = runner(registry);
+  assert.deepEqual(jobs.failUnfinished(true, 100), []);
+  const job = createJob("Late", []);
+  assert.ok(await slots.acquire());
+  jobs.start(job, Date.now()); // a FETCH under way brought it
+  await new Promise((r) => setTimeout(r, 10));
+  assert.equal(ran, 0);
+  assert.equal(slots.free, 2);
+  const left = results.unconfirmed();
+  assert.deepEqual(left.failed, [job.jid]);
+  assert.deepEqual(left.acked, []);
+  results.stop();
+});
+
+test("Results says which results the server confirmed, and which are unconfirmed or awaiting a reply", async () => {
+  const logger = captureLogger();
+  const replies: (() => void)[] = [];
+  const conn = {
+    closed: false,
+    state: "ready",
+    request: (command: { type: string }) =>
+      command.type === "ACK"
+        ? Promise.resolve()
+        : new Promise<void>((resolve) => replies.push(resolve)),
+  };
+  const results = new Results({
+    logger,
+    flushDelay: 1,
+    retry: { initial: 1, max: 1 },
+    random: seeded(1),
+  });
+  const record = results.record();
+  results.push({ type: "ACK", jid: "0123456789ab" });
+  results.push({
+    type: "FAIL",
+    payload: { jid: "0123456789ac", errtype: "E", message: "m", backtrace: [] },
+  });
+  assert.deepEqual(results.unconfirmed(), {
+    acked: ["0123456789ab"],
+    failed: ["0123456789ac"],
+    awaitingReply: [],
+  });
+  const sending = results.sendAllOn(conn as never);
+  await new Promise((r) => setTimeout(r, 5));
+  assert.deepEqual(record, { acked: ["0123456789ab"], failed: [] });
+  assert.deepEqual(results.unconfirmed(), {
+    acked: [],
+    failed: ["0123456789ac"],
+    awaitingReply: ["0123456789ac"],
+  });
+  replies[0]!();
+  await sending;
+  await results.idle();
+  assert.deepEqual(record, {
+    acked: ["0123456789ab"],
+    failed: ["0123456789ac"],
+  });
   results.stop();
 });
 

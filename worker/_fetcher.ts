@@ -90,6 +90,18 @@ export class FetcherPool {
     }
   }
 
+  /**
+   * Closes every fetcher's connection now, whatever it waits for (shutdown,
+   * once the FETCHes under way had their time).
+   *
+   * @returns How many connections were open.
+   */
+  closeAll(): number {
+    let open = 0;
+    for (const fetcher of this.#fetchers) if (fetcher.closeNow()) open++;
+    return open;
+  }
+
   #spawn(): void {
     const fetcher = new Fetcher(this.#o, this);
     this.#fetchers.add(fetcher);
@@ -176,6 +188,14 @@ class Fetcher {
         await conn.close();
       }
     }
+  }
+
+  /** Closes the connection now; whether one was open. */
+  closeNow(): boolean {
+    const conn = this.#conn;
+    if (!conn || conn.closed) return false;
+    void conn.close();
+    return true;
   }
 
   #failed(err: unknown): void {

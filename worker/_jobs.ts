@@ -14,6 +14,7 @@ import type { Client } from "../client/client.ts";
 import { JobAbort, jobContext } from "./context.ts";
 import type { Emitter } from "./_emitter.ts";
 import type { Logger } from "./logger.ts";
+import type { Progress } from "./_progress.ts";
 import {
   ReservationExpiredError,
   ShutdownTimeoutError,
@@ -42,6 +43,8 @@ export interface JobsOptions {
   readonly slots: Slots;
   readonly events: Emitter;
   readonly logger: Logger;
+  /** Sends `ctx.trackProgress` reports. */
+  readonly progress: Progress;
   /** Lends a client to `ctx.with`. */
   with<T>(fn: (client: Client) => Promise<T> | T): Promise<T>;
 }
@@ -56,6 +59,8 @@ export class Jobs implements Runner {
   readonly #o: JobsOptions;
   readonly #running = new Map<string, Running>();
   #idle: (() => void)[] = [];
+  /** Set once shutdown failed the unfinished jobs: a job fetched later is failed too. */
+  #failing = false;
   #sweeper: ReturnType<typeof setInterval> | undefined;
 
   constructor(options: JobsOptions) {
@@ -70,6 +75,7 @@ export class Jobs implements Runner {
   start(job: Job, fetchedAt: number): void {
     const { events, logger, registry } = this.#o;
     const abort = new JobAbort();
+    if (this.#failing) return this.#failLate(job, abort);
     const deadline = fetchedAt + reservationSeconds(job.reserve_for) * 1000;
     const entry: Running = {
       job,
@@ -86,6 +92,7 @@ export class Jobs implements Runner {
       logger,
       signal: () => abort.signal(),
       with: (fn) => this.#o.with(fn),
+      progress: this.#o.progress,
       extendReservation: (until) => {
         entry.deadline = Math.max(entry.deadline, until);
       },
@@ -142,57 +149,79 @@ export class Jobs implements Runner {
   }
 
   /**
-   * Aborts and FAILs every job still running, so the server retries it.
+   * Aborts and FAILs every job still running, so the server retries it
+   * (within its retry limit), and FAILs at once, without running it, any job
+   * a FETCH still under way brings later.
    *
    * @param atOnce Whether a second signal cut the wait short.
    * @param timeout The shutdown timeout, for the message.
    * @returns The jobs failed.
    */
   failUnfinished(atOnce: boolean, timeout: number): Running[] {
+    this.#failing = true;
     const unfinished = [...this.#running.values()];
     if (unfinished.length === 0) return unfinished;
     this.#o.logger.warn(
       atOnce
-        ? "Second signal: failing unfinished jobs now so they are retried"
-        : "Shutdown timeout: failing unfinished jobs so they are retried",
+        ? "Second signal: failing the jobs still running"
+        : `Shutdown timeout (${timeout} ms): failing the jobs still running`,
       { jids: unfinished.map((e) => e.job.jid) },
     );
     for (const entry of unfinished) {
-      const error = new ShutdownTimeoutError(
+      const reason = new ShutdownTimeoutError(
         atOnce
           ? "The worker was told to stop at once before the job finished"
           : `The worker shut down before the job finished (shutdown timeout ${timeout} ms)`,
       );
-      entry.abort.abort(error);
+      entry.abort.abort(reason);
       this.#settle(entry, {
         type: "FAIL",
-        payload: failureFor(entry.job.jid, error),
-      }, error);
+        payload: failureFor(entry.job.jid, reason),
+      }, reason);
     }
     return unfinished;
   }
 
   /**
-   * Gives the handlers whose signal was just aborted a moment to return, then
-   * names those that ignored it: they may go on running (and hold timers)
+   * Gives the handlers whose signal was just aborted `grace` ms to return,
+   * then names those that did not: they may go on running (and hold timers)
    * after the worker stopped.
    */
   async reportAbandoned(
     aborted: readonly Running[],
-    hurry: AbortSignal,
+    grace = 500,
   ): Promise<void> {
     if (aborted.length === 0) return;
     const pending = () => aborted.filter((e) => !e.finished);
-    for (let waited = 0; waited < 500 && pending().length > 0; waited += 20) {
-      if (hurry.aborted) break;
-      await sleep(20, hurry);
+    for (let waited = 0; waited < grace && pending().length > 0; waited += 20) {
+      await sleep(20);
     }
     const ignored = pending();
     if (ignored.length === 0) return;
     this.#o.logger.warn(
-      "Jobs ignored their abort signal and are still running; their results are discarded",
+      `Jobs ignored their abort signal and still run ${grace} ms later; they were failed, and what they do now is discarded`,
       { jids: ignored.map((e) => e.job.jid) },
     );
+  }
+
+  /** FAILs a job fetched after shutdown failed the unfinished ones, without running it. */
+  #failLate(job: Job, abort: JobAbort): void {
+    const reason = new ShutdownTimeoutError(
+      "The job was fetched after shutdown had failed the running jobs; it did not run",
+    );
+    abort.abort(reason);
+    const entry: Running = {
+      job,
+      abort,
+      started: Date.now(),
+      deadline: Date.now(),
+      settled: false,
+      finished: true,
+    };
+    this.#settle(entry, {
+      type: "FAIL",
+      payload: failureFor(job.jid, reason),
+    }, reason);
   }
 
   #settle(entry: Running, result: Result, error?: unknown): void {

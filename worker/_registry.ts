@@ -16,6 +16,7 @@ import {
   jobContext,
   type Middleware,
 } from "./context.ts";
+import type { Progress } from "./_progress.ts";
 import type { Logger } from "./logger.ts";
 import { UnknownJobTypeError } from "./manager_errors.ts";
 
@@ -118,7 +119,11 @@ export class Registry {
   async execute(
     job: Job,
     logger: Logger,
-    options: { readonly signal?: AbortSignal; readonly client?: Client },
+    options: {
+      readonly signal?: AbortSignal;
+      readonly client?: Client;
+      readonly progress: Progress;
+    },
   ): Promise<JobOutcome> {
     const signal = options.signal ?? new AbortController().signal;
     const started = Date.now();
@@ -137,6 +142,7 @@ export class Registry {
         }
         return await fn(options.client);
       },
+      progress: options.progress,
     });
     try {
       await this.perform(ctx);

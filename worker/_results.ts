@@ -47,6 +47,12 @@ function isFinal(result: Result, error: unknown): boolean {
     error.serverMessage.startsWith("Job not found");
 }
 
+/** Jids of results, by kind. */
+export interface Delivered {
+  readonly acked: string[];
+  readonly failed: string[];
+}
+
 export class Results {
   readonly #options: ResultsOptions;
   /** Ready to be sent. */
@@ -64,6 +70,8 @@ export class Results {
   #stopped = false;
   /** Sends what no fetcher picks up in time. */
   #standby: Connection | undefined;
+  /** The results confirmed since {@linkcode Results.record} was called. */
+  #confirmed: Delivered | undefined;
 
   constructor(options: ResultsOptions) {
     this.#options = options;
@@ -129,6 +137,30 @@ export class Results {
     );
   }
 
+  /**
+   * The results not yet confirmed, by kind: the jids of ACKs and of FAILs,
+   * and among them those sent whose reply has not come (the server may have
+   * them).
+   */
+  unconfirmed(): Delivered & { readonly awaitingReply: string[] } {
+    const all = [...this.#pending, ...this.#retrying, ...this.#inFlight];
+    return {
+      acked: all.filter((r) => r.type === "ACK").map(resultJid),
+      failed: all.filter((r) => r.type === "FAIL").map(resultJid),
+      awaitingReply: [...this.#inFlight].map(resultJid),
+    };
+  }
+
+  /**
+   * Starts recording the jids of the results the server confirms from now
+   * on (for the shutdown report).
+   *
+   * @returns The record, filled in as replies come.
+   */
+  record(): Delivered {
+    return this.#confirmed ??= { acked: [], failed: [] };
+  }
+
   /** Stops every timer; results still outstanding stay undelivered. */
   stop(): void {
     this.#stopped = true;
@@ -158,6 +190,7 @@ export class Results {
         }
         this.#failures = 0;
         this.#warned = false;
+        this.#confirm(result);
         this.#done(result);
       },
       (error) => {
@@ -168,6 +201,7 @@ export class Results {
             { jid: resultJid(result), error: describeThrown(error) },
           );
         } else if (isFinal(result, error)) {
+          this.#confirm(result);
           // The server no longer holds the job (its reservation expired, or
           // this is a resend of a FAIL that already landed).
           this.#options.logger.debug(
@@ -217,6 +251,14 @@ export class Results {
       this.#pending.push(...this.#retrying.splice(0));
       this.flush();
     }, delay);
+  }
+
+  #confirm(result: Result): void {
+    const record = this.#confirmed;
+    if (!record) return;
+    (result.type === "ACK" ? record.acked : record.failed).push(
+      resultJid(result),
+    );
   }
 
   #done(result: Result): void {

@@ -28,6 +28,7 @@ import { SharedClient } from "./_shared_client.ts";
 import { Reconnect, Wakeup, within } from "./_reconnect.ts";
 import type { Registry } from "./_registry.ts";
 import { Results } from "./_results.ts";
+import type { Progress } from "./_progress.ts";
 import { Slots } from "./_slots.ts";
 
 /** Who asked for a change of state. */
@@ -43,6 +44,7 @@ export interface SessionOptions {
   readonly queues: { readonly order: QueueOrder };
   readonly events: Emitter;
   readonly logger: SwitchableLogger;
+  readonly progress: Progress;
 }
 
 export class Session {
@@ -84,6 +86,7 @@ export class Session {
       slots: this.#slots,
       events,
       logger,
+      progress: options.progress,
       with: (fn) => this.#with(fn),
     });
   }
@@ -205,6 +208,7 @@ export class Session {
       timeoutMs: timeout,
     });
     events.emit("shutdown", { reason });
+    this.#results.record(); // for the report of what was delivered
     this.#slots.cancelWaiters();
     this.#stop.abort(); // also releases fetchers waiting for the server to come back
     // Tells the server at once; a server that then ends the blocked FETCHes
@@ -219,12 +223,10 @@ export class Session {
       hurry,
     );
     const unfinished = this.#jobs.failUnfinished(hurry.aborted, timeout);
-    // The FETCHes left are answered within the server's 2 s block; a second
-    // signal does not wait for them (their jobs are retried after reserve_for).
-    await within(fetchersDone, 2500, hurry);
+    await this.#drainFetchers(fetchersDone);
     await Promise.all([
-      this.#deliverResults(),
-      this.#jobs.reportAbandoned(unfinished, hurry),
+      this.#deliverResults(hurry.aborted),
+      this.#jobs.reportAbandoned(unfinished),
     ]);
     this.#closed.abort();
     this.#cleanup();
@@ -234,16 +236,54 @@ export class Session {
     this.#finish();
   }
 
-  /** Delivers every queued result, reconnecting if needed, for at most 10 s. */
-  async #deliverResults(): Promise<void> {
+  /**
+   * Waits for the FETCHes still under way, even after a second signal: the
+   * server answers them within its 2 s block, and a job one brings is failed
+   * without running. Closing their connections instead would leave such a
+   * job reserved, with no jid to report, until its reservation expires; that
+   * happens only to a FETCH the server does not answer in 2.5 s.
+   */
+  async #drainFetchers(drained: Promise<void>): Promise<void> {
+    if (await within(drained, 2500)) return;
+    const closed = this.#fetchers?.closeAll() ?? 0;
+    if (closed === 0) return;
+    this.#o.logger.warn(
+      "Closed fetch connections whose FETCH got no reply in 2.5 s: a job the server reserved for one, if any, is retried when its reservation expires",
+      { connections: closed },
+    );
+  }
+
+  /**
+   * Delivers every queued result, reconnecting if needed, for at most 10 s
+   * (2 s after a second signal), and says what was delivered or not.
+   */
+  async #deliverResults(hurried: boolean): Promise<void> {
+    const { logger } = this.#o;
     const results = this.#results;
-    if (results.outstanding === 0) return;
-    results.flush(); // if the control connection is down, its reconnect attaches it again
-    if (!(await within(results.idle(), 10_000, this.#hurry.signal))) {
-      this.#o.logger.error(
-        "Could not deliver job results before exiting; the server will retry those jobs",
-        { jids: results.undelivered() },
-      );
+    const delivered = results.record(); // since shutdown began
+    if (results.outstanding > 0) {
+      results.flush(); // if the control connection is down, its reconnect attaches it again
+      if (!(await within(results.idle(), hurried ? 2000 : 10_000))) {
+        const { acked, failed, awaitingReply } = results.unconfirmed();
+        logger.error(
+          "Job results not confirmed by the server before exiting: it fails these jobs when their reservations expire and retries them as their retry option allows" +
+            (acked.length > 0
+              ? ", those that succeeded here (acked) too"
+              : "") +
+            (awaitingReply.length > 0
+              ? "; those awaiting a reply were sent and may have arrived"
+              : ""),
+          awaitingReply.length > 0
+            ? { acked, failed, awaitingReply }
+            : { acked, failed },
+        );
+      }
+    }
+    if (delivered.acked.length + delivered.failed.length > 0) {
+      logger.info("Job results delivered", {
+        acked: delivered.acked.length,
+        failed: delivered.failed,
+      });
     }
   }
 
@@ -251,6 +291,7 @@ export class Session {
     this.#shared ??= new SharedClient(() => ({
       ...this.#connect!("client", this.#closed.signal),
       middleware: this.#o.options.pushMiddleware ?? [],
+      logger: this.#o.logger,
     }));
     return await fn(await this.#shared.get());
   }

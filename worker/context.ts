@@ -11,6 +11,7 @@ import { type Batch, fillBatch } from "../client/batch.ts";
 import type { Client } from "../client/client.ts";
 import { shown } from "../core/_shown.ts";
 import type { Logger } from "./logger.ts";
+import type { Progress } from "./_progress.ts";
 
 /**
  * The context of one job run, passed to handlers and middleware.
@@ -34,6 +35,7 @@ export class JobContext {
   readonly #signal: () => AbortSignal;
   readonly #with: <T>(fn: (client: Client) => Promise<T> | T) => Promise<T>;
   readonly #extend: ((until: number) => void) | undefined;
+  readonly #progress: Progress;
 
   private constructor(parts: ContextParts) {
     this.job = parts.job;
@@ -42,6 +44,7 @@ export class JobContext {
     this.#signal = parts.signal;
     this.#with = parts.with;
     this.#extend = parts.extendReservation;
+    this.#progress = parts.progress;
   }
 
   /**
@@ -153,10 +156,17 @@ export class JobContext {
    * server accepted `reserveUntil`, `ctx.deadline` moves there and
    * `ctx.signal` is not aborted before it.
    *
+   * Reporting never fails the job. On a server without tracking (the
+   * open-source Faktory) the first report logs one warning per worker, and
+   * every report does nothing; a report that fails otherwise (a lost
+   * connection, a timeout) is logged at `warn` and the job carries on, its
+   * deadline unchanged.
+   *
    * @param percent Progress, an integer 0..100.
    * @param description What the job is doing.
    * @param options `reserveUntil`: keep the job reserved until then, at
    *   most a day from now (Faktory reserves a job for a day at most).
+   * @returns Whether the server took the report (and any new deadline).
    * @throws {RangeError} When `percent` is not an integer 0..100, or
    *   `reserveUntil` is an invalid Date or more than a day away.
    * @throws {TypeError} When `description` is not a string or
@@ -176,7 +186,7 @@ export class JobContext {
     percent: number,
     description?: string,
     options: { readonly reserveUntil?: Date } = {},
-  ): Promise<void> {
+  ): Promise<boolean> {
     if (!Number.isInteger(percent) || percent < 0 || percent > 100) {
       throw new RangeError(
         `percent must be an integer from 0 to 100, got ${percent}`,
@@ -189,21 +199,26 @@ export class JobContext {
     }
     const { reserveUntil } = options;
     if (reserveUntil !== undefined) checkReserveUntil(reserveUntil);
-    await this.with((client) =>
-      client.trackSet({
-        jid: this.jid,
-        percent,
-        ...(description === undefined ? {} : { desc: description }),
-        ...(reserveUntil === undefined
-          ? {}
-          : { reserve_until: formatTime(reserveUntil) }),
-      })
+    const sent = await this.#progress.report(
+      this.jid,
+      () =>
+        this.with((client) =>
+          client.trackSet({
+            jid: this.jid,
+            percent,
+            ...(description === undefined ? {} : { desc: description }),
+            ...(reserveUntil === undefined
+              ? {}
+              : { reserve_until: formatTime(reserveUntil) }),
+          })
+        ),
     );
     const until = reserveUntil?.getTime();
-    if (until !== undefined && until > this.#deadline.getTime()) {
+    if (sent && until !== undefined && until > this.#deadline.getTime()) {
       this.#deadline = new Date(until);
       this.#extend?.(until);
     }
+    return sent;
   }
 
   /**
@@ -292,6 +307,8 @@ export interface ContextParts {
   with<T>(fn: (client: Client) => Promise<T> | T): Promise<T>;
   /** Moves the reservation deadline the worker watches to `until` (ms). */
   extendReservation?(until: number): void;
+  /** Sends progress reports (one per worker: it knows whether the server tracks). */
+  readonly progress: Progress;
 }
 
 /** Makes the context of one job run (the constructor is not public). */

@@ -35,6 +35,7 @@ import {
 } from "./manager_options.ts";
 import { type JobOutcome, Registry } from "./_registry.ts";
 import { Session } from "./_session.ts";
+import { Progress } from "./_progress.ts";
 
 export type { ManagerOptions } from "./manager_options.ts";
 export type { ManagerState } from "./_lifecycle.ts";
@@ -68,6 +69,8 @@ export class Manager {
   /** Every log line goes through here, to the current sink. */
   readonly #logger: SwitchableLogger;
   readonly #queues: { order: QueueOrder };
+  /** Progress reports of every job of this manager (one warning for a server without tracking). */
+  readonly #progress: Progress;
   #session: Session | undefined;
   #runPromise: Promise<void> | undefined;
   /** The worker id this process uses in HELLO and BEAT. */
@@ -94,6 +97,7 @@ export class Manager {
       }),
     );
     this.#events = new Emitter(() => this.#logger);
+    this.#progress = new Progress(this.#logger);
     this.#queues = { order: strictQueueOrder(this.#settings.queues) };
     this.wid = options.wid ?? randomJid().slice(0, 16);
   }
@@ -233,6 +237,7 @@ export class Manager {
       queues: this.#queues,
       events: this.#events,
       logger: this.#logger,
+      progress: this.#progress,
     });
     return this.#runPromise = this.#session.run();
   }
@@ -279,6 +284,9 @@ export class Manager {
     job: Job,
     options: { readonly signal?: AbortSignal; readonly client?: Client } = {},
   ): Promise<JobOutcome> {
-    return this.#registry.execute(job, this.#logger, options);
+    return this.#registry.execute(job, this.#logger, {
+      ...options,
+      progress: this.#progress,
+    });
   }
 }
