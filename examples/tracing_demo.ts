@@ -1,10 +1,14 @@
-// The tracing middleware of tracing.ts at work, on the embedded server: a "request" pushes a
-// SignUp job, the job pushes a SendWelcome job, and the spans are printed as one trace tree.
-// A real application registers an exporter (OTLP, say) instead of keeping spans in memory.
-// Runs unchanged with any runtime, from the repository root:
-//   deno run -A examples/tracing_demo.ts
+// The tracing middleware of @x/faktory-worker/tracing at work, on the embedded server: a
+// "request" pushes a SignUp job, the job pushes a SendWelcome job, and the spans are printed as
+// one trace tree. A real application registers an exporter (OTLP, say) instead of keeping spans
+// in memory. Runs unchanged with any runtime, from the repository root:
+//   deno run --allow-net=127.0.0.1 --allow-sys=hostname "--allow-env=OTEL_*" examples/tracing_demo.ts
 //   bun run examples/tracing_demo.ts
 //   npx tsx examples/tracing_demo.ts
+// Deno needs the network for the embedded server on 127.0.0.1, the host name for HELLO, and
+// the OTEL_* variables the SDK reads for its defaults (sampler, span limits).
+// "@x/faktory-worker/tracing" resolves to tracing/mod.ts here through deno.json "imports"
+// (Deno) and tsconfig.json "paths" (tsx, Bun); in your project, through the installed package.
 import { context, propagation, SpanKind, trace } from "@opentelemetry/api";
 import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
 import { W3CTraceContextPropagator } from "@opentelemetry/core";
@@ -16,7 +20,7 @@ import {
 } from "@opentelemetry/sdk-trace-base";
 import { Client, Manager } from "../mod.ts";
 import { FaktoryServer } from "../testing/mod.ts";
-import { traceJobs, tracePush } from "./tracing.ts";
+import { traceJobs, tracePush } from "@x/faktory-worker/tracing";
 
 // The SDK: a provider, how the context follows async calls, and the W3C propagator.
 const exporter = new InMemorySpanExporter();

@@ -11,6 +11,7 @@ const steps: [string, string, string[]][] = [
     "check",
     "mod.ts",
     "protocol.ts",
+    "tracing/",
     "tests/",
     "scripts/",
     "examples/",
@@ -19,12 +20,10 @@ const steps: [string, string, string[]][] = [
   ]],
   ["deno lint", bin("deno"), ["lint"]],
   ["deno fmt --check", bin("deno"), ["fmt", "--check"]],
-  ["deno doc --lint", bin("deno"), [
-    "doc",
-    "--lint",
-    "mod.ts",
-    "protocol.ts",
-    "testing/mod.ts",
+  ["deno doc --lint (every entry point)", process.execPath, [
+    "--import",
+    "tsx",
+    "scripts/check_doc_lint.ts",
   ]],
   ["deno check --doc (JSDoc examples)", bin("deno"), [
     "check",
@@ -36,6 +35,7 @@ const steps: [string, string, string[]][] = [
     "client/",
     "worker/",
     "testing/",
+    "tracing/",
   ]],
   ["every export has an @example", process.execPath, [
     "--import",

@@ -1,4 +1,4 @@
-// Every exported symbol of the public entry points but type aliases has a JSDoc @example (deno doc
+// Every exported symbol of the public entry points (deno.json "exports") but type aliases has a JSDoc @example (deno doc
 // --lint checks the summary, type aliases included; this checks the example). The examples themselves are type-checked by
 // `deno check --doc` in `npm run check`.
 import { execFileSync } from "node:child_process";
@@ -8,12 +8,15 @@ import { join, resolve } from "node:path";
 import process from "node:process";
 
 const root = resolve(import.meta.dirname ?? ".", "..");
+const exported = JSON.parse(readFileSync(join(root, "deno.json"), "utf8"))
+  .exports as string | Record<string, string>;
+const entries = typeof exported === "string"
+  ? [exported]
+  : Object.values(exported);
 const json = execFileSync(join(root, "node_modules", ".bin", "deno"), [
   "doc",
   "--json",
-  "mod.ts",
-  "protocol.ts",
-  "testing/mod.ts",
+  ...entries,
 ], {
   cwd: root,
   encoding: "utf8",

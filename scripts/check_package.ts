@@ -1,10 +1,12 @@
 // Packs the npm package and uses it as a newcomer would, with no access to this checkout's
 // sources: install the tarball into a fresh project, type-check a TypeScript consumer with tsc
 // (moduleResolution nodenext and bundler), run its build with plain `node` and the .ts file
-// with `bun run`. Deno runs the same consumer with jsr: specifiers, on the sources.
+// with `bun run`; then install @opentelemetry/api next to it and do the same with a consumer
+// of the tracing subpath. Deno runs the first consumer with jsr: specifiers, on the sources.
 import { execFileSync, spawnSync } from "node:child_process";
 import {
   copyFileSync,
+  existsSync,
   mkdirSync,
   mkdtempSync,
   readFileSync,
@@ -41,6 +43,46 @@ function step(
   if (!ok) failures.push(name);
 }
 
+/**
+ * Type-checks a consumer from tests/package/ with tsc both ways (moduleResolution nodenext and
+ * bundler), runs the nodenext build with plain `node` and the .ts file with `bun run`.
+ */
+function consume(app: string, name: string, expect: RegExp): void {
+  copyFileSync(join(fixtures, `${name}.ts`), join(app, `${name}.ts`));
+  for (const resolution of ["nodenext", "bundler"]) {
+    const emit = resolution === "nodenext";
+    const config = `tsconfig.${name}.${resolution}.json`;
+    writeFileSync(
+      join(app, config),
+      JSON.stringify({
+        compilerOptions: {
+          target: "ES2022",
+          module: emit ? "nodenext" : "esnext",
+          moduleResolution: resolution,
+          strict: true,
+          skipLibCheck: false,
+          lib: ["ES2022", "DOM"],
+          types: [],
+          ...(emit ? { outDir: "out" } : { noEmit: true }),
+        },
+        files: [`${name}.ts`],
+      }),
+    );
+    step(`tsc ${name}.ts (moduleResolution ${resolution})`, bin("tsc"), [
+      "-p",
+      config,
+    ], app);
+  }
+  step(
+    `node out/${name}.js (plain node, no loader)`,
+    process.execPath,
+    [`out/${name}.js`],
+    app,
+    expect,
+  );
+  step(`bun run ${name}.ts`, bin("bun"), ["run", `${name}.ts`], app, expect);
+}
+
 try {
   const packed = execFileSync("npm", [
     "pack",
@@ -59,6 +101,8 @@ try {
     "package/dist/mod.js",
     "package/dist/mod.js.map",
     "package/dist/testing/mod.d.ts",
+    "package/dist/tracing/mod.js",
+    "package/dist/tracing/mod.d.ts",
     "package/CHANGELOG.md",
   ];
   const missing = required.filter((f) => !files.includes(f));
@@ -75,7 +119,7 @@ try {
     );
   }
 
-  // No runtime dependency: peers (such as @opentelemetry/api, for the tracing example) are optional.
+  // No runtime dependency: peers (@opentelemetry/api, for the tracing subpath) are optional.
   const manifest = JSON.parse(
     execFileSync("tar", ["-xzOf", tarball, "package/package.json"], {
       encoding: "utf8",
@@ -109,45 +153,33 @@ try {
     "--offline",
     tarball,
   ], app);
-  copyFileSync(join(fixtures, "consumer.ts"), join(app, "consumer.ts"));
-
-  // tsc type-checks the consumer both ways; the nodenext build is what plain `node` runs.
-  for (const resolution of ["nodenext", "bundler"]) {
-    const emit = resolution === "nodenext";
-    writeFileSync(
-      join(app, `tsconfig.${resolution}.json`),
-      JSON.stringify({
-        compilerOptions: {
-          target: "ES2022",
-          module: emit ? "nodenext" : "esnext",
-          moduleResolution: resolution,
-          strict: true,
-          skipLibCheck: false,
-          lib: ["ES2022", "DOM"],
-          types: [],
-          ...(emit ? { outDir: "out" } : { noEmit: true }),
-        },
-        files: ["consumer.ts"],
-      }),
-    );
-    step(`tsc (moduleResolution ${resolution})`, bin("tsc"), [
-      "-p",
-      `tsconfig.${resolution}.json`,
-    ], app);
+  // Without @opentelemetry/api installed: the main and testing entries must not need it.
+  if (existsSync(join(app, "node_modules", "@opentelemetry", "api"))) {
+    failures.push("optional peer not installed");
+    console.log("FAIL npm installed @opentelemetry/api, an optional peer");
   }
-  step(
-    "node out/consumer.js (plain node, no loader)",
-    process.execPath,
-    ["out/consumer.js"],
+  consume(app, "consumer", /package ok: 100 jobs/);
+
+  // The tracing subpath, with @opentelemetry/api installed next to the package as a user does;
+  // offline: packed from the copy `npm ci` installed in this checkout.
+  const api = execFileSync("npm", [
+    "pack",
+    "--silent",
+    "--pack-destination",
+    work,
+    join(root, "node_modules", "@opentelemetry", "api"),
+  ], { cwd: root, encoding: "utf8" }).trim().split("\n").pop()!;
+  step("npm install @opentelemetry/api", "npm", [
+    "install",
+    "--no-audit",
+    "--no-fund",
+    "--offline",
+    join(work, api),
+  ], app);
+  consume(
     app,
-    /package ok: 100 jobs/,
-  );
-  step(
-    "bun run consumer.ts",
-    bin("bun"),
-    ["run", "consumer.ts"],
-    app,
-    /package ok: 100 jobs/,
+    "tracing_consumer",
+    /tracing ok: 4 spans, jobs continue their push's trace/,
   );
 
   // Deno: the same consumer with jsr: specifiers, mapped to this checkout's sources as JSR serves them.

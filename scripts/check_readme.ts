@@ -1,16 +1,9 @@
 // Type-checks every TypeScript and JavaScript block of README.md with `deno check`, with the
 // package specifiers pointed at this checkout, so the README's examples cannot rot. A block
-// whose first line is a file name comment ("// jobs.ts") is written under that name; a
-// relative import of a file no block defines is taken from examples/ (the README says to
-// copy that file).
+// whose first line is a file name comment ("// jobs.ts") is written under that name, so the
+// blocks after it can import it.
 import { spawnSync } from "node:child_process";
-import {
-  existsSync,
-  mkdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import process from "node:process";
 import { pathToFileURL } from "node:url";
@@ -25,13 +18,10 @@ const mod = JSON.stringify(pathToFileURL(join(root, "mod.ts")).href);
 const testing = JSON.stringify(
   pathToFileURL(join(root, "testing", "mod.ts")).href,
 );
+const tracing = JSON.stringify(
+  pathToFileURL(join(root, "tracing", "mod.ts")).href,
+);
 const nameOf = (code: string) => /^\/\/ ([\w-]+\.(?:ts|js))\b/.exec(code)?.[1];
-const defined = new Set(blocks.map(([, , code]) => nameOf(code!)));
-/** A relative import of a file no block defines, pointed at examples/ when it is there. */
-const fromExamples = (_: string, name: string) =>
-  !defined.has(name) && existsSync(join(root, "examples", name))
-    ? `from ${JSON.stringify(pathToFileURL(join(root, "examples", name)).href)}`
-    : `from "./${name}"`;
 const files = blocks.map(([, lang, code], i) => {
   // A block that starts with a file name comment ("// jobs.ts") is written under that
   // name, so the blocks after it can import it.
@@ -41,9 +31,9 @@ const files = blocks.map(([, lang, code], i) => {
     named ?? `block_${String(i).padStart(2, "0")}.${lang}`,
   );
   const body = code!
-    .replace(/"@x\/faktory-worker\/testing"/g, testing)
-    .replace(/"(jsr:)?@x\/faktory-worker"/g, mod)
-    .replace(/from "\.\/([\w-]+\.ts)"/g, fromExamples);
+    .replace(/"(jsr:)?@x\/faktory-worker\/testing"/g, testing)
+    .replace(/"(jsr:)?@x\/faktory-worker\/tracing"/g, tracing)
+    .replace(/"(jsr:)?@x\/faktory-worker"/g, mod);
   // Each block is its own module (top-level await allowed).
   writeFileSync(file, `${body}\nexport {};\n`);
   return file;

@@ -2,10 +2,11 @@
 // down gracefully on SIGTERM (and goes quiet on SIGTSTP), the pusher pushes, the demo finishes.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import process from "node:process";
 import { FaktoryServer } from "../testing/mod.ts";
 import { until } from "./_manager_util.ts";
-import { exitWithin, runtime, start } from "./_spawn.ts";
+import { exitWithin, root, runtime, start } from "./_spawn.ts";
 
 test(`examples/worker.ts on ${runtime}: runs jobs, goes quiet on SIGTSTP, stops cleanly on SIGTERM`, async () => {
   const server = await FaktoryServer.start({ fetchTimeout: 300 });
@@ -65,8 +66,16 @@ test(`examples/demo.ts (npm start) on ${runtime}: SIGINT mid-run ends it within 
   }
 });
 
-test(`examples/tracing_demo.ts on ${runtime}: prints one trace from the request through both jobs`, async () => {
-  const demo = start("examples/tracing_demo.ts", {});
+test(`examples/tracing_demo.ts on ${runtime} (Deno: with the permissions it states): prints one trace from the request through both jobs`, async () => {
+  // On Deno, with the permissions its header comment states (the README gives the same
+  // command), and no more.
+  const command = /deno run (.*) examples\/tracing_demo\.ts/.exec(
+    readFileSync(`${root}examples/tracing_demo.ts`, "utf8"),
+  );
+  assert.ok(command, "the demo's header gives its deno run command");
+  assert.ok(readFileSync(`${root}README.md`, "utf8").includes(command[0]));
+  const flags = command[1]!.split(" ").map((f) => f.replace(/^"(.*)"$/, "$1"));
+  const demo = start("examples/tracing_demo.ts", {}, ["--no-prompt", ...flags]);
   try {
     assert.equal(await exitWithin(demo, 30_000), 0, demo.output());
     const lines = demo.output().trimEnd().split("\n");

@@ -1,5 +1,5 @@
-// examples/tracing.ts: OpenTelemetry spans around pushes and jobs, one trace from the code that
-// pushes through the job to the jobs it pushes, against the embedded server.
+// @x/faktory-worker/tracing: OpenTelemetry spans around pushes and jobs, one trace from the code
+// that pushes through the job to the jobs it pushes, against the embedded server.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
@@ -25,7 +25,7 @@ import {
   traceJobs,
   tracePush,
   TRACER_NAME,
-} from "../examples/tracing.ts";
+} from "../tracing/mod.ts";
 import { rig, until } from "./_manager_util.ts";
 
 interface Tracing {
