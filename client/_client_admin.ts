@@ -13,6 +13,7 @@ import type {
   MutateFilter,
   MutateTarget,
   Mutation,
+  ServerInfo,
   TrackPayload,
 } from "../core/commands.ts";
 import type { JobPayload } from "../core/job.ts";
@@ -51,6 +52,16 @@ export abstract class ClientAdmin {
     this.#edition = new EditionCache((signal) =>
       this.#send({ type: "INFO" }, signal ? { signal } : {})
     );
+  }
+
+  /**
+   * Reads the server's state: queue sizes, task counters, server details.
+   *
+   * @param options An abort signal.
+   * @returns The INFO document.
+   */
+  info(options?: RequestOptions): Promise<ServerInfo> {
+    return this.#conn.request({ type: "INFO" }, options);
   }
 
   /**

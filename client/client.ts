@@ -10,7 +10,6 @@ import type {
   Command,
   CommandResults,
   FailPayload,
-  ServerInfo,
   WorkerState,
 } from "../core/commands.ts";
 import { LocalProtocolError } from "../core/errors.ts";
@@ -380,16 +379,6 @@ export class Client extends ClientAdmin {
     if (options.state !== undefined) payload.current_state = options.state;
     if (options.rssKb !== undefined) payload.rss_kb = options.rssKb;
     return this.#send({ type: "BEAT", payload }, options);
-  }
-
-  /**
-   * Reads the server's state: queue sizes, task counters, server details.
-   *
-   * @param options An abort signal.
-   * @returns The INFO document.
-   */
-  info(options?: RequestOptions): Promise<ServerInfo> {
-    return this.#send({ type: "INFO" }, options);
   }
 
   /**
