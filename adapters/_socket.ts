@@ -28,6 +28,9 @@ export interface RawSocket {
   full?(): boolean;
   /** Ends the connection once the bytes already taken went out. */
   end(): void;
+  /** Stops reading until `resume` (optional). */
+  pause?(): void;
+  resume?(): void;
 }
 
 /**
@@ -97,6 +100,14 @@ export class SocketCore implements Socket {
     if (this.#closed || this.#ending) return;
     this.#ending = true;
     if (!this.#blocked) this.#raw.end();
+  }
+
+  pause(): void {
+    this.#raw.pause?.();
+  }
+
+  resume(): void {
+    this.#raw.resume?.();
   }
 
   /** The runtime delivered bytes. */
