@@ -61,6 +61,21 @@ export interface FaktoryServerOptions {
   readonly fetchTimeout?: number;
   /** How long a client has to send HELLO, in ms. @default {2000} */
   readonly helloTimeout?: number;
+  /**
+   * The most input the server holds for one connection, in bytes: a command
+   * line still arriving, plus the commands pipelined behind one that waits
+   * (a blocking FETCH). A connection that sends more is closed with
+   * `-ERR line too long: ...` or `-ERR too much pipelined input: ...`.
+   * Real traffic stays far below: a job, or a PUSHB of many, is one line of
+   * a few KiB to a few MiB. Before its HELLO is accepted a connection may
+   * hold at most 16 KiB. While a connection does not read its replies, or
+   * while the server works through a long pipeline of it a slice at a time,
+   * the server stops reading it instead (TCP back-pressure), as Faktory
+   * does.
+   *
+   * @default {16777216}
+   */
+  readonly maxInputBytes?: number;
   /** A worker not heard from for this long is forgotten, in ms. @default {60000} */
   readonly heartbeatTimeout?: number;
   /**
@@ -206,5 +221,6 @@ export function resolveOptions(options: FaktoryServerOptions): ResolvedOptions {
     random: options.random ?? Math.random,
     defaultRetry: options.defaultRetry ?? 25,
     enterprise: options.enterprise ?? false,
+    maxInputBytes: options.maxInputBytes ?? 16 * 1024 * 1024,
   };
 }

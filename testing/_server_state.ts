@@ -42,6 +42,7 @@ export interface ResolvedOptions {
   readonly random: () => number;
   readonly defaultRetry: number;
   readonly enterprise: boolean;
+  readonly maxInputBytes: number;
 }
 
 /** An open client connection, as the state sees it. */

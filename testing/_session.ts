@@ -19,6 +19,9 @@ import type { WorkerRecord } from "./_workers.ts";
 
 const CLOSE: Outcome = { reply: null, close: true };
 
+/** The most input held for a connection whose HELLO is not accepted yet. */
+const HANDSHAKE_INPUT = 16 * 1024;
+
 /** A client connection to the embedded server. */
 export class Session implements CommandContext, Connection {
   readonly server: ServerState;
@@ -30,12 +33,13 @@ export class Session implements CommandContext, Connection {
 
   constructor(server: ServerState, socket: Socket) {
     this.server = server;
+    const { password, random, helloTimeout, maxInputBytes } = server.options;
     this.#framing = new Framing(
       socket,
       (line) => this.#line(line),
       () => this.#closed(),
+      Math.min(HANDSHAKE_INPUT, maxInputBytes),
     );
-    const { password, random, helloTimeout } = server.options;
     this.#challenge = password === undefined
       ? undefined
       : challengeFor(password, random);
@@ -74,6 +78,7 @@ export class Session implements CommandContext, Connection {
     if (this.#framing.closed) return;
     clearTimeout(this.#helloTimer);
     this.#helloTimer = undefined;
+    this.#framing.maxInput = this.server.options.maxInputBytes;
     this.#worker = hello(this.server, fields);
     this.#ready = true;
   }
