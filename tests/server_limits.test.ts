@@ -1,6 +1,7 @@
 // The embedded server as a dev server that other people's clients reach: a long pipeline is
 // worked through in slices without starving other clients, input held for one connection is
-// capped, and a client that does not read its replies is no longer read from.
+// capped, a client that does not read its replies is no longer read from, and a storm of wrong
+// passwords does not hold up a legitimate client.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Client } from "../mod.ts";
@@ -130,6 +131,40 @@ test("FaktoryServer stops taking commands from a client that does not read its r
       lazy.close();
       await c.close();
     }
+  });
+});
+
+test("FaktoryServer connects a client with the right password promptly while 300 wrong-password HELLOs are checked", async () => {
+  await withServer({ password: "s3cret" }, async (server) => {
+    const bad = await Promise.all(
+      Array.from({ length: 300 }, () => RawConn.open(server.port)),
+    );
+    await Promise.all(bad.map((b) => b.take(1)));
+    for (const b of bad) b.write('HELLO {"v":2,"pwdhash":"nope"}\r\n');
+    const started = Date.now();
+    const good = await Client.connect(server.url);
+    const ms = Date.now() - started;
+    assert.ok(ms < 750, `the right password took ${ms} ms to be accepted`);
+    await good.info();
+    for (const b of bad) {
+      assert.ok(await b.eof(10_000));
+      assert.deepEqual(b.replies, [err("Invalid password")]);
+    }
+    await good.close();
+  });
+});
+
+test("FaktoryServer greets each connection with its own salt, as Faktory does, when few are waiting to say HELLO", async () => {
+  await withServer({ password: "s3cret" }, async (server) => {
+    const salts = new Set<string>();
+    for (let i = 0; i < 5; i++) {
+      const conn = await RawConn.open(server.port);
+      const [hi] = await conn.take(1);
+      const value = (hi as { value: string }).value;
+      salts.add(JSON.parse(value.slice(3)).s);
+      conn.close();
+    }
+    assert.equal(salts.size, 5);
   });
 });
 
