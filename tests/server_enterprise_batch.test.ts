@@ -451,6 +451,45 @@ test("FaktoryServer enterprise state survives stop(), start() and restart()", as
   });
 });
 
+test("FaktoryServer enterprise settles a 2,000-deep chain of child batches in linear time, each success after its child's", async () => {
+  await withEnterprise({}, async ({ server, c, w }) => {
+    const depth = 2000;
+    const bids: string[] = [];
+    for (let i = 0; i < depth; i++) {
+      bids.push(
+        await c.batchNew({
+          ...(i === 0 ? {} : { parent_bid: bids[i - 1] }),
+          success: createJob("Done", [i], { queue: "cb" }),
+        }),
+      );
+    }
+    const started = Date.now();
+    const bound = 5000;
+    const inTime = () => {
+      const ms = Date.now() - started;
+      assert.ok(ms < bound, `still settling the chain after ${ms} ms`);
+    };
+    for (const bid of bids) { // the root first: each waits for its child
+      await c.batchCommit(bid);
+      inTime();
+    }
+    assert.deepEqual(server.queue("cb").map((j) => j.args), [[depth - 1]]);
+    for (let i = depth - 1; i >= 0; i--) {
+      const job = await w.fetch(["cb"]);
+      assert.deepEqual(job?.args, [i]);
+      assert.deepEqual(job?.custom, {
+        _bid: bids[i],
+        _cb: "success",
+        ...(i === 0 ? {} : { _pbid: bids[i - 1] }),
+      });
+      await w.ack(job!.jid);
+      inTime();
+    }
+    assert.deepEqual(server.queue("cb"), []);
+    assert.ok(server.batches().every((b) => b.success_st === "2"));
+  });
+});
+
 test("Manager runs a batch's jobs, one reopening the batch to add another, then its complete and success callbacks", async () => {
   const r = await rig({}, { enterprise: true });
   const ran: string[] = [];
