@@ -6,10 +6,11 @@
  * A batch is complete once it is committed, none of its jobs is pending (has
  * not run once) and every child batch has finished its complete stage; its
  * complete callback is then pushed, and the stage finishes when that job is
- * acknowledged (at once when there is no complete callback). The success
- * stage also needs no failed job, a finished complete stage and every child's
- * success stage finished. A batch left uncommitted is dropped 30 minutes
- * after its creation, without callbacks.
+ * acknowledged, or fails for good (dead or discarded: its state stays "1"),
+ * at once when there is no complete callback. The success stage also needs
+ * no failed job, a finished complete stage and every child's success stage
+ * finished. A batch left uncommitted is dropped 30 minutes after its
+ * creation, without callbacks.
  *
  * Each batch keeps whether its stages finished and how many of its children
  * have not, so a change is carried up the parents only as far as it changes
@@ -51,6 +52,9 @@ interface Batch {
   failed: number;
   completeSt: CallbackState;
   successSt: CallbackState;
+  /** The callback job of a stage failed for good: the stage is over. */
+  completeGone: boolean;
+  successGone: boolean;
   /** Whether a stage finished, as the parent last counted it. */
   completeDone: boolean;
   successDone: boolean;
@@ -121,6 +125,8 @@ export class Batches {
       failed: 0,
       completeSt: "",
       successSt: "",
+      completeGone: false,
+      successGone: false,
       completeDone: false,
       successDone: false,
       openComplete: 0,
@@ -204,9 +210,19 @@ export class Batches {
 
   /**
    * A batch job ran and failed (FAIL, an expired reservation, or it expired
-   * before it ran): its first failure moves it from pending to failed.
+   * before it ran): its first failure moves it from pending to failed. A
+   * callback job that fails for good (`final`: dead, discarded or expired)
+   * ends its stage.
    */
-  failed(job: StoredJob, now: number): StoredJob[] {
+  failed(job: StoredJob, final: boolean, now: number): StoredJob[] {
+    const callback = this.#callbacks.get(job);
+    if (callback !== undefined) {
+      const batch = this.#batches.get(callback.bid);
+      if (!final || batch === undefined) return [];
+      if (callback.kind === "complete") batch.completeGone = true;
+      else batch.successGone = true;
+      return this.#settle(batch, now);
+    }
     const member = this.#members.get(job);
     const batch = member && this.#batches.get(member.bid);
     if (member === undefined || batch === undefined) return [];
@@ -253,7 +269,7 @@ export class Batches {
 
   #completeFinished(b: Batch): boolean {
     return b.spec.complete !== undefined
-      ? b.completeSt === "2"
+      ? b.completeSt === "2" || b.completeGone
       : this.#complete(b);
   }
 
@@ -265,7 +281,7 @@ export class Batches {
 
   #successFinished(b: Batch): boolean {
     return b.spec.success !== undefined
-      ? b.successSt === "2"
+      ? b.successSt === "2" || b.successGone
       : this.#successReady(b);
   }
 

@@ -121,9 +121,15 @@ export interface FaktoryServerOptions {
    *   checked for uniqueness.
    * - A batch's `pending` counts jobs that have not run once and `failed`
    *   the jobs whose last run failed; a job that dies stays failed, so
-   *   success never fires for its batch. A child batch gates its parent: the
-   *   parent is complete once every child finished its complete stage, and
-   *   succeeds once every child finished its success stage.
+   *   success never fires for its batch. Success waits for the complete
+   *   callback to be acknowledged; one that fails for good (dead or
+   *   discarded) finishes the complete stage too, its state staying `1`, as
+   *   Enterprise documents success as depending on the jobs alone. A success
+   *   callback that fails for good likewise finishes its stage, so it does
+   *   not hold a parent back. A child batch
+   *   gates its parent: the parent is complete once every child finished its
+   *   complete stage, and succeeds once every child finished its success
+   *   stage.
    * - An uncommitted batch is dropped 30 minutes after its creation;
    *   committed batches are kept until FLUSH. Track records of jobs that
    *   are neither enqueued nor working are dropped 30 minutes after their

@@ -220,7 +220,9 @@ export class ServerState {
     const ent = this.enterprise;
     if (ent === undefined || failed.length === 0) return;
     const now = this.options.now();
-    for (const { job, dead } of failed) ent.failed(job, dead, now);
+    for (const { job, dead, final } of failed) {
+      ent.failed(job, dead, final, now);
+    }
   }
 
   /** FLUSH: forgets every job, and the Enterprise state. */

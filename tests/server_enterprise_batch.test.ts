@@ -451,6 +451,49 @@ test("FaktoryServer enterprise state survives stop(), start() and restart()", as
   });
 });
 
+test("FaktoryServer enterprise batch: a complete callback that fails for good lets success fire; its complete_st stays 1", async () => {
+  await withEnterprise({}, async ({ server, clock, c, w }) => {
+    const bid = await c.batchNew({
+      complete: createJob("Complete", [], { queue: "cb", retry: 1 }),
+      success: callback("Success"),
+    });
+    await c.push("Part", [], { custom: { bid } });
+    await c.batchCommit(bid);
+    assert.equal(await runNext(w, "default"), "Part");
+    assert.deepEqual(counts(server, bid), [1, 0, 0, "1", ""]);
+    let complete = await w.fetch(["cb"]);
+    assert.equal(complete?.jobtype, "Complete");
+    await w.fail(complete!.jid, new Error("callback broke"));
+    // It will be retried: success waits for it.
+    assert.deepEqual(counts(server, bid), [1, 0, 0, "1", ""]);
+    assert.deepEqual(server.queue("cb"), []);
+    clock.now += 3_600_000;
+    server.runTasks();
+    complete = await w.fetch(["cb"]);
+    assert.equal(complete?.jobtype, "Complete");
+    await w.fail(complete!.jid, new Error("callback broke again"));
+    assert.deepEqual(server.dead().map((j) => j.jobtype), ["Complete"]);
+    assert.deepEqual(counts(server, bid), [1, 0, 0, "1", "1"]);
+    assert.equal(await runNext(w, "cb"), "Success");
+    assert.deepEqual(counts(server, bid), [1, 0, 0, "1", "2"]);
+
+    // A child whose complete callback is discarded (retry 0) lets its parent complete.
+    const parent = await c.batchNew({ complete: callback("ParentComplete") });
+    const child = await c.batchNew({
+      parent_bid: parent,
+      complete: createJob("ChildComplete", [], { queue: "cb", retry: 0 }),
+    });
+    await c.batchCommit(child);
+    await c.batchCommit(parent);
+    const childCb = await w.fetch(["cb"]);
+    assert.equal(childCb?.jobtype, "ChildComplete");
+    await w.fail(childCb!.jid, new Error("gone"));
+    assert.deepEqual(counts(server, child), [0, 0, 0, "1", ""]);
+    assert.deepEqual(counts(server, parent), [0, 0, 0, "1", ""]);
+    assert.equal(await runNext(w, "cb"), "ParentComplete");
+  });
+});
+
 test("FaktoryServer enterprise settles a 2,000-deep chain of child batches in linear time, each success after its child's", async () => {
   await withEnterprise({}, async ({ server, c, w }) => {
     const depth = 2000;
