@@ -5,7 +5,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Client } from "../mod.ts";
-import type { FaktoryServer } from "../testing/mod.ts";
+import { FaktoryServer } from "../testing/mod.ts";
 import { LineBuffer } from "../testing/_line_buffer.ts";
 import { RawConn } from "./_fidelity.ts";
 import { withServer } from "./_seeded.ts";
@@ -132,6 +132,27 @@ test("FaktoryServer stops taking commands from a client that does not read its r
       await c.close();
     }
   });
+});
+
+test("FaktoryServer.stop() resolves and closes a connection whose client reads nothing", async () => {
+  const server = await FaktoryServer.start({ taskInterval: 0 });
+  const lazy = await raw(server);
+  try {
+    lazy.sock.pause();
+    lazy.write("INFO\r\n".repeat(20_000));
+    await settled(() => server.commands("INFO"));
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const stopped = await Promise.race([
+      server.stop().then(() => true),
+      new Promise<false>((r) => timer = setTimeout(() => r(false), 5000)),
+    ]);
+    clearTimeout(timer);
+    assert.ok(stopped, "stop() resolved");
+    assert.equal(server.connections, 0);
+  } finally {
+    lazy.close();
+    await server.stop();
+  }
 });
 
 test("FaktoryServer connects a client with the right password promptly while 300 wrong-password HELLOs are checked", async () => {
