@@ -126,10 +126,9 @@ export interface FaktoryServerOptions {
    *   discarded) finishes the complete stage too, its state staying `1`, as
    *   Enterprise documents success as depending on the jobs alone. A success
    *   callback that fails for good likewise finishes its stage, so it does
-   *   not hold a parent back. A child batch
-   *   gates its parent: the parent is complete once every child finished its
-   *   complete stage, and succeeds once every child finished its success
-   *   stage.
+   *   not hold a parent back. A child batch gates its parent: the parent is
+   *   complete once every child finished its complete stage, and succeeds
+   *   once every child finished its success stage.
    * - An uncommitted batch is dropped 30 minutes after its creation;
    *   committed batches are kept until FLUSH. Track records of jobs that
    *   are neither enqueued nor working are dropped 30 minutes after their
