@@ -211,7 +211,8 @@ export class Framing {
     if (this.#closed) return;
     const held = this.#input.size;
     if (held > this.maxInput) return this.#refuse();
-    const pause = (this.#bulk || this.#outputHeld) && held >= PAUSE_AT;
+    const pause = (this.#bulk || this.#outputHeld) &&
+      held >= Math.min(PAUSE_AT, this.maxInput >> 1);
     if (pause === this.#paused) return;
     this.#paused = pause;
     if (pause) this.#socket.pause?.();
