@@ -53,7 +53,12 @@ export interface FaktoryServerOptions {
   readonly host?: string;
   /** Port to bind; 0 picks a free one. @default {0} */
   readonly port?: number;
-  /** Require this password (HI then carries a salt and iteration count). */
+  /**
+   * Require this password (HI then carries a salt and iteration count). As
+   * in Faktory, each connection gets its own salt; while 16 or more
+   * connections wait for their HELLO to be checked, new ones share one, so
+   * that wrong passwords cannot make a right one wait for their hashes.
+   */
   readonly password?: string;
   /** Serve TLS (`tcp+tls://`) with this PEM key and certificate. */
   readonly tls?: { readonly key: string; readonly cert: string };
