@@ -11,6 +11,8 @@ export interface BunSocket {
   end(): void;
   setNoDelay?(noDelay?: boolean): boolean;
   setKeepAlive?(enable?: boolean, initialDelay?: number): boolean;
+  pause?(): void;
+  resume?(): void;
 }
 
 /** The socket event handlers Bun calls. */

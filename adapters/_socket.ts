@@ -16,6 +16,12 @@ import type { Socket, SocketHandlers } from "./transport.ts";
  */
 export const KEEPALIVE_DELAY_MS = 30_000;
 
+/**
+ * How long close() waits for queued bytes to go out, in ms: a peer that
+ * reads nothing would otherwise keep the socket open for ever.
+ */
+export const CLOSE_GRACE_MS = 1000;
+
 /** The runtime calls a {@linkcode SocketCore} needs. */
 export interface RawSocket {
   /**
@@ -28,6 +34,9 @@ export interface RawSocket {
   full?(): boolean;
   /** Ends the connection once the bytes already taken went out. */
   end(): void;
+  /** Stops reading until `resume` (optional). */
+  pause?(): void;
+  resume?(): void;
 }
 
 /**
@@ -48,12 +57,20 @@ export class SocketCore implements Socket {
   #waiters: { ok(): void; fail(error: Error): void }[] = [];
   #blocked = false;
   #ending = false;
+  #ended = false;
   #closed = false;
   #failure: Error | undefined;
+  readonly #grace: number;
+  #giveUp: ReturnType<typeof setTimeout> | undefined;
 
-  constructor(raw: RawSocket, handlers?: SocketHandlers) {
+  constructor(
+    raw: RawSocket,
+    handlers?: SocketHandlers,
+    closeGrace: number = CLOSE_GRACE_MS,
+  ) {
     this.#raw = raw;
     this.#handlers = handlers;
+    this.#grace = closeGrace;
   }
 
   /** Whether the socket closed (no more events). */
@@ -92,11 +109,26 @@ export class SocketCore implements Socket {
     return this.#blocked ? this.#wait() : Promise.resolve();
   }
 
-  /** Closes gracefully: queued bytes still go out first. Idempotent. */
+  /**
+   * Closes gracefully: queued bytes still go out first, unless the peer has
+   * not taken them within {@linkcode CLOSE_GRACE_MS}. Idempotent.
+   */
   close(): void {
     if (this.#closed || this.#ending) return;
     this.#ending = true;
-    if (!this.#blocked) this.#raw.end();
+    if (!this.#blocked) return this.#end();
+    this.#giveUp = setTimeout(() => {
+      this.#queue = [];
+      this.#end();
+    }, this.#grace);
+  }
+
+  pause(): void {
+    this.#raw.pause?.();
+  }
+
+  resume(): void {
+    this.#raw.resume?.();
   }
 
   /** The runtime delivered bytes. */
@@ -106,7 +138,7 @@ export class SocketCore implements Socket {
 
   /** The runtime can take more: writes out the queue, all of it at once. */
   drained(): void {
-    if (this.#closed) return;
+    if (this.#closed || this.#ended) return;
     while (this.#queue.length > 0) {
       const queued = this.#queue;
       const bytes = queued.length === 1 ? queued[0]! : concat(queued);
@@ -120,7 +152,7 @@ export class SocketCore implements Socket {
     }
     this.#blocked = false;
     for (const w of this.#waiters.splice(0)) w.ok();
-    if (this.#ending) this.#raw.end();
+    if (this.#ending) this.#end();
   }
 
   /** Records the runtime's error, reported when the socket closes. */
@@ -134,9 +166,16 @@ export class SocketCore implements Socket {
     this.#closed = true;
     if (error) this.#failure ??= error;
     const failure = this.#failure ?? new Error("Socket is closed");
+    clearTimeout(this.#giveUp);
     this.#queue = [];
     for (const w of this.#waiters.splice(0)) w.fail(failure);
     this.#handlers?.close(this.#failure);
+  }
+
+  #end(): void {
+    clearTimeout(this.#giveUp);
+    this.#ended = true;
+    this.#raw.end();
   }
 
   #wait(): Promise<void> {

@@ -30,7 +30,12 @@ export function wrapBun(
 ): SocketCore {
   sock.setNoDelay?.(true);
   return new SocketCore(
-    { write: (bytes) => sock.write(bytes), end: () => sock.end() },
+    {
+      write: (bytes) => sock.write(bytes),
+      end: () => sock.end(),
+      pause: () => void sock.pause?.(),
+      resume: () => void sock.resume?.(),
+    },
     handlers,
   );
 }

@@ -85,9 +85,16 @@ export function wrapDeno(
   conn.setNoDelay?.(true);
   let writing = false;
   let shut = false;
+  // While paused, the read loop waits here before its next read.
+  let paused: { promise: Promise<void>; resume(): void } | undefined;
+  const resume = () => {
+    paused?.resume();
+    paused = undefined;
+  };
   const shutdown = () => {
     if (shut) return;
     shut = true;
+    resume();
     try {
       conn.close();
     } catch { /* already closed */ }
@@ -107,6 +114,13 @@ export function wrapDeno(
     },
     full: () => writing,
     end: shutdown,
+    pause() {
+      if (shut || paused) return;
+      let go = () => {};
+      const promise = new Promise<void>((r) => go = r);
+      paused = { promise, resume: go };
+    },
+    resume,
   }, handlers);
   void (async () => {
     await undefined; // a listener attaches its handlers first
@@ -116,6 +130,7 @@ export function wrapDeno(
       for (let n; (n = await conn.read(buf.bytes)) !== null;) {
         core.data(buf.bytes.subarray(0, n));
         buf.filled(n);
+        if (paused) await paused.promise;
       }
     } catch (err) {
       if (!shut) core.failed(err as Error);

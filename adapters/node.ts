@@ -32,6 +32,8 @@ export function wrapNode(
       return bytes.length;
     },
     full: () => sock.writableNeedDrain,
+    pause: () => void sock.pause(),
+    resume: () => void sock.resume(),
     end() {
       sock.end();
       const force = setTimeout(() => sock.destroy(), 1000);

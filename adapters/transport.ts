@@ -96,6 +96,14 @@ export interface Socket {
   write(bytes: Uint8Array): Promise<void>;
   /** Closes the socket. Idempotent; `close` handlers still run once. */
   close(): void;
+  /**
+   * Stops reading from the peer until {@linkcode Socket.resume}, so it sees
+   * TCP back-pressure; a chunk already read may still arrive. Optional: a
+   * socket without it keeps reading.
+   */
+  pause?(): void;
+  /** Reads again after {@linkcode Socket.pause}. */
+  resume?(): void;
 }
 
 /**

@@ -1,4 +1,4 @@
-// Throughput of the embedded server: PUSH and FETCH+ACK per second through 1 and 10
+// Throughput of the embedded server: PUSH (one at a time, and pipelined) and FETCH+ACK per second through 1 and 10
 // connections. The server runs in its own process (same runtime), the clients here.
 // Usage: <runtime> bench/server_bench.ts [jobs]      (npm run bench runs it on all three)
 import process from "node:process";
@@ -54,6 +54,18 @@ for (const conns of [1, 10]) {
     }
   });
 }
+// Pipelined: a thousand PUSHes in flight on one connection, which the server
+// runs in slices (yielding to other connections) once a slice runs long.
+await rate("PUSH piped", 1, async (c, n) => {
+  for (let i = 0; i < n; i += 1000) {
+    await Promise.all(
+      Array.from(
+        { length: Math.min(1000, n - i) },
+        (_, k) => c.push("Noop", [i + k], { queue: "push-piped" }),
+      ),
+    );
+  }
+});
 for (const conns of [1, 10]) {
   await fill(`work-${conns}`);
   await rate("FETCH+ACK", conns, async (c, n) => {

@@ -77,7 +77,7 @@ export class Enterprise {
     if (isExpired(custom, now)) {
       this.unique.dropped(job.jid);
       if (isTracked(custom)) this.tracks.mark(job.jid, "failed", now);
-      this.#push(this.batches.failed(job, now), now);
+      this.#push(this.batches.failed(job, true, now), now);
       return false;
     }
     this.unique.started(job.jid);
@@ -94,14 +94,17 @@ export class Enterprise {
     this.#push(this.batches.succeeded(job, now), now);
   }
 
-  /** A reserved job failed (FAIL or an expired reservation). */
-  failed(job: StoredJob, dead: boolean, now: number): void {
+  /**
+   * A reserved job failed (FAIL or an expired reservation); `final` when no
+   * retry follows.
+   */
+  failed(job: StoredJob, dead: boolean, final: boolean, now: number): void {
     const custom = customOf(job);
     if (custom === undefined) return;
     if (isTracked(custom)) {
       this.tracks.mark(job.jid, dead ? "dead" : "failed", now);
     }
-    this.#push(this.batches.failed(job, now), now);
+    this.#push(this.batches.failed(job, final, now), now);
   }
 
   /** BATCH COMMIT; false for an unknown batch. */

@@ -6,10 +6,15 @@
  * A batch is complete once it is committed, none of its jobs is pending (has
  * not run once) and every child batch has finished its complete stage; its
  * complete callback is then pushed, and the stage finishes when that job is
- * acknowledged (at once when there is no complete callback). The success
- * stage also needs no failed job, a finished complete stage and every child's
- * success stage finished. A batch left uncommitted is dropped 30 minutes
- * after its creation, without callbacks.
+ * acknowledged, or fails for good (dead or discarded: its state stays "1"),
+ * at once when there is no complete callback. The success stage also needs
+ * no failed job, a finished complete stage and every child's success stage
+ * finished. A batch left uncommitted is dropped 30 minutes after its
+ * creation, without callbacks.
+ *
+ * Each batch keeps whether its stages finished and how many of its children
+ * have not, so a change is carried up the parents only as far as it changes
+ * something: settling a chain of nested batches costs its length once.
  *
  * Every method that may fire callbacks returns the callback jobs to push.
  *
@@ -47,6 +52,15 @@ interface Batch {
   failed: number;
   completeSt: CallbackState;
   successSt: CallbackState;
+  /** The callback job of a stage failed for good: the stage is over. */
+  completeGone: boolean;
+  successGone: boolean;
+  /** Whether a stage finished, as the parent last counted it. */
+  completeDone: boolean;
+  successDone: boolean;
+  /** Children whose complete, or success, stage has not finished. */
+  openComplete: number;
+  openSuccess: number;
 }
 
 /** Where a batch job stands: not run yet, last run failed, succeeded. */
@@ -111,9 +125,21 @@ export class Batches {
       failed: 0,
       completeSt: "",
       successSt: "",
+      completeGone: false,
+      successGone: false,
+      completeDone: false,
+      successDone: false,
+      openComplete: 0,
+      openSuccess: 0,
     });
-    if (spec.parentBid !== undefined) {
-      this.#batches.get(spec.parentBid)?.children.add(bid);
+    const parent = spec.parentBid === undefined
+      ? undefined
+      : this.#batches.get(spec.parentBid);
+    if (parent !== undefined) {
+      parent.children.add(bid);
+      parent.openComplete++;
+      parent.openSuccess++;
+      this.#settle(parent, now); // a new child only holds callbacks back
     }
     return bid;
   }
@@ -184,9 +210,19 @@ export class Batches {
 
   /**
    * A batch job ran and failed (FAIL, an expired reservation, or it expired
-   * before it ran): its first failure moves it from pending to failed.
+   * before it ran): its first failure moves it from pending to failed. A
+   * callback job that fails for good (`final`: dead, discarded or expired)
+   * ends its stage.
    */
-  failed(job: StoredJob, now: number): StoredJob[] {
+  failed(job: StoredJob, final: boolean, now: number): StoredJob[] {
+    const callback = this.#callbacks.get(job);
+    if (callback !== undefined) {
+      const batch = this.#batches.get(callback.bid);
+      if (!final || batch === undefined) return [];
+      if (callback.kind === "complete") batch.completeGone = true;
+      else batch.successGone = true;
+      return this.#settle(batch, now);
+    }
     const member = this.#members.get(job);
     const batch = member && this.#batches.get(member.bid);
     if (member === undefined || batch === undefined) return [];
@@ -206,6 +242,8 @@ export class Batches {
       const parent = this.#parent(batch);
       if (parent === undefined) continue;
       parent.children.delete(batch.bid);
+      if (!batch.completeDone) parent.openComplete--;
+      if (!batch.successDone) parent.openSuccess--;
       out.push(...this.#settle(parent, now));
     }
     return out;
@@ -224,44 +262,36 @@ export class Batches {
     return bid === undefined ? undefined : this.#batches.get(bid);
   }
 
-  #children(batch: Batch): Batch[] {
-    const out: Batch[] = [];
-    for (const bid of batch.children) {
-      const child = this.#batches.get(bid);
-      if (child !== undefined) out.push(child);
-    }
-    return out;
-  }
-
   /** Committed, nothing pending, every child's complete stage finished. */
-  #complete(batch: Batch): boolean {
-    return batch.committed && batch.pending === 0 &&
-      this.#children(batch).every((c) => this.#completeDone(c));
+  #complete(b: Batch): boolean {
+    return b.committed && b.pending === 0 && b.openComplete === 0;
   }
 
-  #completeDone(batch: Batch): boolean {
-    return batch.spec.complete !== undefined
-      ? batch.completeSt === "2"
-      : this.#complete(batch);
+  #completeFinished(b: Batch): boolean {
+    return b.spec.complete !== undefined
+      ? b.completeSt === "2" || b.completeGone
+      : this.#complete(b);
   }
 
   /** Complete, no failure, every child's success stage finished. */
-  #successReady(batch: Batch): boolean {
-    return batch.committed && batch.pending === 0 && batch.failed === 0 &&
-      this.#completeDone(batch) &&
-      this.#children(batch).every((c) => this.#successDone(c));
+  #successReady(b: Batch): boolean {
+    return b.committed && b.pending === 0 && b.failed === 0 &&
+      this.#completeFinished(b) && b.openSuccess === 0;
   }
 
-  #successDone(batch: Batch): boolean {
-    return batch.spec.success !== undefined
-      ? batch.successSt === "2"
-      : this.#successReady(batch);
+  #successFinished(b: Batch): boolean {
+    return b.spec.success !== undefined
+      ? b.successSt === "2" || b.successGone
+      : this.#successReady(b);
   }
 
-  /** Pushes the callbacks now due of a batch and of its ancestors. */
+  /**
+   * Pushes the callbacks now due of a batch, and carries the change of its
+   * stages up to its parent, and on while something changes.
+   */
   #settle(batch: Batch, now: number): StoredJob[] {
     const out: StoredJob[] = [];
-    for (let b: Batch | undefined = batch; b; b = this.#parent(b)) {
+    for (let b: Batch | undefined = batch; b;) {
       if (
         b.spec.complete !== undefined && b.completeSt === "" &&
         this.#complete(b)
@@ -276,6 +306,17 @@ export class Batches {
         b.successSt = "1";
         this.#fire(b, "success", now, out);
       }
+      const complete = this.#completeFinished(b);
+      const success = this.#successFinished(b);
+      if (complete === b.completeDone && success === b.successDone) break;
+      const parent = this.#parent(b);
+      if (parent !== undefined) {
+        parent.openComplete += Number(b.completeDone) - Number(complete);
+        parent.openSuccess += Number(b.successDone) - Number(success);
+      }
+      b.completeDone = complete;
+      b.successDone = success;
+      b = parent;
     }
     return out;
   }

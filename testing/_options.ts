@@ -53,7 +53,12 @@ export interface FaktoryServerOptions {
   readonly host?: string;
   /** Port to bind; 0 picks a free one. @default {0} */
   readonly port?: number;
-  /** Require this password (HI then carries a salt and iteration count). */
+  /**
+   * Require this password (HI then carries a salt and iteration count). As
+   * in Faktory, each connection gets its own salt; while 16 or more
+   * connections wait for their HELLO to be checked, new ones share one, so
+   * that wrong passwords cannot make a right one wait for their hashes.
+   */
   readonly password?: string;
   /** Serve TLS (`tcp+tls://`) with this PEM key and certificate. */
   readonly tls?: { readonly key: string; readonly cert: string };
@@ -61,6 +66,21 @@ export interface FaktoryServerOptions {
   readonly fetchTimeout?: number;
   /** How long a client has to send HELLO, in ms. @default {2000} */
   readonly helloTimeout?: number;
+  /**
+   * The most input the server holds for one connection, in bytes: a command
+   * line still arriving, plus the commands pipelined behind one that waits
+   * (a blocking FETCH). A connection that sends more is closed with
+   * `-ERR line too long: ...` or `-ERR too much pipelined input: ...`.
+   * Real traffic stays far below: a job, or a PUSHB of many, is one line of
+   * a few KiB to a few MiB. Before its HELLO is accepted a connection may
+   * hold at most 16 KiB. While a connection does not read its replies, or
+   * while the server works through a long pipeline of it a slice at a time,
+   * the server stops reading it instead (TCP back-pressure), as Faktory
+   * does.
+   *
+   * @default {16777216}
+   */
+  readonly maxInputBytes?: number;
   /** A worker not heard from for this long is forgotten, in ms. @default {60000} */
   readonly heartbeatTimeout?: number;
   /**
@@ -107,9 +127,14 @@ export interface FaktoryServerOptions {
    *   checked for uniqueness.
    * - A batch's `pending` counts jobs that have not run once and `failed`
    *   the jobs whose last run failed; a job that dies stays failed, so
-   *   success never fires for its batch. A child batch gates its parent: the
-   *   parent is complete once every child finished its complete stage, and
-   *   succeeds once every child finished its success stage.
+   *   success never fires for its batch. Success waits for the complete
+   *   callback to be acknowledged; one that fails for good (dead or
+   *   discarded) finishes the complete stage too, its state staying `1`, as
+   *   Enterprise documents success as depending on the jobs alone. A success
+   *   callback that fails for good likewise finishes its stage, so it does
+   *   not hold a parent back. A child batch gates its parent: the parent is
+   *   complete once every child finished its complete stage, and succeeds
+   *   once every child finished its success stage.
    * - An uncommitted batch is dropped 30 minutes after its creation;
    *   committed batches are kept until FLUSH. Track records of jobs that
    *   are neither enqueued nor working are dropped 30 minutes after their
@@ -207,5 +232,6 @@ export function resolveOptions(options: FaktoryServerOptions): ResolvedOptions {
     random: options.random ?? Math.random,
     defaultRetry: options.defaultRetry ?? 25,
     enterprise: options.enterprise ?? false,
+    maxInputBytes: options.maxInputBytes ?? 16 * 1024 * 1024,
   };
 }

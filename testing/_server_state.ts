@@ -6,6 +6,7 @@
  * @module
  */
 
+import { Challenges } from "./_challenges.ts";
 import { Enterprise } from "./_enterprise.ts";
 import { FaultTable } from "./_faults.ts";
 import { HashQueue } from "./_hash_queue.ts";
@@ -42,6 +43,7 @@ export interface ResolvedOptions {
   readonly random: () => number;
   readonly defaultRetry: number;
   readonly enterprise: boolean;
+  readonly maxInputBytes: number;
 }
 
 /** An open client connection, as the state sees it. */
@@ -62,6 +64,8 @@ export class ServerState {
   readonly store: Store = new Store();
   readonly workers: Workers = new Workers();
   readonly hasher: HashQueue = new HashQueue();
+  /** The password challenges; undefined without a password. */
+  readonly challenges: Challenges | undefined;
   readonly faults: FaultTable = new FaultTable();
   /** Unique jobs, expiring jobs, batches and tracking; undefined when off. */
   readonly enterprise: Enterprise | undefined;
@@ -77,6 +81,9 @@ export class ServerState {
 
   constructor(readonly options: ResolvedOptions) {
     this.startedAt = options.now();
+    this.challenges = options.password === undefined
+      ? undefined
+      : new Challenges(options.password, options.random, this.hasher);
     this.enterprise = options.enterprise
       ? new Enterprise(options.random, options.defaultRetry, (job) => {
         const at = scheduledAt(job);
@@ -213,7 +220,9 @@ export class ServerState {
     const ent = this.enterprise;
     if (ent === undefined || failed.length === 0) return;
     const now = this.options.now();
-    for (const { job, dead } of failed) ent.failed(job, dead, now);
+    for (const { job, dead, final } of failed) {
+      ent.failed(job, dead, final, now);
+    }
   }
 
   /** FLUSH: forgets every job, and the Enterprise state. */

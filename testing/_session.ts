@@ -9,7 +9,8 @@
 
 import type { Socket, SocketHandlers } from "../adapters/transport.ts";
 import { encodeReply } from "../core/resp.ts";
-import { type Challenge, challengeFor, greeting, handshake } from "./_auth.ts";
+import { greeting, handshake } from "./_auth.ts";
+import type { Challenge } from "./_challenges.ts";
 import { hello } from "./_commands_workers.ts";
 import { type CommandContext, dispatch } from "./_dispatch.ts";
 import { firstWord, Framing, type Outcome } from "./_framing.ts";
@@ -19,26 +20,29 @@ import type { WorkerRecord } from "./_workers.ts";
 
 const CLOSE: Outcome = { reply: null, close: true };
 
+/** The most input held for a connection whose HELLO is not accepted yet. */
+const HANDSHAKE_INPUT = 16 * 1024;
+
 /** A client connection to the embedded server. */
 export class Session implements CommandContext, Connection {
   readonly server: ServerState;
   readonly #framing: Framing;
   readonly #challenge: Challenge | undefined;
   #ready = false;
+  #handshaking = true;
   #helloTimer: ReturnType<typeof setTimeout> | undefined;
   #worker: WorkerRecord | undefined;
 
   constructor(server: ServerState, socket: Socket) {
     this.server = server;
+    const { helloTimeout, maxInputBytes } = server.options;
     this.#framing = new Framing(
       socket,
       (line) => this.#line(line),
       () => this.#closed(),
+      Math.min(HANDSHAKE_INPUT, maxInputBytes),
     );
-    const { password, random, helloTimeout } = server.options;
-    this.#challenge = password === undefined
-      ? undefined
-      : challengeFor(password, random);
+    this.#challenge = server.challenges?.issue();
     this.#framing.greet(greeting(this.#challenge));
     this.#helloTimer = setTimeout(() => this.close(), helloTimeout);
   }
@@ -64,18 +68,26 @@ export class Session implements CommandContext, Connection {
   }
 
   #closed(): void {
-    clearTimeout(this.#helloTimer);
-    this.#helloTimer = undefined;
+    this.#handshakeOver();
     if (this.#worker) this.server.workers.disconnect(this.#worker);
     this.server.closed(this);
   }
 
   #welcome(fields: Record<string, unknown>): void {
     if (this.#framing.closed) return;
-    clearTimeout(this.#helloTimer);
-    this.#helloTimer = undefined;
+    this.#handshakeOver();
+    this.#framing.maxInput = this.server.options.maxInputBytes;
     this.#worker = hello(this.server, fields);
     this.#ready = true;
+  }
+
+  /** HELLO was accepted or the connection closed: once. */
+  #handshakeOver(): void {
+    if (!this.#handshaking) return;
+    this.#handshaking = false;
+    clearTimeout(this.#helloTimer);
+    this.#helloTimer = undefined;
+    this.server.challenges?.settled();
   }
 
   #line(line: string): Outcome | Promise<Outcome> {
@@ -83,7 +95,6 @@ export class Session implements CommandContext, Connection {
       return handshake(
         line,
         this.#challenge,
-        this.server.hasher,
         this,
         (fields) => this.#welcome(fields),
       );

@@ -25,10 +25,12 @@ export interface Reservation {
   readonly expiresAt: number;
 }
 
-/** A failed job, and whether it went to the dead set. */
+/** A failed job, whether it went to the dead set, and whether it is done running. */
 export interface Failed {
   readonly job: StoredJob;
   readonly dead: boolean;
+  /** No retry follows: it is dead, or was discarded (retry 0). */
+  readonly final: boolean;
 }
 
 /** Counters of one periodic task, as INFO shows them. */
@@ -277,7 +279,7 @@ export class Store {
     this.#working.delete(jid);
     this.#processed++;
     this.#failures++;
-    return { job, dead };
+    return { job, dead, final: dead || retry === 0 };
   }
 
   // ---- periodic tasks ----

@@ -451,6 +451,88 @@ test("FaktoryServer enterprise state survives stop(), start() and restart()", as
   });
 });
 
+test("FaktoryServer enterprise batch: a complete callback that fails for good lets success fire; its complete_st stays 1", async () => {
+  await withEnterprise({}, async ({ server, clock, c, w }) => {
+    const bid = await c.batchNew({
+      complete: createJob("Complete", [], { queue: "cb", retry: 1 }),
+      success: callback("Success"),
+    });
+    await c.push("Part", [], { custom: { bid } });
+    await c.batchCommit(bid);
+    assert.equal(await runNext(w, "default"), "Part");
+    assert.deepEqual(counts(server, bid), [1, 0, 0, "1", ""]);
+    let complete = await w.fetch(["cb"]);
+    assert.equal(complete?.jobtype, "Complete");
+    await w.fail(complete!.jid, new Error("callback broke"));
+    // It will be retried: success waits for it.
+    assert.deepEqual(counts(server, bid), [1, 0, 0, "1", ""]);
+    assert.deepEqual(server.queue("cb"), []);
+    clock.now += 3_600_000;
+    server.runTasks();
+    complete = await w.fetch(["cb"]);
+    assert.equal(complete?.jobtype, "Complete");
+    await w.fail(complete!.jid, new Error("callback broke again"));
+    assert.deepEqual(server.dead().map((j) => j.jobtype), ["Complete"]);
+    assert.deepEqual(counts(server, bid), [1, 0, 0, "1", "1"]);
+    assert.equal(await runNext(w, "cb"), "Success");
+    assert.deepEqual(counts(server, bid), [1, 0, 0, "1", "2"]);
+
+    // A child whose complete callback is discarded (retry 0) lets its parent complete.
+    const parent = await c.batchNew({ complete: callback("ParentComplete") });
+    const child = await c.batchNew({
+      parent_bid: parent,
+      complete: createJob("ChildComplete", [], { queue: "cb", retry: 0 }),
+    });
+    await c.batchCommit(child);
+    await c.batchCommit(parent);
+    const childCb = await w.fetch(["cb"]);
+    assert.equal(childCb?.jobtype, "ChildComplete");
+    await w.fail(childCb!.jid, new Error("gone"));
+    assert.deepEqual(counts(server, child), [0, 0, 0, "1", ""]);
+    assert.deepEqual(counts(server, parent), [0, 0, 0, "1", ""]);
+    assert.equal(await runNext(w, "cb"), "ParentComplete");
+  });
+});
+
+test("FaktoryServer enterprise settles a 2,000-deep chain of child batches in linear time, each success after its child's", async () => {
+  await withEnterprise({}, async ({ server, c, w }) => {
+    const depth = 2000;
+    const bids: string[] = [];
+    for (let i = 0; i < depth; i++) {
+      bids.push(
+        await c.batchNew({
+          ...(i === 0 ? {} : { parent_bid: bids[i - 1] }),
+          success: createJob("Done", [i], { queue: "cb" }),
+        }),
+      );
+    }
+    const started = Date.now();
+    const bound = 5000;
+    const inTime = () => {
+      const ms = Date.now() - started;
+      assert.ok(ms < bound, `still settling the chain after ${ms} ms`);
+    };
+    for (const bid of bids) { // the root first: each waits for its child
+      await c.batchCommit(bid);
+      inTime();
+    }
+    assert.deepEqual(server.queue("cb").map((j) => j.args), [[depth - 1]]);
+    for (let i = depth - 1; i >= 0; i--) {
+      const job = await w.fetch(["cb"]);
+      assert.deepEqual(job?.args, [i]);
+      assert.deepEqual(job?.custom, {
+        _bid: bids[i],
+        _cb: "success",
+        ...(i === 0 ? {} : { _pbid: bids[i - 1] }),
+      });
+      await w.ack(job!.jid);
+      inTime();
+    }
+    assert.deepEqual(server.queue("cb"), []);
+    assert.ok(server.batches().every((b) => b.success_st === "2"));
+  });
+});
+
 test("Manager runs a batch's jobs, one reopening the batch to add another, then its complete and success callbacks", async () => {
   const r = await rig({}, { enterprise: true });
   const ran: string[] = [];

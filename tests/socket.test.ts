@@ -78,6 +78,22 @@ test("SocketCore.close() ends once, after the queue went out", () => {
   assert.deepEqual(rt.written, ["AC", "K\r\n"]);
 });
 
+test("SocketCore.close() gives up on bytes a peer does not take within the grace, and ends once", async () => {
+  const rt = scripted(2);
+  const core = new SocketCore(rt.raw, undefined, 20);
+  const waiting = core.write(bytes("INFO\r\n"));
+  core.close();
+  assert.equal(rt.ended, 0);
+  await new Promise((r) => setTimeout(r, 60));
+  assert.equal(rt.ended, 1);
+  rt.room(100);
+  core.drained(); // too late: nothing more is written or ended
+  assert.deepEqual(rt.written, ["IN"]);
+  assert.equal(rt.ended, 1);
+  core.finish();
+  await assert.rejects(waiting, /Socket is closed/);
+});
+
 test("SocketCore fails waiting and later writes with the runtime's error and calls close once", async () => {
   const rt = scripted(0);
   const closes: (Error | undefined)[] = [];

@@ -312,6 +312,37 @@ test("guardConnect times out, aborts, and closes a socket that opens too late", 
   );
 });
 
+test(`${runtime} transport: a listened socket reads nothing more between pause() and resume()`, async () => {
+  const t = await defaultTransport();
+  let received = 0;
+  let server: { pause?(): void; resume?(): void } | undefined;
+  const listener = await t.listen({ port: 0 }, (socket) => {
+    server = socket;
+    return {
+      data: (chunk) => {
+        if (received === 0) socket.pause?.();
+        received += chunk.length;
+      },
+      close: () => {},
+    };
+  });
+  const client = net.connect(listener.port, "127.0.0.1");
+  client.on("error", () => {});
+  await new Promise((r) => client.once("connect", r));
+  const total = 16 << 20;
+  client.write(new Uint8Array(total));
+  await until(() => received > 0);
+  for (let last = -1; last !== received;) {
+    last = received;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  assert.ok(received < total / 4, `read ${received} bytes while paused`);
+  server!.resume!();
+  await until(() => received === total, 10_000);
+  client.destroy();
+  await listener.close();
+});
+
 for (const secure of [false, true]) {
   test(`${runtime} transport: listen() accepts ${secure ? "TLS" : "TCP"} connections and echoes in order`, async () => {
     const certs = testCerts();
