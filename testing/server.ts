@@ -24,6 +24,7 @@ import {
   type WorkerInfo,
   workerInfo,
 } from "./_options.ts";
+import { Persister } from "./_persister.ts";
 import { ServerState } from "./_server_state.ts";
 import { Session } from "./_session.ts";
 import type { StoredJob } from "./_stored_job.ts";
@@ -60,6 +61,7 @@ export class FaktoryServer {
   readonly #transport: ServerTransport | undefined;
   readonly #tls: FaktoryServerOptions["tls"];
   readonly #taskInterval: number;
+  readonly #persister: Persister | undefined;
   #listener: Listener | undefined;
   #starting: Promise<this> | undefined;
   #stopping: Promise<void> | undefined;
@@ -77,6 +79,9 @@ export class FaktoryServer {
     this.#tls = options.tls;
     this.#taskInterval = options.taskInterval ?? 1000;
     this.#port = options.port ?? 0;
+    this.#persister = options.dataFile === undefined
+      ? undefined
+      : new Persister(options.dataFile, this.#state);
   }
 
   /**
@@ -110,15 +115,18 @@ export class FaktoryServer {
 
   /**
    * Starts listening (on the same port again after a stop). Idempotent.
+   * With `dataFile`, the first start loads that file.
    *
    * @returns This server.
+   * @throws {DataFileError} When the data file cannot be read or used.
    */
   start(): Promise<this> {
     if (this.#starting) return this.#starting;
     const stopping = this.#stopping;
     this.#stopping = undefined;
     return this.#starting = (async () => {
-      await stopping; // a start() during a stop() waits for it
+      await stopping?.catch(() => {}); // a start() during a stop() waits for it
+      await this.#persister?.load();
       const transport = this.#transport ?? defaultServerTransport();
       const platform = await defaultPlatform();
       this.#state.rssBytes = () => platform.rssBytes();
@@ -135,6 +143,7 @@ export class FaktoryServer {
         },
       );
       this.#port = this.#listener.port;
+      this.#persister?.startSaving();
       if (this.#taskInterval > 0) {
         this.#timer = setInterval(() => {
           try {
@@ -158,7 +167,10 @@ export class FaktoryServer {
    * empty queue included, as when Faktory's process ends. Resolves when every
    * connection is closed (at once if none is open). Data is kept, reservations
    * included, so {@linkcode FaktoryServer.start} resumes where it stopped.
+   * With `dataFile`, what changed since the last write is written then.
    * Idempotent.
+   *
+   * @throws {DataFileError} When the data file cannot be written.
    */
   stop(): Promise<void> {
     if (this.#stopping) return this.#stopping;
@@ -185,6 +197,7 @@ export class FaktoryServer {
       this.dropConnections();
       await Promise.all([closing, late]); // Node's close waits for the connections
       this.#state.closing = false;
+      await this.#persister?.stopSaving();
     })();
   }
 
