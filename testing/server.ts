@@ -1,7 +1,8 @@
 /**
  * An embedded, Faktory-compatible server for tests, demos and benchmarks. It
  * speaks the wire protocol byte for byte as Faktory 1.8 does (as recorded in
- * transcripts), keeps everything in memory, and adds a control API to
+ * transcripts), keeps everything in memory (and, with `dataFile`, in a file
+ * that survives restarts of the process), and adds a control API to
  * inspect state, quiet or terminate workers, run time-based tasks now, and
  * inject faults. With `enterprise: true` it also emulates Faktory Pro and
  * Enterprise: unique and expiring jobs, batches and job tracking.
