@@ -127,3 +127,11 @@ export class Persister {
     this.#saved = changes;
   }
 }
+
+/** A persister for the `dataFile` option, or undefined without one. */
+export function persisterFor(
+  path: string | undefined,
+  state: ServerState,
+): Persister | undefined {
+  return path === undefined ? undefined : new Persister(path, state);
+}

@@ -1,11 +1,10 @@
 /**
  * An embedded, Faktory-compatible server for tests, demos and benchmarks. It
  * speaks the wire protocol byte for byte as Faktory 1.8 does (as recorded in
- * transcripts), keeps everything in memory (and, with `dataFile`, in a file
- * that survives restarts of the process), and adds a control API to
- * inspect state, quiet or terminate workers, run time-based tasks now, and
- * inject faults. With `enterprise: true` it also emulates Faktory Pro and
- * Enterprise: unique and expiring jobs, batches and job tracking.
+ * transcripts), keeps everything in memory (and in `dataFile`), and adds a
+ * control API to inspect state, quiet or terminate workers, run time-based
+ * tasks now, and inject faults. With `enterprise: true` it also emulates
+ * Faktory Pro and Enterprise: unique and expiring jobs, batches and tracking.
  *
  * @module
  */
@@ -25,7 +24,7 @@ import {
   type WorkerInfo,
   workerInfo,
 } from "./_options.ts";
-import { Persister } from "./_persister.ts";
+import { type Persister, persisterFor } from "./_persister.ts";
 import { ServerState } from "./_server_state.ts";
 import { Session } from "./_session.ts";
 import type { StoredJob } from "./_stored_job.ts";
@@ -80,9 +79,7 @@ export class FaktoryServer {
     this.#tls = options.tls;
     this.#taskInterval = options.taskInterval ?? 1000;
     this.#port = options.port ?? 0;
-    this.#persister = options.dataFile === undefined
-      ? undefined
-      : new Persister(options.dataFile, this.#state);
+    this.#persister = persisterFor(options.dataFile, this.#state);
   }
 
   /**
@@ -116,10 +113,9 @@ export class FaktoryServer {
 
   /**
    * Starts listening (on the same port again after a stop). Idempotent.
-   * With `dataFile`, the first start loads that file.
    *
    * @returns This server.
-   * @throws {DataFileError} When the data file cannot be read or used.
+   * @throws {DataFileError} When the data file (loaded once) is unusable.
    */
   start(): Promise<this> {
     if (this.#starting) return this.#starting;
@@ -168,10 +164,9 @@ export class FaktoryServer {
    * empty queue included, as when Faktory's process ends. Resolves when every
    * connection is closed (at once if none is open). Data is kept, reservations
    * included, so {@linkcode FaktoryServer.start} resumes where it stopped.
-   * With `dataFile`, what changed since the last write is written then.
    * Idempotent.
    *
-   * @throws {DataFileError} When the data file cannot be written.
+   * @throws {DataFileError} When what changed cannot be saved to the data file.
    */
   stop(): Promise<void> {
     if (this.#stopping) return this.#stopping;
