@@ -6,6 +6,7 @@
  * @module
  */
 
+import type { FileSystem } from "./files.ts";
 import type { ServerTransport } from "./listen.ts";
 import type { ClientTransport, Platform, Transport } from "./transport.ts";
 
@@ -43,6 +44,7 @@ let client: Promise<ClientTransport> | undefined;
 let server: ServerTransport | undefined;
 let transport: Promise<Transport> | undefined;
 let platform: Promise<Platform> | undefined;
+let files: Promise<FileSystem> | undefined;
 
 function clientTransport(): Promise<ClientTransport> {
   return client ??= (() => {
@@ -129,4 +131,22 @@ export function defaultPlatform(): Promise<Platform> {
   return platform ??= detectRuntime() === "deno"
     ? import("./platform_deno.ts").then((m) => m.denoPlatform)
     : import("./platform_node.ts").then((m) => m.nodePlatform);
+}
+
+/**
+ * The file system of the current runtime (for the embedded server's data
+ * file).
+ *
+ * @returns The file system.
+ *
+ * @example
+ * ```ts ignore
+ * import { defaultFileSystem } from "./runtime.ts";
+ * console.log(await (await defaultFileSystem()).read("missing.json")); // undefined
+ * ```
+ */
+export function defaultFileSystem(): Promise<FileSystem> {
+  return files ??= detectRuntime() === "deno"
+    ? import("./files_deno.ts").then((m) => m.denoFileSystem)
+    : import("./files_node.ts").then((m) => m.nodeFileSystem);
 }

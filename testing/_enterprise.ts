@@ -122,6 +122,14 @@ export class Enterprise {
     this.tracks.expire(now);
   }
 
+  /**
+   * Locks, batches and tracks held: the periodic tasks changed something
+   * when this changed (they only drop things).
+   */
+  get size(): number {
+    return this.unique.size + this.batches.size + this.tracks.size;
+  }
+
   /** FLUSH: forgets everything. */
   flush(): void {
     this.unique.clear();

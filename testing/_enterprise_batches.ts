@@ -41,7 +41,8 @@ export interface BatchSpec {
   readonly success: Record<string, unknown> | undefined;
 }
 
-interface Batch {
+/** A batch with its counters and callback states. */
+export interface Batch {
   readonly bid: string;
   readonly spec: BatchSpec;
   readonly createdAt: number;
@@ -64,14 +65,16 @@ interface Batch {
 }
 
 /** Where a batch job stands: not run yet, last run failed, succeeded. */
-type JobState = "pending" | "failed" | "done";
+export type JobState = "pending" | "failed" | "done";
 
-interface Member {
+/** A job of a batch. */
+export interface Member {
   readonly bid: string;
   state: JobState;
 }
 
-interface CallbackRef {
+/** A callback job of a batch. */
+export interface CallbackRef {
   readonly bid: string;
   readonly kind: CallbackKind;
 }
@@ -253,6 +256,40 @@ export class Batches {
     this.#batches.clear();
     this.#members = new WeakMap();
     this.#callbacks = new WeakMap();
+  }
+
+  // ---- data files ----
+
+  /** Batches held right now. */
+  get size(): number {
+    return this.#batches.size;
+  }
+
+  /** The batches, oldest first, by reference: read them before any change. */
+  data(): Batch[] {
+    return [...this.#batches.values()];
+  }
+
+  /** A job's place in a batch: as one of its jobs, or as its callback. */
+  roleOf(job: StoredJob): { member?: Member; callback?: CallbackRef } {
+    const member = this.#members.get(job);
+    const callback = this.#callbacks.get(job);
+    return { ...(member && { member }), ...(callback && { callback }) };
+  }
+
+  /** Replaces the batches with what a data file kept. */
+  load(batches: readonly Batch[]): void {
+    this.clear();
+    for (const batch of batches) this.#batches.set(batch.bid, batch);
+  }
+
+  /** Gives a job loaded from a data file its place in a batch back. */
+  assign(
+    job: StoredJob,
+    role: { member?: Member; callback?: CallbackRef },
+  ): void {
+    if (role.member) this.#members.set(job, { ...role.member });
+    if (role.callback) this.#callbacks.set(job, role.callback);
   }
 
   // ---- callbacks ----

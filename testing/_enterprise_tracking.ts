@@ -17,7 +17,8 @@ export const TRACK_TTL: number = 30 * 60_000;
 /** A job's tracking state. */
 export type TrackState = JobProgress["state"];
 
-interface TrackRecord {
+/** A job's tracking record. */
+export interface TrackRecord {
   state: TrackState;
   percent: number | undefined;
   desc: string | undefined;
@@ -98,5 +99,23 @@ export class Tracks {
 
   clear(): void {
     this.#records.clear();
+  }
+
+  /** Records held right now. */
+  get size(): number {
+    return this.#records.size;
+  }
+
+  /** The records by jid (copies), for a data file. */
+  data(): [jid: string, record: TrackRecord][] {
+    return [...this.#records].map(([jid, r]) => [jid, { ...r }]);
+  }
+
+  /** Replaces the records with what a data file kept. */
+  load(
+    records: readonly (readonly [jid: string, record: TrackRecord])[],
+  ): void {
+    this.clear();
+    for (const [jid, r] of records) this.#records.set(jid, { ...r });
   }
 }

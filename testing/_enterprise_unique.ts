@@ -14,7 +14,8 @@ import type { StoredJob } from "./_stored_job.ts";
 /** The reply text of a refused duplicate, as Go's coded error prints it. */
 export const NOT_UNIQUE = "NOTUNIQUE Job not unique";
 
-interface Lock {
+/** A unique lock: its owner, its end, and whether the owner's start ends it. */
+export interface Lock {
   readonly jid: string;
   readonly expiresAt: number;
   readonly untilStart: boolean;
@@ -135,4 +136,22 @@ export class UniqueLocks {
     this.#locks.clear();
     this.#owned.clear();
   }
+
+  /** The locks by key and the key each owner holds, for a data file. */
+  data(): UniqueData {
+    return { locks: [...this.#locks], owned: [...this.#owned] };
+  }
+
+  /** Replaces the locks with what a data file kept. */
+  load(data: UniqueData): void {
+    this.clear();
+    for (const [key, lock] of data.locks) this.#locks.set(key, lock);
+    for (const [jid, key] of data.owned) this.#owned.set(jid, key);
+  }
+}
+
+/** What a data file keeps of the unique locks. */
+export interface UniqueData {
+  readonly locks: readonly (readonly [key: string, lock: Lock])[];
+  readonly owned: readonly (readonly [jid: string, key: string])[];
 }

@@ -96,6 +96,39 @@ export interface FaktoryServerOptions {
   readonly random?: () => number;
   /** Retries given to a job pushed without `retry`. @default {25} */
   readonly defaultRetry?: number;
+  /**
+   * Keep the data in this file, so that nothing is lost across restarts of
+   * the process: queues, scheduled jobs, retries, dead jobs, reservations
+   * (with their expiry times), paused queues, the processed and failed
+   * counters and, with `enterprise`, batches, unique locks and tracking.
+   * Workers are not kept (Faktory keeps them in memory too): they say HELLO
+   * again, and a late ACK or FAIL of a kept reservation works.
+   *
+   * The first {@linkcode FaktoryServer.start} loads the file (a missing file
+   * starts empty; it is created at the first write). Changes are written at
+   * most a second after they happen, and at {@linkcode FaktoryServer.stop};
+   * nothing is written while nothing changes. Each write goes to
+   * `<dataFile>.tmp`, is flushed to the disk and renamed over the file, so a
+   * crash (even `kill -9`) leaves a whole file and loses at most the last
+   * second. A file that is damaged, truncated, not a data file, or written
+   * by a newer version stops the start with a {@linkcode DataFileError}
+   * naming the file and the problem, and is left as it is. On Deno, run
+   * with `--allow-read` and `--allow-write` for the file and its `.tmp`.
+   *
+   * @default {undefined} (everything is kept in memory only)
+   * @example Jobs that survive a restart of the process
+   * ```ts
+   * import { Client } from "@x/faktory-worker";
+   * import { FaktoryServer } from "@x/faktory-worker/testing";
+   *
+   * const server = await FaktoryServer.start({ dataFile: "faktory-dev.json" });
+   * const client = await Client.connect(server.url);
+   * await client.push("SendEmail", ["alice@example.com"]);
+   * await client.close();
+   * await server.stop(); // writes the file; a new process finds the job
+   * ```
+   */
+  readonly dataFile?: string;
   /** The transport to listen with. @default {the current runtime's} */
   readonly transport?: ServerTransport;
   /**

@@ -32,6 +32,19 @@ const VERBS = new Set([
   "END",
 ]);
 
+/** The verbs that may change what a data file keeps (FETCH: see #handOut). */
+const CHANGING = new Set([
+  "PUSH",
+  "PUSHB",
+  "ACK",
+  "FAIL",
+  "FLUSH",
+  "QUEUE",
+  "MUTATE",
+  "BATCH",
+  "TRACK",
+]);
+
 /** Resolved server options. */
 export interface ResolvedOptions {
   readonly host: string;
@@ -72,6 +85,8 @@ export class ServerState {
   readonly startedAt: number;
   /** Set while the server shuts down: commands are refused. */
   closing = false;
+  /** Grows with every change of what a data file keeps (the jobs and counters). */
+  changes = 0;
   rssBytes: () => number = () => 0;
   readonly #connections = new Set<Connection>();
   readonly #counts = new Map<string, number>();
@@ -130,6 +145,7 @@ export class ServerState {
 
   count(verb: string): void {
     this.#commandCount++;
+    if (CHANGING.has(verb)) this.changes++;
     // Bounded: garbage verbs share one counter.
     const key = VERBS.has(verb) ? verb : "UNKNOWN";
     this.#counts.set(key, (this.#counts.get(key) ?? 0) + 1);
@@ -171,6 +187,7 @@ export class ServerState {
    * @returns Whether the job may be handed out.
    */
   #handOut(job: StoredJob, wid: string): boolean {
+    this.changes++;
     const now = this.options.now();
     if (this.enterprise !== undefined && !this.enterprise.handOut(job, now)) {
       return false;
@@ -292,9 +309,15 @@ export class ServerState {
    */
   runTasks(): void {
     const now = this.options.now();
-    for (const job of this.store.promote(now)) this.enqueue(job);
-    this.#failed(this.store.expire(now, this.options.random));
+    const held = this.enterprise?.size;
+    const due = this.store.promote(now);
+    for (const job of due) this.enqueue(job);
+    const expired = this.store.expire(now, this.options.random);
+    this.#failed(expired);
     this.workers.reap(now, this.options.heartbeatTimeout);
     this.enterprise?.runTasks(now);
+    if (due.length + expired.length > 0 || this.enterprise?.size !== held) {
+      this.changes++;
+    }
   }
 }

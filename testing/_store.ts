@@ -13,7 +13,7 @@ import type {
   Mutation as MutationCommand,
 } from "../core/commands.ts";
 import { reservationSeconds } from "../core/job.ts";
-import { Fifo, TimeSet } from "./_collections.ts";
+import { Fifo, type SetEntry, TimeSet } from "./_collections.ts";
 import { nextRetry, orderFailure } from "./_retry.ts";
 import { iso, type StoredJob } from "./_stored_job.ts";
 
@@ -56,6 +56,18 @@ export interface StoreStats {
   readonly tasks: Readonly<
     Record<"Scheduled" | "Retries" | "Dead", Readonly<TaskStats>>
   >;
+  readonly processed: number;
+  readonly failures: number;
+}
+
+/** What a data file keeps of the store, the jobs as stored (see _snapshot.ts). */
+export interface StoreData {
+  readonly queues: readonly (readonly [name: string, jobs: StoredJob[]])[];
+  readonly paused: readonly string[];
+  readonly sets: Readonly<
+    Record<SetName, { readonly entries: readonly SetEntry[] }>
+  >;
+  readonly reservations: readonly Reservation[];
   readonly processed: number;
   readonly failures: number;
 }
@@ -338,6 +350,35 @@ export class Store {
     for (const set of Object.values(this.#sets)) set.clear();
     this.#working.clear();
     this.#processed = this.#failures = 0;
+  }
+
+  /** The data a data file keeps, by reference: read it before any change. */
+  data(): StoreData {
+    return {
+      queues: [...this.#queues].map(([name, q]) => [name, q.toArray()]),
+      paused: [...this.#paused],
+      sets: this.#sets,
+      reservations: [...this.#working.values()],
+      processed: this.#processed,
+      failures: this.#failures,
+    };
+  }
+
+  /** Replaces the data with what a data file kept. */
+  load(data: StoreData): void {
+    this.flush();
+    this.#queues.clear();
+    for (const [name, jobs] of data.queues) {
+      this.#queues.set(name, new Fifo());
+      for (const job of jobs) this.#queues.get(name)!.push(job);
+    }
+    for (const name of data.paused) this.#paused.add(name);
+    for (const [name, set] of Object.entries(this.#sets)) {
+      for (const e of data.sets[name as SetName].entries) set.add(e.at, e.job);
+    }
+    for (const r of data.reservations) this.#working.set(r.job.jid, r);
+    this.#processed = data.processed;
+    this.#failures = data.failures;
   }
 
   /** Sizes and counters for INFO. */

@@ -1,10 +1,10 @@
 /**
  * An embedded, Faktory-compatible server for tests, demos and benchmarks. It
  * speaks the wire protocol byte for byte as Faktory 1.8 does (as recorded in
- * transcripts), keeps everything in memory, and adds a control API to
- * inspect state, quiet or terminate workers, run time-based tasks now, and
- * inject faults. With `enterprise: true` it also emulates Faktory Pro and
- * Enterprise: unique and expiring jobs, batches and job tracking.
+ * transcripts), keeps everything in memory (and in `dataFile`), and adds a
+ * control API to inspect state, quiet or terminate workers, run time-based
+ * tasks now, and inject faults. With `enterprise: true` it also emulates
+ * Faktory Pro and Enterprise: unique and expiring jobs, batches and tracking.
  *
  * @module
  */
@@ -24,6 +24,7 @@ import {
   type WorkerInfo,
   workerInfo,
 } from "./_options.ts";
+import { type Persister, persisterFor } from "./_persister.ts";
 import { ServerState } from "./_server_state.ts";
 import { Session } from "./_session.ts";
 import type { StoredJob } from "./_stored_job.ts";
@@ -60,6 +61,7 @@ export class FaktoryServer {
   readonly #transport: ServerTransport | undefined;
   readonly #tls: FaktoryServerOptions["tls"];
   readonly #taskInterval: number;
+  readonly #persister: Persister | undefined;
   #listener: Listener | undefined;
   #starting: Promise<this> | undefined;
   #stopping: Promise<void> | undefined;
@@ -77,6 +79,7 @@ export class FaktoryServer {
     this.#tls = options.tls;
     this.#taskInterval = options.taskInterval ?? 1000;
     this.#port = options.port ?? 0;
+    this.#persister = persisterFor(options.dataFile, this.#state);
   }
 
   /**
@@ -112,13 +115,15 @@ export class FaktoryServer {
    * Starts listening (on the same port again after a stop). Idempotent.
    *
    * @returns This server.
+   * @throws {DataFileError} When the data file (loaded once) is unusable.
    */
   start(): Promise<this> {
     if (this.#starting) return this.#starting;
     const stopping = this.#stopping;
     this.#stopping = undefined;
     return this.#starting = (async () => {
-      await stopping; // a start() during a stop() waits for it
+      await stopping?.catch(() => {}); // a start() during a stop() waits for it
+      await this.#persister?.load();
       const transport = this.#transport ?? defaultServerTransport();
       const platform = await defaultPlatform();
       this.#state.rssBytes = () => platform.rssBytes();
@@ -135,6 +140,7 @@ export class FaktoryServer {
         },
       );
       this.#port = this.#listener.port;
+      this.#persister?.startSaving();
       if (this.#taskInterval > 0) {
         this.#timer = setInterval(() => {
           try {
@@ -159,6 +165,8 @@ export class FaktoryServer {
    * connection is closed (at once if none is open). Data is kept, reservations
    * included, so {@linkcode FaktoryServer.start} resumes where it stopped.
    * Idempotent.
+   *
+   * @throws {DataFileError} When what changed cannot be saved to the data file.
    */
   stop(): Promise<void> {
     if (this.#stopping) return this.#stopping;
@@ -185,6 +193,7 @@ export class FaktoryServer {
       this.dropConnections();
       await Promise.all([closing, late]); // Node's close waits for the connections
       this.#state.closing = false;
+      await this.#persister?.stopSaving();
     })();
   }
 
