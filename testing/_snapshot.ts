@@ -58,6 +58,15 @@ export interface BatchEntry {
   readonly failed: number;
   readonly completeSt: CallbackState;
   readonly successSt: CallbackState;
+  /** The callback job of a stage failed for good. */
+  readonly completeGone: boolean;
+  readonly successGone: boolean;
+  /** Whether a stage finished, as the parent last counted it. */
+  readonly completeDone: boolean;
+  readonly successDone: boolean;
+  /** Children whose complete, or success, stage has not finished. */
+  readonly openComplete: number;
+  readonly openSuccess: number;
 }
 
 /** A unique lock on a key (jobtype, queue and arguments). */
@@ -166,6 +175,12 @@ function captureEnterprise(ent: Enterprise): EnterpriseSnapshot {
       failed: b.failed,
       completeSt: b.completeSt,
       successSt: b.successSt,
+      completeGone: b.completeGone,
+      successGone: b.successGone,
+      completeDone: b.completeDone,
+      successDone: b.successDone,
+      openComplete: b.openComplete,
+      openSuccess: b.openSuccess,
     })),
     locks: unique.locks.map(([key, lock]) => ({
       key,
@@ -255,6 +270,12 @@ function loadEnterprise(ent: Enterprise, e: EnterpriseSnapshot | undefined) {
     failed: b.failed,
     completeSt: b.completeSt,
     successSt: b.successSt,
+    completeGone: b.completeGone,
+    successGone: b.successGone,
+    completeDone: b.completeDone,
+    successDone: b.successDone,
+    openComplete: b.openComplete,
+    openSuccess: b.openSuccess,
   })));
   ent.unique.load({
     locks: (e?.locks ?? []).map((l) => [l.key, {

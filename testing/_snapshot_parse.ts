@@ -187,6 +187,12 @@ function batchEntry(v: unknown, path: string): BatchEntry {
     "failed",
     "completeSt",
     "successSt",
+    "completeGone",
+    "successGone",
+    "completeDone",
+    "successDone",
+    "openComplete",
+    "openSuccess",
   ]);
   const at = (k: string) => `${path}.${k}`;
   return {
@@ -206,6 +212,12 @@ function batchEntry(v: unknown, path: string): BatchEntry {
     failed: count(b.failed, at("failed")),
     completeSt: oneOf(b.completeSt, at("completeSt"), CALLBACK_STATES),
     successSt: oneOf(b.successSt, at("successSt"), CALLBACK_STATES),
+    completeGone: bool(b.completeGone, at("completeGone")),
+    successGone: bool(b.successGone, at("successGone")),
+    completeDone: bool(b.completeDone, at("completeDone")),
+    successDone: bool(b.successDone, at("successDone")),
+    openComplete: count(b.openComplete, at("openComplete")),
+    openSuccess: count(b.openSuccess, at("openSuccess")),
   };
 }
 
