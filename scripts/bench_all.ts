@@ -1,5 +1,7 @@
-// `npm run bench`: runs every benchmark in bench/ on Node, Deno and Bun, one after another.
-// Usage: tsx scripts/bench_all.ts [node|deno|bun ...] [-- extra args for the benchmarks]
+// `npm run bench`: runs every benchmark in bench/ on Node, Deno and Bun, one after another, then
+// bench/cpu_bench.ts once (it starts the workers of each runtime itself, Go's too if given).
+// Usage: tsx scripts/bench_all.ts [node|deno|bun ...] [server|worker|cpu ...] [-- extra args]
+// Runtimes and benchmark names narrow the run; extra args go to every benchmark.
 import { spawnSync } from "node:child_process";
 import { readdirSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -10,23 +12,54 @@ const bin = (name: string) => join(root, "node_modules", ".bin", name);
 const sep = process.argv.indexOf("--");
 const wanted = process.argv.slice(2, sep === -1 ? undefined : sep);
 const extra = sep === -1 ? [] : process.argv.slice(sep + 1);
-const files = readdirSync(join(root, "bench")).filter((f) =>
-  f.endsWith("_bench.ts")
-).sort();
 const runtimes: [string, string, string[]][] = [
   ["node", process.execPath, ["--import", "tsx"]],
   ["deno", bin("deno"), ["run", "-A"]],
   ["bun", bin("bun"), []],
 ];
+const names = readdirSync(join(root, "bench"))
+  .filter((f) => f.endsWith("_bench.ts"))
+  .map((f) => f.slice(0, -"_bench.ts".length))
+  .sort();
+const wantedRuntimes = wanted.filter((w) => runtimes.some(([r]) => r === w));
+const wantedBenches = wanted.filter((w) => names.includes(w));
+const unknown = wanted.filter((w) =>
+  !wantedRuntimes.includes(w) && !wantedBenches.includes(w)
+);
+if (unknown.length > 0) {
+  console.error(
+    `Unknown: ${unknown.join(", ")} (runtimes: node, deno, bun; benchmarks: ${
+      names.join(", ")
+    })`,
+  );
+  process.exit(2);
+}
+const runs = (name: string) =>
+  wantedBenches.length === 0 || wantedBenches.includes(name);
 let failed = false;
-for (const [name, cmd, pre] of runtimes) {
-  if (wanted.length > 0 && !wanted.includes(name)) continue;
-  for (const file of files) {
-    const r = spawnSync(cmd, [...pre, join("bench", file), ...extra], {
+for (const [runtime, cmd, pre] of runtimes) {
+  if (wantedRuntimes.length > 0 && !wantedRuntimes.includes(runtime)) continue;
+  for (const name of names) {
+    if (name === "cpu" || !runs(name)) continue;
+    const r = spawnSync(cmd, [
+      ...pre,
+      join("bench", `${name}_bench.ts`),
+      ...extra,
+    ], {
       cwd: root,
       stdio: "inherit",
     });
     if (r.status !== 0) failed = true;
   }
+}
+if (runs("cpu")) {
+  const r = spawnSync(process.execPath, [
+    "--import",
+    "tsx",
+    join("bench", "cpu_bench.ts"),
+    ...wantedRuntimes,
+    ...extra,
+  ], { cwd: root, stdio: "inherit" });
+  if (r.status !== 0) failed = true;
 }
 process.exit(failed ? 1 : 0);
