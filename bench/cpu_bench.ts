@@ -11,7 +11,7 @@
 //   [--concurrency=N]; settings in bench/_cpu_config.ts, how to run it in bench/README.md.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import process from "node:process";
 import { Client } from "../mod.ts";
@@ -107,7 +107,10 @@ console.log(
   `cpu_bench: marginal CPU per job of each worker process, against ${where}\n` +
     `${config.rounds} rounds of ${config.longJobs} and ${config.shortJobs} no-op jobs, ` +
     `concurrency ${config.concurrency}${config.quick ? " (quick)" : ""}; ` +
-    `order per round: ${workers.map((w) => w.name).join(", ")}`,
+    `order per round: ${workers.map((w) => w.name).join(", ")}; ` +
+    `load average ${
+      loadavg()[0]!.toFixed(2)
+    } on ${availableParallelism()} CPUs`,
 );
 
 const floors = new Map<string, number>();
@@ -212,7 +215,8 @@ function report(): void {
       "CPU and jobs/s are marginal (long run minus short run), so start-up is excluded; " +
       '"vs Go" is the median of each round\'s ratio (CPU: lower is better, jobs/s: higher). ' +
       "RSS is the worker's after the long run; the idle floor is the runtime alone " +
-      "(a script that loads nothing and waits).",
+      "(a script that loads nothing and waits). " +
+      `Load average at the end ${loadavg()[0]!.toFixed(2)}.`,
     ].join("\n"),
   );
 }

@@ -1,7 +1,8 @@
 // `npm run bench`: runs every benchmark in bench/ on Node, Deno and Bun, one after another, then
 // bench/cpu_bench.ts once (it starts the workers of each runtime itself, Go's too if given).
-// Usage: tsx scripts/bench_all.ts [node|deno|bun ...] [server|worker|cpu ...] [-- extra args]
-// Runtimes and benchmark names narrow the run; extra args go to every benchmark.
+// Usage: tsx scripts/bench_all.ts [node|deno|bun ...] [server|worker|cpu ...] [args] [-- args]
+// Runtimes and benchmark names narrow the run; other args (numbers, --flags, anything after
+// `--`) go to every benchmark: `npm run bench cpu -- --quick` works although npm eats the `--`.
 import { spawnSync } from "node:child_process";
 import { readdirSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -10,8 +11,13 @@ import process from "node:process";
 const root = resolve(import.meta.dirname ?? ".", "..");
 const bin = (name: string) => join(root, "node_modules", ".bin", name);
 const sep = process.argv.indexOf("--");
-const wanted = process.argv.slice(2, sep === -1 ? undefined : sep);
-const extra = sep === -1 ? [] : process.argv.slice(sep + 1);
+const before = process.argv.slice(2, sep === -1 ? undefined : sep);
+const passed = (a: string) => a.startsWith("-") || /^\d/.test(a);
+const wanted = before.filter((a) => !passed(a));
+const extra = [
+  ...before.filter(passed),
+  ...(sep === -1 ? [] : process.argv.slice(sep + 1)),
+];
 const runtimes: [string, string, string[]][] = [
   ["node", process.execPath, ["--import", "tsx"]],
   ["deno", bin("deno"), ["run", "-A"]],
