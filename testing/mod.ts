@@ -30,3 +30,4 @@ export {
   type WorkerInfo,
 } from "./server.ts";
 export { type InlineOptions, runInline } from "./inline.ts";
+export { type JobPage, type JobSet, ServerAdmin } from "./admin.ts";

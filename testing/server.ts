@@ -27,6 +27,7 @@ import {
 import { ServerState } from "./_server_state.ts";
 import { Session } from "./_session.ts";
 import type { StoredJob } from "./_stored_job.ts";
+import { provideStateOf } from "./_state_of.ts";
 import type { WorkerState } from "./_workers.ts";
 
 export type { BusyJob, FaktoryServerOptions, Fault, WorkerInfo };
@@ -387,5 +388,9 @@ export class FaktoryServer {
   /** Removes every injected fault. */
   clearFaults(): void {
     this.#state.faults.clear();
+  }
+
+  static {
+    provideStateOf((server) => server.#state); // for ServerAdmin (admin.ts)
   }
 }
