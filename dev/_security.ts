@@ -68,11 +68,12 @@ export async function authorized(
     try {
       const bytes = Uint8Array.from(atob(match[1]!), (c) => c.charCodeAt(0));
       const text = new TextDecoder().decode(bytes);
-      given = text.slice(text.indexOf(":") + 1);
+      const colon = text.indexOf(":"); // user:password; no colon, no password
+      given = colon === -1 ? "" : text.slice(colon + 1);
     } catch { /* not base64: no password */ }
   }
   // Compared even when absent, so timing tells nothing.
-  return await sameSecret(given, password) && match !== null;
+  return await sameSecret(given, password) && given !== "";
 }
 
 /**
