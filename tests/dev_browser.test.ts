@@ -59,6 +59,16 @@ async function watched(context: BrowserContext) {
   return { page, alerts, errors };
 }
 
+/** The little of the DOM the page callbacks use (Deno's checker has no DOM types). */
+interface Dom {
+  document: {
+    querySelectorAll(
+      selector: string,
+    ): ArrayLike<unknown> & Iterable<{ remove(): void }>;
+    querySelector(selector: string): { textContent: string | null } | null;
+  };
+}
+
 let retried = 0;
 
 /** A job with hostile arguments and error, failed once: a retry. */
@@ -77,7 +87,9 @@ async function hostileRetry(client: Client): Promise<string> {
 /** No element made from job data: no img, no inline script. */
 function injected(page: Page): Promise<number> {
   return page.evaluate(() =>
-    document.querySelectorAll("img, script:not([src]), [onerror]").length
+    (globalThis as unknown as Dom).document.querySelectorAll(
+      "img, script:not([src]), [onerror]",
+    ).length
   );
 }
 
@@ -170,6 +182,7 @@ test("dashboard in Chromium", { skip }, async (t) => {
       const before = server.retries().length;
       assert.ok(before > 0);
       await page.evaluate(() => {
+        const { document } = globalThis as unknown as Dom;
         for (const input of document.querySelectorAll("input[name=_csrf]")) {
           input.remove();
         }
@@ -225,7 +238,9 @@ test("dashboard in Chromium", { skip }, async (t) => {
       await client.push("Live", [1], { queue: "fresh" });
       await page.waitForFunction(
         (n) =>
-          document.querySelector("[data-stat=enqueued]")?.textContent ===
+          (globalThis as unknown as Dom).document.querySelector(
+            "[data-stat=enqueued]",
+          )?.textContent ===
             String(n),
         before + 1,
         { timeout: 10_000 },
