@@ -8,7 +8,7 @@
 
 import type { HttpServe } from "./http.ts";
 import type { ServerTransport } from "./listen.ts";
-import type { ProcessControl } from "./process.ts";
+import type { ProcessControl } from "./program.ts";
 import type { ClientTransport, Platform, Transport } from "./transport.ts";
 
 /**
@@ -177,6 +177,6 @@ export function defaultHttpServe(): Promise<HttpServe> {
  */
 export function defaultProcess(): Promise<ProcessControl> {
   return proc ??= detectRuntime() === "deno"
-    ? import("./process_deno.ts").then((m) => m.denoProcess)
-    : import("./process_node.ts").then((m) => m.nodeProcess);
+    ? import("./program_deno.ts").then((m) => m.denoProcess)
+    : import("./program_node.ts").then((m) => m.nodeProcess);
 }

@@ -10,7 +10,7 @@ import type { FaktoryServer, JobSet, ServerAdmin } from "../testing/mod.ts";
 import { SET_PAGES, type SetAction } from "./_pages_sets.ts";
 
 /** The largest form accepted, in bytes. */
-export const MAX_FORM_BYTES = 1 << 20;
+export const MAX_FORM_BYTES: number = 1 << 20;
 
 /** What an action came to: where to go and what to say, or a refusal. */
 export type Outcome =

@@ -41,7 +41,7 @@ const TABS = [
 export type Tab = (typeof TABS)[number][0] | "batches";
 
 /** The logo: a factory, drawn in the text colour with amber windows. */
-export const LOGO = raw(
+export const LOGO: Html = raw(
   `<svg viewBox="0 0 32 32" aria-hidden="true"><path fill="currentColor" d="M4 6h4v9H4zM11 2h4v11h-4zM2 30V16l8-4v4l8-4v4l8-4v4l4-2v16z"/><path fill="#f4a340" d="M6 21h3v6H6zm6 0h3v6h-3zm6 0h3v6h-3zm6 0h3v6h-3z"/></svg>`,
 );
 

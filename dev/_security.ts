@@ -11,7 +11,7 @@
 import { isLoopback } from "./_args.ts";
 
 /** The Content-Security-Policy of every response: no inline script or style. */
-export const CSP = [
+export const CSP: string = [
   "default-src 'none'",
   "script-src 'self'",
   "style-src 'self'",

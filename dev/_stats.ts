@@ -72,7 +72,7 @@ export class History {
    * @param interval The least time between samples, in ms.
    * @param keep How long samples are kept, in ms.
    */
-  constructor(interval = 1000, keep = 10 * 60_000) {
+  constructor(interval: number = 1000, keep: number = 10 * 60_000) {
     this.#interval = interval;
     this.#keep = keep;
   }

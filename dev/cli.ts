@@ -8,7 +8,7 @@
  */
 
 import type { HttpServer } from "../adapters/http.ts";
-import type { ProcessControl } from "../adapters/process.ts";
+import type { ProcessControl } from "../adapters/program.ts";
 import { defaultHttpServe, defaultProcess } from "../adapters/runtime.ts";
 import { FaktoryServer, type FaktoryServerOptions } from "../testing/mod.ts";
 import {

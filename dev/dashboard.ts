@@ -8,7 +8,6 @@
  * @module
  */
 
-import type { HttpHandler } from "../adapters/http.ts";
 import { type FaktoryServer, ServerAdmin } from "../testing/mod.ts";
 import { act, readForm } from "./_actions.ts";
 import type { Html } from "./_html.ts";
@@ -113,7 +112,7 @@ function segment(text: string): string | undefined {
 export function createDashboard(
   server: FaktoryServer,
   options: DashboardOptions = {},
-): HttpHandler {
+): (request: Request) => Promise<Response> {
   const admin = new ServerAdmin(server);
   const csrf = randomToken();
   const history = new History();

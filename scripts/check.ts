@@ -11,6 +11,7 @@ const steps: [string, string, string[]][] = [
     "check",
     "mod.ts",
     "protocol.ts",
+    "dev/",
     "tests/",
     "scripts/",
     "examples/",
@@ -25,6 +26,7 @@ const steps: [string, string, string[]][] = [
     "mod.ts",
     "protocol.ts",
     "testing/mod.ts",
+    "dev/mod.ts",
   ]],
   ["deno check --doc (JSDoc examples)", bin("deno"), [
     "check",
@@ -36,6 +38,7 @@ const steps: [string, string, string[]][] = [
     "client/",
     "worker/",
     "testing/",
+    "dev/",
   ]],
   ["every export has an @example", process.execPath, [
     "--import",

@@ -14,6 +14,7 @@ const json = execFileSync(join(root, "node_modules", ".bin", "deno"), [
   "mod.ts",
   "protocol.ts",
   "testing/mod.ts",
+  "dev/mod.ts",
 ], {
   cwd: root,
   encoding: "utf8",

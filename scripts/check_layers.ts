@@ -1,5 +1,5 @@
 // Enforces the architecture: core/ is pure (imports only core/, names no runtime API, timer,
-// clock or randomness), only adapters/ name a runtime, no source file exceeds 400 lines, and
+// clock or randomness), only adapters/ name a runtime (client/, worker/, testing/ and dev/ do not), no source file exceeds 400 lines, and
 // the JSR and npm manifests have the same name and exports (scripts/check_version.ts compares
 // their versions).
 // Prints every violation and exits non-zero if there is one.
@@ -78,7 +78,7 @@ for (const file of tsFiles("core")) {
   });
 }
 
-for (const dir of ["client", "worker", "testing"]) {
+for (const dir of ["client", "worker", "testing", "dev"]) {
   for (const file of tsFiles(dir)) {
     const rel = relative(root, file);
     const src = code(readFileSync(file, "utf8"));
@@ -111,6 +111,7 @@ for (
     "client",
     "worker",
     "testing",
+    "dev",
     "scripts",
     "bench",
   ]

@@ -60,6 +60,8 @@ export class ServerAdmin {
   readonly #server: FaktoryServer;
 
   /**
+   * Acts on this embedded server.
+   *
    * @param server The embedded server to act on.
    */
   constructor(server: FaktoryServer) {

@@ -6,7 +6,7 @@
  */
 
 import process from "node:process";
-import type { ProcessControl } from "./process.ts";
+import type { ProcessControl } from "./program.ts";
 import { nodePlatform } from "./platform_node.ts";
 
 /** The command-line process on Node.js and Bun. */

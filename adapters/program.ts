@@ -2,7 +2,7 @@
  * What a command-line program needs from its process, beyond the
  * {@linkcode Platform}'s signals: its arguments, an environment read that
  * never prompts or throws, and its exit. One small file per runtime
- * (process_node.ts for Node and Bun, process_deno.ts).
+ * (program_node.ts for Node and Bun, program_deno.ts).
  *
  * @module
  */

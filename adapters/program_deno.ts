@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { ProcessControl } from "./process.ts";
+import type { ProcessControl } from "./program.ts";
 import { denoPlatform } from "./platform_deno.ts";
 
 const Deno = (globalThis as unknown as {
