@@ -143,17 +143,23 @@ footer {
 footer span.dim { color: #8b8f93; }
 body.stale main { opacity: .75; }
 @media (max-width: 760px) {
-  header.top { padding: 0 12px; }
-  nav.tabs { order: 3; flex-basis: 100%; justify-content: flex-start; }
-  nav.tabs a { padding: 10px 10px 8px; }
+  header.top { padding: 0 12px; gap: 8px; }
+  .brand { font-size: 21px; }
+  .brand svg { width: 26px; height: 26px; }
+  nav.tabs { order: 3; flex-basis: 100%; justify-content: flex-start; flex-wrap: wrap; overflow: visible; }
+  nav.tabs a { padding: 6px 9px 5px; }
   .status { margin-left: auto; }
+  .status .muted { display: none; }
   main { padding: 12px; }
   .summary { grid-template-columns: repeat(4, 1fr); }
-  .summary b { font-size: 19px; }
+  .summary a, .summary div { padding: 10px 2px; }
+  .summary b { font-size: 18px; }
+  .summary span { font-size: 12px; }
+  h1 { font-size: 22px; }
+  .args { min-width: 220px; }
+  .err { min-width: 200px; }
   dl.job { grid-template-columns: 1fr; }
   dl.job dt { border-bottom: 0; padding-bottom: 2px; }
-}
-@media (max-width: 420px) {
-  .summary { grid-template-columns: repeat(3, 1fr); }
+  footer { gap: 4px 16px; }
 }
 `;

@@ -130,9 +130,10 @@ export const SCRIPT = `"use strict";
     return { step, top: step * Math.max(1, Math.ceil(v / step)) };
   }
 
-  /** The x axis: a tick every 10 s up to 2 min, so that at most six show. */
-  function ticks(span) {
-    return [10, 15, 30, 60, 120].map((s) => s * 1000).find((s) => span / s <= 6) || 120000;
+  /** The x axis: a tick every 10 s up to 2 min, at most six, 60 px apart at least. */
+  function ticks(span, width) {
+    const fits = (s) => span / s <= 6 && width / (span / s) >= 60;
+    return [10, 15, 30, 60, 120].map((s) => s * 1000).find(fits) || 120000;
   }
 
   function label(v) {
@@ -168,7 +169,7 @@ export const SCRIPT = `"use strict";
       el("line", { class: "grid", x1: L, x2: W - R, y1: y(v), y2: y(v) }, chart);
       el("text", { class: "axis", x: L - 6, y: y(v) + 4, "text-anchor": "end" }, chart).textContent = label(v);
     }
-    const every = ticks(span);
+    const every = ticks(span, W - L - R);
     for (let back = Math.floor(span / every) * every; back >= 0; back -= every) {
       const anchor = back === 0 ? "end" : x(now - back) - L < 20 ? "start" : "middle";
       el("text", { class: "axis", x: x(now - back), y: H - 6, "text-anchor": anchor }, chart)
