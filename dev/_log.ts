@@ -1,14 +1,16 @@
 /**
- * The one-line log of `faktory-worker dev`: what changed between two looks
- * at the server (connections opened and closed, worker processes arriving,
- * changing state and leaving). Pure: snapshots in, lines out.
+ * The one-line log of `faktory-worker dev`: each connection as it opens and
+ * closes (seen through the server's transport), and what changed about
+ * worker processes between two looks at the server (arriving, changing state,
+ * leaving).
  *
  * @module
  */
 
+import type { ServerTransport } from "../adapters/listen.ts";
+
 /** What the log compares between two looks. */
 export interface Snapshot {
-  readonly connections: number;
   readonly workers: readonly {
     readonly wid: string;
     readonly hostname: string;
@@ -19,14 +21,9 @@ export interface Snapshot {
 }
 
 /** The empty server. */
-export const NOTHING: Snapshot = { connections: 0, workers: [] };
+export const NOTHING: Snapshot = { workers: [] };
 
-const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
-
-/**
- * The lines that tell what changed from `before` to `after`, one event a
- * line.
- */
+/** The lines that tell how the workers changed, one event a line. */
 export function changes(before: Snapshot, after: Snapshot): string[] {
   const lines: string[] = [];
   const old = new Map(before.workers.map((w) => [w.wid, w]));
@@ -47,14 +44,6 @@ export function changes(before: Snapshot, after: Snapshot): string[] {
   for (const w of before.workers) {
     if (!now.has(w.wid)) lines.push(`worker ${w.wid} is gone`);
   }
-  const d = after.connections - before.connections;
-  if (d !== 0) {
-    lines.push(
-      `${plural(Math.abs(d), "connection")} ${
-        d > 0 ? "opened" : "closed"
-      } (${after.connections} open)`,
-    );
-  }
   return lines;
 }
 
@@ -63,4 +52,31 @@ export function logLine(now: number, text: string): string {
   const time = new Date(now).toISOString().slice(11, 19);
   // One line whatever the text holds (a worker's host name, an error).
   return `${time} ${text.replace(/[\r\n\t]+/g, " ")}`;
+}
+
+/**
+ * A server transport that tells `log` about every connection the server
+ * accepts and sees close (with the error that closed it, if any).
+ */
+export function loggedTransport(
+  inner: ServerTransport,
+  log: (text: string) => void,
+): ServerTransport {
+  let open = 0;
+  return {
+    name: inner.name,
+    listen: (options, accept) =>
+      inner.listen(options, (socket) => {
+        log(`connection opened (${++open} open)`);
+        const handlers = accept(socket);
+        return {
+          data: (chunk) => handlers.data(chunk),
+          close(error) {
+            const why = error ? `: ${error.message}` : "";
+            log(`connection closed${why} (${--open} open)`);
+            handlers.close(error);
+          },
+        };
+      }),
+  };
 }

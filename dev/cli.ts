@@ -9,7 +9,11 @@
 
 import type { HttpServer } from "../adapters/http.ts";
 import type { ProcessControl } from "../adapters/program.ts";
-import { defaultHttpServe, defaultProcess } from "../adapters/runtime.ts";
+import {
+  defaultHttpServe,
+  defaultProcess,
+  defaultServerTransport,
+} from "../adapters/runtime.ts";
 import { FaktoryServer, type FaktoryServerOptions } from "../testing/mod.ts";
 import {
   type DevOptions,
@@ -18,7 +22,13 @@ import {
   parseCommandLine,
   parseDevArgs,
 } from "./_args.ts";
-import { changes, logLine, NOTHING, type Snapshot } from "./_log.ts";
+import {
+  changes,
+  loggedTransport,
+  logLine,
+  NOTHING,
+  type Snapshot,
+} from "./_log.ts";
 import { createDashboard } from "./dashboard.ts";
 
 /** Where the command writes. */
@@ -32,7 +42,7 @@ const consoleOutput: Output = {
   err: (line) => console.error(line),
 };
 
-/** How often the log looks for new connections and workers, in ms. */
+/** How often the log looks at the workers, in ms. */
 const LOOK_INTERVAL = 500;
 
 /**
@@ -72,7 +82,7 @@ function listenError(what: string, host: string, port: number, err: unknown) {
 }
 
 function snapshot(server: FaktoryServer): Snapshot {
-  return { connections: server.connections, workers: server.workers() };
+  return { workers: server.workers() };
 }
 
 /**
@@ -91,7 +101,10 @@ export async function serveDev(
   if (typeof start === "string") return fail(start);
   let server: FaktoryServer;
   try {
-    server = await FaktoryServer.start(start);
+    server = await FaktoryServer.start({
+      ...start,
+      transport: loggedTransport(defaultServerTransport(), log),
+    });
   } catch (err) {
     return fail(listenError("Faktory", options.host, options.port, err));
   }

@@ -7,7 +7,8 @@ import {
   parseDevArgs,
 } from "../dev/_args.ts";
 import { serverOptions } from "../dev/cli.ts";
-import { changes, logLine, NOTHING } from "../dev/_log.ts";
+import { changes, loggedTransport, logLine, NOTHING } from "../dev/_log.ts";
+import type { Accept } from "../adapters/listen.ts";
 
 const run = (args: string[], env = {}) => {
   const parsed = parseDevArgs(args, env);
@@ -136,7 +137,7 @@ test("serverOptions() builds FaktoryServer's options, and refuses --data for now
   );
 });
 
-test("changes() logs workers arriving, changing state and leaving, and connections, one line each", () => {
+test("changes() logs workers arriving, changing state and leaving, one line each", () => {
   const w = {
     wid: "w1",
     hostname: "box",
@@ -144,21 +145,14 @@ test("changes() logs workers arriving, changing state and leaving, and connectio
     labels: ["node"],
     state: "running",
   };
-  assert.deepEqual(changes(NOTHING, { connections: 2, workers: [w] }), [
+  assert.deepEqual(changes(NOTHING, { workers: [w] }), [
     "worker w1 connected from box pid 42 [node]",
-    "2 connections opened (2 open)",
   ]);
   assert.deepEqual(
-    changes({ connections: 2, workers: [w] }, {
-      connections: 1,
-      workers: [{ ...w, state: "quiet" }],
-    }),
-    ["worker w1 is now quiet", "1 connection closed (1 open)"],
+    changes({ workers: [w] }, { workers: [{ ...w, state: "quiet" }] }),
+    ["worker w1 is now quiet"],
   );
-  assert.deepEqual(
-    changes({ connections: 1, workers: [w] }, NOTHING),
-    ["worker w1 is gone", "1 connection closed (0 open)"],
-  );
+  assert.deepEqual(changes({ workers: [w] }, NOTHING), ["worker w1 is gone"]);
   assert.deepEqual(changes(NOTHING, NOTHING), []);
 });
 
@@ -167,4 +161,40 @@ test("logLine() prefixes the UTC time and keeps the text on one line", () => {
     logLine(Date.parse("2030-01-02T03:04:05Z"), "a\nb\r\nc"),
     "03:04:05 a b c",
   );
+});
+
+test("loggedTransport() logs each connection opening and closing, with the error that closed it", async () => {
+  let accept: Accept | undefined;
+  const lines: string[] = [];
+  const inner = {
+    name: "fake",
+    listen: (_options: unknown, a: Accept) => {
+      accept = a;
+      return Promise.resolve({
+        host: "127.0.0.1",
+        port: 1,
+        close: () => Promise.resolve(),
+      });
+    },
+  };
+  const closed: (Error | undefined)[] = [];
+  const data: number[] = [];
+  await loggedTransport(inner, (l) => lines.push(l)).listen({}, () => ({
+    data: (chunk) => data.push(chunk.length),
+    close: (error) => closed.push(error),
+  }));
+  const socket = { write: () => Promise.resolve(), close() {} };
+  const a = accept!(socket);
+  const b = accept!(socket);
+  a.data(new Uint8Array(3));
+  a.close(new Error("read ECONNRESET"));
+  b.close();
+  assert.deepEqual(lines, [
+    "connection opened (1 open)",
+    "connection opened (2 open)",
+    "connection closed: read ECONNRESET (1 open)",
+    "connection closed (0 open)",
+  ]);
+  assert.deepEqual(data, [3]); // the server's handlers still get everything
+  assert.equal(closed.length, 2);
 });
