@@ -268,7 +268,7 @@ export function layout(
             `
           )}</nav>
           <div
-            class="status"><span class="live" data-live-status>Live</span><label><span class="muted">every</span> <select data-poll-select aria-label="Polling interval"><option value="1000">1 s</option><option value="2000">2 s</option><option value="5000">5 s</option><option value="10000">10 s</option><option value="0">off</option></select></label></div>
+            class="status"><span class="live" data-live-status>Static</span><label><span class="muted">every</span> <select data-poll-select aria-label="Polling interval"><option value="1000">1 s</option><option value="2000">2 s</option><option value="5000">5 s</option><option value="10000">10 s</option><option value="0">off</option></select></label></div>
         </header>
         <main>
     ${summary(ctx)}

@@ -152,7 +152,7 @@ export function createDashboard(
       }
       return respond(asset.body, 200, {
         "content-type": asset.type,
-        "cache-control": "public, max-age=31536000, immutable",
+        "cache-control": "private, max-age=31536000, immutable",
       });
     }
     const ctx = context(request);

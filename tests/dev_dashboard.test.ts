@@ -512,3 +512,25 @@ test("createDashboard(): links and redirects go under X-Script-Name", async () =
     assert.match(odd, /href="\/busy"/);
   });
 });
+
+test("createDashboard() never shows the server's password", async () => {
+  const server = await FaktoryServer.start({
+    password: "hunter2-secret",
+    taskInterval: 0,
+  });
+  try {
+    const handle = createDashboard(server);
+    for (const path of ["/", "/busy", "/queues"]) {
+      const res = await handle(
+        new Request(`${ORIGIN}${path}`, {
+          headers: { host: "127.0.0.1:7420" },
+        }),
+      );
+      const page = await res.text();
+      assert.doesNotMatch(page, /hunter2/, path);
+      assert.match(page, new RegExp(`tcp://127\\.0\\.0\\.1:${server.port}`));
+    }
+  } finally {
+    await server.stop();
+  }
+});
