@@ -27,9 +27,9 @@ export function busyPage(ctx: Ctx): Html {
   const busy = ctx.server.busy();
   const running = new Map<string, number>();
   for (const b of busy) running.set(b.wid, (running.get(b.wid) ?? 0) + 1);
-  const control = (wid: string, all: boolean) =>
+  const control = (wid: string, all: boolean, quiet = true) =>
     html`<div class="actions">${
-      buttonForm(ctx, {
+      quiet && buttonForm(ctx, {
         action: "/busy",
         fields: { action: "quiet", wid },
         label: all ? "Quiet All" : "Quiet",
@@ -90,7 +90,7 @@ export function busyPage(ctx: Ctx): Html {
                   <td><span class="badge ${w.state}">${w.state}</span></td>
                   <td>${w.state === "terminate"
                     ? ""
-                    : control(w.wid, false)}</td>
+                    : control(w.wid, false, w.state === "running")}</td>
                 </tr>
               `
             )}</tbody>

@@ -401,6 +401,14 @@ test("createDashboard(): Quiet and Stop one process, or all", async () => {
       });
       assert.equal(quiet.headers.get("location"), "/busy?done=quiet&n=1");
       assert.equal(await env.client.beat(), "quiet");
+      // A quiet process is offered Stop only; the others Quiet too.
+      const quietForm = (wid: string) =>
+        new RegExp(
+          `value="quiet">\\s*<input type="hidden" name="wid" value="${wid}"`,
+        );
+      const page = await env.text("/busy");
+      assert.doesNotMatch(page, quietForm("dash-w1"));
+      assert.match(page, quietForm("dash-w2"));
       assert.equal(await other.beat(), null);
       const stop = await env.post("/busy", {
         action: "stop",
