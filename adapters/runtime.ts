@@ -7,7 +7,9 @@
  */
 
 import type { FileSystem } from "./files.ts";
+import type { HttpServe } from "./http.ts";
 import type { ServerTransport } from "./listen.ts";
+import type { ProcessControl } from "./program.ts";
 import type { ClientTransport, Platform, Transport } from "./transport.ts";
 
 /**
@@ -149,4 +151,52 @@ export function defaultFileSystem(): Promise<FileSystem> {
   return files ??= detectRuntime() === "deno"
     ? import("./files_deno.ts").then((m) => m.denoFileSystem)
     : import("./files_node.ts").then((m) => m.nodeFileSystem);
+}
+
+let http: Promise<HttpServe> | undefined;
+let proc: Promise<ProcessControl> | undefined;
+
+/**
+ * The HTTP server of the current runtime (node:http, Deno.serve or
+ * Bun.serve), loaded on first use.
+ *
+ * @returns The function that starts a server.
+ *
+ * @example
+ * ```ts ignore
+ * import { defaultHttpServe } from "./runtime.ts";
+ * const serve = await defaultHttpServe();
+ * const server = await serve({ port: 0 }, () => Promise.resolve(new Response("ok")));
+ * await server.close();
+ * ```
+ */
+export function defaultHttpServe(): Promise<HttpServe> {
+  return http ??= (() => {
+    switch (detectRuntime()) {
+      case "deno":
+        return import("./http_deno.ts").then((m) => m.serveDeno);
+      case "bun":
+        return import("./http_bun.ts").then((m) => m.serveBun);
+      default:
+        return import("./http_node.ts").then((m) => m.serveNode);
+    }
+  })();
+}
+
+/**
+ * The command-line process of the current runtime: arguments, environment,
+ * exit and signals.
+ *
+ * @returns The process.
+ *
+ * @example
+ * ```ts ignore
+ * import { defaultProcess } from "./runtime.ts";
+ * console.log((await defaultProcess()).args());
+ * ```
+ */
+export function defaultProcess(): Promise<ProcessControl> {
+  return proc ??= detectRuntime() === "deno"
+    ? import("./program_deno.ts").then((m) => m.denoProcess)
+    : import("./program_node.ts").then((m) => m.nodeProcess);
 }

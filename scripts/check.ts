@@ -12,6 +12,7 @@ const steps: [string, string, string[]][] = [
     "mod.ts",
     "protocol.ts",
     "tracing/",
+    "dev/",
     "tests/",
     "scripts/",
     "examples/",
@@ -36,6 +37,7 @@ const steps: [string, string, string[]][] = [
     "worker/",
     "testing/",
     "tracing/",
+    "dev/",
   ]],
   ["every export has an @example", process.execPath, [
     "--import",

@@ -62,7 +62,15 @@ const CORE_FORBIDDEN: [RegExp, string][] = [
 /** The optional peer dependency, and the one room that may import it. */
 const OTEL_API = "@opentelemetry/api";
 const TRACING = "tracing/";
-const ROOMS = ["core", "adapters", "client", "worker", "testing", "tracing"];
+const ROOMS = [
+  "core",
+  "adapters",
+  "client",
+  "worker",
+  "testing",
+  "tracing",
+  "dev",
+];
 
 interface Source {
   /** The path from the root. */
@@ -135,10 +143,10 @@ function coreProblems(root: string): string[] {
   return problems;
 }
 
-/** client/, worker/, testing/ and tracing/ use web-standard globals; only adapters/ name a runtime. */
+/** client/, worker/, testing/, tracing/ and dev/ use web-standard globals; only adapters/ name a runtime. */
 function webStandardProblems(root: string): string[] {
   const problems: string[] = [];
-  for (const dir of ["client", "worker", "testing", "tracing"]) {
+  for (const dir of ["client", "worker", "testing", "tracing", "dev"]) {
     for (const { rel, src } of sources(root, [dir])) {
       for (const spec of specifiers(src)) {
         // tracing/ has a narrower rule of its own (peerProblems).

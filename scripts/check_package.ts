@@ -3,7 +3,9 @@
 // (moduleResolution nodenext and bundler), run its build with plain `node` and the .ts file
 // with `bun run`; then install @opentelemetry/api next to it and do the same with a consumer
 // of the tracing subpath. Deno runs the first consumer with jsr: specifiers, on the sources.
-import { execFileSync, spawnSync } from "node:child_process";
+// The `faktory-worker dev` program of the installed package starts and stops on Ctrl-C, run
+// as `npx @x/faktory-worker dev`, from node_modules/.bin, and with `bunx --bun`.
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import {
   copyFileSync,
   existsSync,
@@ -83,6 +85,73 @@ function consume(app: string, name: string, expect: RegExp): void {
   step(`bun run ${name}.ts`, bin("bun"), ["run", `${name}.ts`], app, expect);
 }
 
+/**
+ * Starts the dev server, waits for its dashboard address, loads the dashboard, then sends
+ * SIGINT: to the whole process group when `group` (what a terminal's Ctrl-C does: npx
+ * runs the program under a shell), else to the program itself, whose exit code must be 0.
+ */
+async function devServer(
+  name: string,
+  cmd: string,
+  args: string[],
+  cwd: string,
+  group: boolean,
+): Promise<void> {
+  const child = spawn(cmd, args, {
+    cwd,
+    detached: group,
+    env: { ...process.env, NO_COLOR: "1" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  child.stdout!.on("data", (d) => (out += d));
+  child.stderr!.on("data", (d) => (out += d));
+  const exited = new Promise<number | null>((r) =>
+    child.once("exit", (code) => r(code))
+  );
+  const within = <T>(p: Promise<T>, ms: number) => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    return Promise.race([
+      p,
+      new Promise<"timeout">((
+        r,
+      ) => (timer = setTimeout(() => r("timeout"), ms))),
+    ]).finally(() => clearTimeout(timer));
+  };
+  const signal = (sig: NodeJS.Signals) => {
+    try {
+      process.kill(group ? -child.pid! : child.pid!, sig);
+    } catch { /* gone */ }
+  };
+  let problem = "";
+  try {
+    let url: string | undefined;
+    for (let i = 0; i < 300 && !url && child.exitCode === null; i++) {
+      url = /Dashboard on (http:\/\/\S+)/.exec(out)?.[1];
+      if (!url) await new Promise((r) => setTimeout(r, 100));
+    }
+    if (!url) throw new Error("no dashboard address");
+    const page = await (await fetch(`${url}queues`)).text();
+    if (!page.includes("Enqueued")) {
+      throw new Error("the dashboard did not load");
+    }
+    signal("SIGINT");
+    const code = await within(exited, 10_000);
+    if (code === "timeout") throw new Error("still running 10 s after SIGINT");
+    if (!/Stopped\n/.test(out)) throw new Error("no clean stop");
+    if (!group && code !== 0) throw new Error(`exit code ${code}`);
+  } catch (err) {
+    problem = (err as Error).message;
+    signal("SIGKILL");
+  }
+  console.log(
+    `${problem ? "FAIL" : "ok  "} ${name}${
+      problem ? `: ${problem}\n${out}` : ""
+    }`,
+  );
+  if (problem) failures.push(name);
+}
+
 try {
   const packed = execFileSync("npm", [
     "pack",
@@ -104,6 +173,7 @@ try {
     "package/dist/tracing/mod.js",
     "package/dist/tracing/mod.d.ts",
     "package/CHANGELOG.md",
+    "package/dist/dev/bin.js",
   ];
   const missing = required.filter((f) => !files.includes(f));
   if (leaked.length > 0 || missing.length > 0) {
@@ -180,6 +250,38 @@ try {
     app,
     "tracing_consumer",
     /tracing ok: 4 spans, jobs continue their push's trace/,
+  );
+
+  await devServer(
+    "npx @x/faktory-worker dev (Ctrl-C to its process group)",
+    "npx",
+    ["--offline", "@x/faktory-worker", "dev", "--port", "0", "--web-port", "0"],
+    app,
+    true,
+  );
+  await devServer(
+    "node_modules/.bin/faktory-worker dev (SIGINT, exit code 0)",
+    join(app, "node_modules", ".bin", "faktory-worker"),
+    ["dev", "--port", "0", "--web-port", "0"],
+    app,
+    false,
+  );
+
+  await devServer(
+    "bunx --bun @x/faktory-worker dev (SIGINT, exit code 0)",
+    bin("bun"),
+    [
+      "x",
+      "--bun",
+      "@x/faktory-worker",
+      "dev",
+      "--port",
+      "0",
+      "--web-port",
+      "0",
+    ],
+    app,
+    false,
   );
 
   // Deno: the same consumer with jsr: specifiers, mapped to this checkout's sources as JSR serves them.

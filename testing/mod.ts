@@ -31,3 +31,4 @@ export {
 } from "./server.ts";
 export { type InlineOptions, runInline } from "./inline.ts";
 export { DataFileError } from "./_data_file.ts";
+export { type JobPage, type JobSet, ServerAdmin } from "./admin.ts";

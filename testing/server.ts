@@ -28,6 +28,7 @@ import { type Persister, persisterFor } from "./_persister.ts";
 import { ServerState } from "./_server_state.ts";
 import { Session } from "./_session.ts";
 import type { StoredJob } from "./_stored_job.ts";
+import { provideStateOf } from "./_state_of.ts";
 import type { WorkerState } from "./_workers.ts";
 
 export type { BusyJob, FaktoryServerOptions, Fault, WorkerInfo };
@@ -374,21 +375,14 @@ export class FaktoryServer {
   }
 
   /**
-   * How many commands of a verb the server has received. Verbs the server
-   * does not know are counted together as `UNKNOWN`.
-   *
-   * @param verb Such as `ACK`; all commands when absent.
-   * @returns The count.
+   * How many commands of a verb (such as `ACK`; all when absent) the server
+   * has received. Verbs it does not know are counted together as `UNKNOWN`.
    */
   commands(verb?: string): number {
     return this.#state.commands(verb);
   }
 
-  /**
-   * Injects a fault into matching commands.
-   *
-   * @param fault What to do, to which commands, how often.
-   */
+  /** Injects a fault (what to do, to which commands, how often) into matching commands. */
   fault(fault: Fault): void {
     this.#state.faults.add(fault);
   }
@@ -396,5 +390,9 @@ export class FaktoryServer {
   /** Removes every injected fault. */
   clearFaults(): void {
     this.#state.faults.clear();
+  }
+
+  static {
+    provideStateOf((server) => server.#state); // for ServerAdmin (admin.ts)
   }
 }

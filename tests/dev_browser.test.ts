@@ -1,0 +1,310 @@
+// The dashboard in a real browser (Debian's Chromium, driven by
+// playwright-core): hostile job data stays text, actions need their token
+// and the same origin, the password is required, pages update live, and
+// Retry now works. Node only; skipped when /usr/bin/chromium is missing.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import * as http from "node:http";
+import type { AddressInfo } from "node:net";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { Client } from "../mod.ts";
+import { FaktoryServer } from "../testing/mod.ts";
+import { createDashboard } from "../dev/mod.ts";
+import { defaultHttpServe } from "../adapters/runtime.ts";
+import { runtime } from "./_spawn.ts";
+
+const CHROMIUM = "/usr/bin/chromium";
+const PASSWORD = "browser-pw";
+const EVIL = ["<script>alert(1)</script>", '"><img src=x onerror=alert(2)>'];
+const skip = runtime !== "node"
+  ? "the browser test runs on Node only"
+  : !existsSync(CHROMIUM)
+  ? `no Chromium at ${CHROMIUM} (apt-get install chromium)`
+  : false;
+
+async function launch(): Promise<Browser> {
+  const { chromium } = await import("playwright-core");
+  return await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--no-first-run",
+    ],
+  });
+}
+
+/** A page that records dialogs, console errors and uncaught errors. */
+async function watched(context: BrowserContext) {
+  const page = await context.newPage();
+  const alerts: string[] = [];
+  const errors: string[] = [];
+  page.on("dialog", (d) => {
+    if (d.type() === "confirm") return void d.accept();
+    alerts.push(`${d.type()}: ${d.message()}`);
+    void d.dismiss();
+  });
+  page.on("console", (m) => {
+    // A refused action's page is an expected failed load; anything else is not.
+    if (m.type() === "error" && !/Failed to load resource/.test(m.text())) {
+      errors.push(m.text());
+    }
+  });
+  page.on("pageerror", (e) => errors.push(`uncaught: ${e.message}`));
+  return { page, alerts, errors };
+}
+
+/** The little of the DOM the page callbacks use (Deno's checker has no DOM types). */
+interface Dom {
+  document: {
+    querySelectorAll(
+      selector: string,
+    ): ArrayLike<unknown> & Iterable<{ remove(): void }>;
+    querySelector(selector: string): { textContent: string | null } | null;
+  };
+}
+
+let retried = 0;
+
+/** A job with hostile arguments and error, failed once: a retry. */
+async function hostileRetry(client: Client): Promise<string> {
+  const queue = `evil${++retried}`;
+  const jid = await client.push("Evil", [1, ...EVIL], { queue });
+  const job = await client.fetch([queue]);
+  await client.fail(job!.jid, {
+    errtype: "<script>alert(3)</script>",
+    message: '"><img src=x onerror=alert(4)>',
+    backtrace: ["<img src=x onerror=alert(5)> at evil.js:1"],
+  });
+  return jid;
+}
+
+/** No element made from job data: no img, no inline script. */
+function injected(page: Page): Promise<number> {
+  return page.evaluate(() =>
+    (globalThis as unknown as Dom).document.querySelectorAll(
+      "img, script:not([src]), [onerror]",
+    ).length
+  );
+}
+
+test("dashboard in Chromium", { skip }, async (t) => {
+  const server = await FaktoryServer.start({
+    taskInterval: 0,
+    fetchTimeout: 50,
+  });
+  const serve = await defaultHttpServe();
+  const web = await serve(
+    { port: 0 },
+    createDashboard(server, { password: PASSWORD, pollInterval: 200 }),
+  );
+  const base = `http://127.0.0.1:${web.port}`;
+  const client = await Client.connect({
+    url: server.url,
+    wid: "browser-w1",
+    hostname: "<img src=x onerror=alert(6)>",
+  });
+  const browser = await launch();
+  const context = await browser.newContext({
+    httpCredentials: { username: "anyone", password: PASSWORD },
+  });
+  context.setDefaultTimeout(10_000);
+  try {
+    await t.test("a wrong or missing password is refused", async () => {
+      for (const creds of [{ username: "u", password: "wrong" }, undefined]) {
+        const other = await browser.newContext(
+          creds ? { httpCredentials: creds } : {},
+        );
+        const page = await other.newPage();
+        const statuses: number[] = [];
+        const bodies: Promise<string>[] = [];
+        page.on("response", (r) => {
+          statuses.push(r.status());
+          bodies.push(r.text().catch(() => ""));
+        });
+        // With wrong credentials Chromium gives up: ERR_INVALID_AUTH_CREDENTIALS.
+        await page.goto(base).catch(() => {});
+        assert.ok(
+          statuses.length > 0 && statuses.every((s) => s === 401),
+          String(statuses),
+        );
+        for (const body of await Promise.all(bodies)) {
+          assert.doesNotMatch(body, /Processed/);
+        }
+        await other.close();
+      }
+    });
+
+    await t.test("job arguments, errors and worker names show as text and run nothing", async () => {
+      const jid = await hostileRetry(client);
+      await client.push("Evil", EVIL, { queue: "q" });
+      await client.fetch(["q"]); // running, on /busy
+      await client.push("Evil", EVIL, { queue: "q" }); // waiting, on /queues/q
+      const { page, alerts, errors } = await watched(context);
+      for (
+        const path of ["/retries", `/retries/${jid}`, "/queues/q", "/busy", "/"]
+      ) {
+        await page.goto(base + path);
+        await page.waitForTimeout(300); // a live refresh or two
+        assert.equal(await injected(page), 0, path);
+      }
+      await page.goto(`${base}/retries/${jid}`);
+      const text = await page.locator("main").innerText();
+      assert.ok(text.includes(EVIL[0]!) && text.includes(EVIL[1]!), text);
+      assert.ok(text.includes("<img src=x onerror=alert(5)> at evil.js:1"));
+      await page.goto(`${base}/busy`);
+      assert.ok(
+        (await page.locator("main").innerText()).includes(
+          "<img src=x onerror=alert(6)>",
+        ),
+      );
+      assert.deepEqual(alerts, []);
+      assert.deepEqual(errors, []); // no CSP violation either
+      await page.close();
+    });
+
+    await t.test("an action without its token is refused", async () => {
+      // Its own context: live updates are turned off (the setting is kept),
+      // else the next refresh would put the token back.
+      const own = await browser.newContext({
+        httpCredentials: { username: "anyone", password: PASSWORD },
+      });
+      own.setDefaultTimeout(10_000);
+      const { page } = await watched(own);
+      await page.goto(`${base}/retries`);
+      await page.locator("[data-poll-select]").selectOption("0");
+      await page.locator("[data-live-status]", { hasText: "Paused" }).waitFor();
+      const before = server.retries().length;
+      assert.ok(before > 0);
+      await page.evaluate(() => {
+        const { document } = globalThis as unknown as Dom;
+        for (const input of document.querySelectorAll("input[name=_csrf]")) {
+          input.remove();
+        }
+      });
+      await page.locator("input[type=checkbox][name=key]").first().check();
+      const [res] = await Promise.all([
+        page.waitForNavigation(),
+        page.getByRole("button", { name: "Delete", exact: true }).click(),
+      ]);
+      assert.equal(res?.status(), 403);
+      assert.match(await page.content(), /security token/);
+      assert.equal(server.retries().length, before);
+      await own.close();
+    });
+
+    await t.test("a form on another origin is refused, even with the token", async () => {
+      const token = /name="_csrf" value="([0-9a-f]{64})"/.exec(
+        await (await fetch(`${base}/retries`, {
+          headers: { authorization: `Basic ${btoa(`x:${PASSWORD}`)}` },
+        })).text(),
+      )![1]!;
+      const evil = http.createServer((_req, res) => {
+        res.setHeader("content-type", "text/html");
+        res.end(
+          `<form method="post" action="${base}/retries"><input name="_csrf" value="${token}"><input name="action" value="discard"><input name="key" value="all"></form><script>document.forms[0].submit()</script>`,
+        );
+      });
+      await new Promise<void>((r) => evil.listen(0, "127.0.0.1", r));
+      const { page } = await watched(context);
+      try {
+        const before = server.retries().length;
+        const landed = page.waitForURL(`${base}/retries`);
+        await page.goto(
+          `http://127.0.0.1:${(evil.address() as AddressInfo).port}/`,
+        );
+        await landed;
+        assert.match(await page.content(), /same-site request may not change/);
+        assert.equal(server.retries().length, before);
+      } finally {
+        await page.close();
+        await new Promise((r) => evil.close(r));
+      }
+    });
+
+    await t.test("the overview updates live after a push, without a reload", async () => {
+      const { page, errors } = await watched(context);
+      await page.goto(base);
+      await page.evaluate(() => {
+        (window as unknown as { marker: number }).marker = 42;
+      });
+      const enqueued = page.locator("[data-stat=enqueued]");
+      const before = Number((await enqueued.innerText()).replace(/,/g, ""));
+      await client.push("Live", [1], { queue: "fresh" });
+      await page.waitForFunction(
+        (n) =>
+          (globalThis as unknown as Dom).document.querySelector(
+            "[data-stat=enqueued]",
+          )?.textContent ===
+            String(n),
+        before + 1,
+        { timeout: 10_000 },
+      );
+      // The queue table is refreshed too, and the chart has its axes.
+      await page.locator("#home-queues a[href='/queues/fresh']").waitFor({
+        timeout: 10_000,
+      });
+      assert.ok(await page.locator("svg[data-chart] text").count() > 0);
+      assert.equal(
+        await page.locator("[data-live-status]").innerText(),
+        "Live",
+      );
+      assert.equal(
+        await page.evaluate(() =>
+          (window as unknown as { marker?: number }).marker
+        ),
+        42,
+      );
+      assert.deepEqual(errors, []);
+      await page.close();
+    });
+
+    await t.test("Retry now on a retry puts it back on its queue", async () => {
+      const jid = await hostileRetry(client);
+      const { page, errors } = await watched(context);
+      await page.goto(`${base}/retries`);
+      await page.locator(`input[name=key][value="${jid}"]`).check();
+      assert.equal(
+        await page.locator("[data-selected]").innerText(),
+        "1 selected",
+      );
+      await Promise.all([
+        page.waitForURL(/done=requeue&n=1/),
+        page.getByRole("button", { name: "Retry now" }).click(),
+      ]);
+      assert.match(
+        await page.locator(".notice").innerText(),
+        /1 job queued to run now/,
+      );
+      assert.deepEqual(server.queue(`evil${retried}`).map((j) => j.jid), [jid]);
+      assert.ok(!server.retries().some((j) => j.jid === jid));
+      assert.deepEqual(errors, []);
+      await page.close();
+    });
+
+    await t.test("a page whose server went away is marked stale", async () => {
+      const { page } = await watched(context);
+      await page.goto(`${base}/queues`);
+      await page.locator("[data-live-status].on").waitFor();
+      await web.close();
+      await page.locator("[data-live-status].stale").waitFor({
+        timeout: 10_000,
+      });
+      assert.equal(
+        await page.locator("[data-live-status]").innerText(),
+        "Stale",
+      );
+      await page.close();
+    });
+  } finally {
+    await browser.close();
+    await client.close();
+    await web.close();
+    await server.stop();
+  }
+});
