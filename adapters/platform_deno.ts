@@ -49,6 +49,7 @@ export const denoPlatform: Platform = {
     return Deno.pid;
   },
   rssBytes: () => Deno.memoryUsage().rss,
+  cores: () => navigator.hardwareConcurrency,
   env(name) {
     try {
       return Deno.env.get(name);

@@ -23,6 +23,7 @@ export const nodePlatform: Platform = {
   hostname: () => os.hostname(),
   pid: process.pid,
   rssBytes: () => process.memoryUsage.rss(),
+  cores: () => os.availableParallelism(),
   env: (name) => process.env[name],
   onSignal(signal, listener) {
     if (process.platform === "win32" && signal === "SIGTSTP") return () => {};

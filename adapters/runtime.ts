@@ -6,6 +6,7 @@
  * @module
  */
 
+import type { ChildProcesses } from "./child_process.ts";
 import type { ServerTransport } from "./listen.ts";
 import type { ClientTransport, Platform, Transport } from "./transport.ts";
 
@@ -43,6 +44,7 @@ let client: Promise<ClientTransport> | undefined;
 let server: ServerTransport | undefined;
 let transport: Promise<Transport> | undefined;
 let platform: Promise<Platform> | undefined;
+let children: Promise<ChildProcesses> | undefined;
 
 function clientTransport(): Promise<ClientTransport> {
   return client ??= (() => {
@@ -129,4 +131,20 @@ export function defaultPlatform(): Promise<Platform> {
   return platform ??= detectRuntime() === "deno"
     ? import("./platform_deno.ts").then((m) => m.denoPlatform)
     : import("./platform_node.ts").then((m) => m.nodePlatform);
+}
+
+/**
+ * Starting child processes on the current runtime (for `processes: N`).
+ * @example
+ * ```ts ignore
+ * import { defaultChildProcesses } from "./runtime.ts";
+ * console.log((await defaultChildProcesses()).self().cmd);
+ * ```
+ */
+export function defaultChildProcesses(): Promise<ChildProcesses> {
+  return children ??= detectRuntime() === "deno"
+    ? import("./child_process_deno.ts").then((m) => m.denoChildProcesses)
+    : detectRuntime() === "bun"
+    ? import("./child_process_bun.ts").then((m) => m.bunChildProcesses)
+    : import("./child_process_node.ts").then((m) => m.nodeChildProcesses);
 }

@@ -163,6 +163,8 @@ export interface Platform {
   readonly pid: number;
   /** The resident set size of the process, in bytes. */
   rssBytes(): number;
+  /** The CPU cores this process may use (for `processes: "auto"`). */
+  cores(): number;
   /**
    * Reads an environment variable; undefined when unset.
    *

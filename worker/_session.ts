@@ -43,6 +43,8 @@ export interface SessionOptions {
   readonly queues: { readonly order: QueueOrder };
   readonly events: Emitter;
   readonly logger: SwitchableLogger;
+  /** The slot of this process, when a supervisor started it. */
+  readonly processIndex?: number;
 }
 
 export class Session {
@@ -150,6 +152,9 @@ export class Session {
     events.emit("startup", { wid });
     logger.info("Worker started", {
       wid,
+      ...(this.#o.processIndex === undefined
+        ? {}
+        : { process: this.#o.processIndex }),
       concurrency: settings.concurrency,
       server: link.address,
     });
@@ -268,9 +273,17 @@ export class Session {
     if (chosen.note) logger.warn(chosen.note);
   }
 
+  /**
+   * SIGTERM/SIGINT terminate, a second one hurries; SIGTSTP quiets. In a
+   * child of a supervisor, a repeated SIGTERM does not hurry: the
+   * supervisor forwards SIGTERM, and a service manager that signals the
+   * whole process group (systemd, Heroku) sends one more. The supervisor
+   * hurries its children with SIGINT instead.
+   */
   #installSignals(platform: Platform): void {
-    const stop = () => {
-      if (this.#shutdown && !this.#hurry.signal.aborted) {
+    const child = this.#o.processIndex !== undefined;
+    const stop = (hurry: boolean) => () => {
+      if (hurry && this.#shutdown && !this.#hurry.signal.aborted) {
         this.#o.logger.warn(
           "Second signal: skipping the rest of the shutdown timeout",
         );
@@ -279,8 +292,8 @@ export class Session {
       void this.terminate("signal");
     };
     this.#removeSignals = [
-      platform.onSignal("SIGTERM", stop),
-      platform.onSignal("SIGINT", stop),
+      platform.onSignal("SIGTERM", stop(!child)),
+      platform.onSignal("SIGINT", stop(true)),
       platform.onSignal("SIGTSTP", () => this.quiet("signal")),
     ];
   }
