@@ -40,6 +40,8 @@ export interface SupervisorOptions {
   readonly platform?: Platform;
   /** The clock, for how long a child stayed up. @default {Date.now} */
   readonly now?: () => number;
+  /** How long after `shutdownTimeout` a child is killed, in ms. @default {KILL_GRACE_MS} */
+  readonly killGrace?: number;
 }
 
 /** One slot: index i runs one child at a time, restarted in place. */
@@ -177,7 +179,7 @@ export class Supervisor {
    *
    * @returns Resolves once every child has exited; the same promise on every call.
    */
-  terminate(reason: "signal" | "api" | "error"): Promise<void> {
+  terminate(reason: "signal" | "api" | "gave up" | "error"): Promise<void> {
     if (this.#shutdown) return this.#shutdown;
     const { lifecycle, logger, settings } = this.#o;
     lifecycle.fire("stop");
@@ -192,7 +194,8 @@ export class Supervisor {
     this.#cancelRestarts();
     this.#signalAll("SIGTERM");
     this.#signalAll("SIGCONT"); // a child stopped by an early SIGTSTP resumes and sees it
-    const after = settings.shutdownTimeout + KILL_GRACE_MS;
+    const after = settings.shutdownTimeout +
+      (this.#o.killGrace ?? KILL_GRACE_MS);
     this.#force = setTimeout(() => {
       for (const slot of this.#slots) {
         if (!slot.child) continue;
@@ -274,7 +277,7 @@ export class Supervisor {
         ...(exit.error ? { error: exit.error } : {}),
       });
       this.#done(slot);
-      void this.terminate("error");
+      void this.terminate("gave up");
       return;
     }
     logger.warn("Process exited unexpectedly; starting it again", {
