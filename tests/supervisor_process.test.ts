@@ -11,6 +11,7 @@ import { until } from "./_manager_util.ts";
 import {
   type Child,
   exitWithin,
+  readmeBlocks,
   runtime,
   start,
   writeScript,
@@ -318,3 +319,107 @@ test(`processes: 2 on ${runtime}: a child that always crashes is given up after 
     }
   });
 });
+
+test(`README "Every core" on ${runtime}: the start-up push happens once, in the supervisor; the job runs in a child`, async () => {
+  const block = readmeBlocks().find((b) => b.includes('processes: "auto"'));
+  assert.ok(block, "README has the Every core example");
+  await withServer({}, async (server, client) => {
+    const file = writeScript(
+      "procs-readme",
+      block.replace('processes: "auto"', "processes: 2"),
+    );
+    const w = start(file, { FAKTORY_URL: server.url });
+    try {
+      // Both children said HELLO, so their code before run() is done.
+      await twoWorkers(server, w);
+      await until(
+        () => /resizing \/uploads\/cat\.png in process [01]/.test(w.output()),
+        20_000,
+        w.output(),
+      );
+      await until(() => server.busy().length === 0, 5000);
+      const { faktory } = await client.info();
+      assert.equal(faktory.total_processed, 1, "pushed once, not 3 times");
+      assert.equal(server.queue("default").length, 0);
+      process.kill(w.child.pid!, "SIGTERM");
+      assert.equal(await exitWithin(w, 10_000), 0, w.output());
+      assert.equal(w.output().match(/resizing/g)?.length, 1);
+    } finally {
+      w.child.kill("SIGKILL");
+      rmSync(file, { force: true });
+    }
+  });
+});
+
+const denoOnly = runtime !== "deno" && "Deno permissions concern Deno only";
+const ENV =
+  "FAKTORY_URL,FAKTORY_PROVIDER,FAKTORY_LOG_LEVEL,FAKTORY_WORKER_INDEX";
+
+test(
+  "processes: 2 on Deno with narrow flags: the children get the flags listed in FAKTORY_DENO_FLAGS",
+  {
+    skip: denoOnly,
+  },
+  async () => {
+    await withServer({}, async (server) => {
+      const file = script("procs-deno-flags", SUPERVISED);
+      const w = start(file, {
+        FAKTORY_URL: server.url,
+        FAKTORY_DENO_FLAGS:
+          `--allow-net=127.0.0.1 --allow-env=${ENV} --no-prompt`,
+      }, [
+        "--allow-net=127.0.0.1",
+        `--allow-env=${ENV},FAKTORY_DENO_FLAGS`,
+        "--allow-run",
+        "--no-prompt",
+      ]);
+      try {
+        await twoWorkers(server, w);
+        process.kill(w.child.pid!, "SIGTERM");
+        assert.equal(await exitWithin(w, 10_000), 0, w.output());
+      } finally {
+        w.child.kill("SIGKILL");
+        rmSync(file, { force: true });
+      }
+    });
+  },
+);
+
+test(
+  "processes: 2 on Deno: run() fails at once, naming what is missing, when the children could not get their flags or the supervisor cannot start them",
+  {
+    skip: denoOnly,
+  },
+  async () => {
+    await withServer({}, async (server) => {
+      const file = script("procs-deno-missing", SUPERVISED);
+      const cases: [string[], RegExp][] = [
+        [
+          ["--allow-net=127.0.0.1", `--allow-env=${ENV}`, "--allow-run"],
+          /LocalProtocolError: Deno does not tell a program its scoped permission flags .* list the flags of your deno run command in FAKTORY_DENO_FLAGS/,
+        ],
+        [
+          ["--allow-net", "--allow-env=FAKTORY_URL", "--allow-run"],
+          /LocalProtocolError: processes needs to read FAKTORY_WORKER_INDEX, which tells a child its slot: run with --allow-env=FAKTORY_WORKER_INDEX/,
+        ],
+        [
+          ["--allow-net", "--allow-env"],
+          /LocalProtocolError: processes needs to start .*deno: run with --allow-run/,
+        ],
+      ];
+      try {
+        for (const [flags, message] of cases) {
+          const w = start(file, { FAKTORY_URL: server.url }, [
+            ...flags,
+            "--no-prompt",
+          ]);
+          assert.equal(await exitWithin(w, 20_000), 1, w.output());
+          assert.match(w.output(), message);
+          assert.doesNotMatch(w.output(), /Process started/);
+        }
+      } finally {
+        rmSync(file, { force: true });
+      }
+    });
+  },
+);
