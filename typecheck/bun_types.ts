@@ -3,6 +3,7 @@
 // own. A change on either side that makes them disagree fails this file.
 /// <reference types="bun-types" />
 import type { BunApi, BunSocket, BunSocketHandler } from "../adapters/bun.ts";
+import type { BunSpawnApi, BunSubprocess } from "../adapters/_bun_types.ts";
 
 type ConnectOptions = Parameters<BunApi["connect"]>[0];
 type ListenOptions = Parameters<BunApi["listen"]>[0];
@@ -25,4 +26,13 @@ export function handlers(
   h: BunSocketHandler,
 ): Bun.SocketHandler<undefined> {
   return h;
+}
+
+// The child-process adapter's Bun.spawn call and what it reads back.
+type SpawnOptions = Parameters<BunSpawnApi["spawn"]>[0];
+export function spawn(options: SpawnOptions): BunSubprocess {
+  return Bun.spawn(options);
+}
+export function argv(): BunSpawnApi["argv"] {
+  return Bun.argv;
 }
