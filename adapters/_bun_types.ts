@@ -57,5 +57,6 @@ export interface BunSpawnApi {
     stdin: "ignore";
     stdout: "inherit";
     stderr: "inherit";
+    detached: boolean;
   }): BunSubprocess;
 }

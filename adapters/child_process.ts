@@ -67,7 +67,9 @@ export interface ChildProcesses {
   self(): Command;
   /**
    * Starts `cmd` with stdin closed, stdout and stderr shared with this
-   * process, in its working directory, with its environment plus `env`.
+   * process, in its working directory, with its environment plus `env`, in
+   * a session and process group of its own (so signals meant for this
+   * process group, such as a terminal's Ctrl-C, reach only this process).
    *
    * @throws {LocalProtocolError} When the runtime does not allow it.
    */

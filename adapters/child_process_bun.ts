@@ -42,6 +42,7 @@ export const bunChildProcesses: ChildProcesses = {
       stdin: "ignore",
       stdout: "inherit",
       stderr: "inherit",
+      detached: process.platform !== "win32", // see child_process_node.ts
     });
     let done = false;
     const exited = child.exited.then((code): ChildExit => {

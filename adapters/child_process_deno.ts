@@ -22,6 +22,7 @@ const Deno = (globalThis as unknown as {
     readonly args: readonly string[];
     execPath(): string;
     env: { get(name: string): string | undefined };
+    build: { os: string };
     permissions: { querySync(d: Descriptor): { state: string } };
     Command: new (cmd: string, options: {
       args: string[];
@@ -29,6 +30,7 @@ const Deno = (globalThis as unknown as {
       stdin: "null";
       stdout: "inherit";
       stderr: "inherit";
+      detached: boolean;
     }) => {
       spawn(): {
         readonly pid: number;
@@ -103,6 +105,7 @@ export const denoChildProcesses: ChildProcesses = {
       stdin: "null",
       stdout: "inherit",
       stderr: "inherit",
+      detached: Deno.build.os !== "windows", // see child_process_node.ts
     }).spawn();
     const exited: Promise<ChildExit> = child.status.then((s) =>
       s.signal

@@ -43,6 +43,9 @@ export const nodeChildProcesses: ChildProcesses = {
     const child = spawn(cmd, [...args], {
       env: { ...process.env, ...env },
       stdio: ["ignore", "inherit", "inherit"],
+      // Its own session: a terminal's Ctrl-C reaches the supervisor only,
+      // which forwards it (on Windows it would open a console window).
+      detached: process.platform !== "win32",
     });
     const exited = new Promise<ChildExit>((resolve) => {
       child.once("exit", (code, signal) => resolve({ code, signal }));

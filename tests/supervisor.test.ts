@@ -14,6 +14,7 @@ import { CrashLoopError, LocalProtocolError, Manager } from "../mod.ts";
 import { Lifecycle } from "../worker/_lifecycle.ts";
 import { SwitchableLogger } from "../worker/_logging.ts";
 import { afterExit } from "../worker/_supervisor_policy.ts";
+import { watchSupervisor } from "../worker/_supervisor_child.ts";
 import {
   type ManagerOptions,
   settingsFrom,
@@ -82,6 +83,7 @@ function fakePlatform(cores = 2) {
   const platform: Platform = {
     hostname: () => "test",
     pid: 1,
+    ppid: () => 0,
     rssBytes: () => 0,
     cores: () => cores,
     env: () => undefined,
@@ -130,13 +132,16 @@ function supervisor(options: ManagerOptions, cores = 2) {
 
 const tick = () => new Promise((r) => setTimeout(r, 0));
 
-test("Supervisor.run() starts one child per slot with FAKTORY_WORKER_INDEX 0..N-1", async () => {
+test("Supervisor.run() starts one child per slot with FAKTORY_WORKER_INDEX 0..N-1; SIGHUP (a closed terminal) stops them as SIGTERM does", async () => {
   const s = supervisor({ processes: 3 });
   const running = s.sup.run();
   await until(() => s.children.started.length === 3);
   assert.deepEqual(s.children.started.map((c) => c.index), ["0", "1", "2"]);
   assert.equal(s.lifecycle.state, "running");
-  s.signals.send("SIGTERM");
+  s.signals.send("SIGHUP");
+  for (const c of s.children.started) {
+    assert.deepEqual(c.signals, ["SIGTERM", "SIGCONT"]);
+  }
   for (const c of s.children.started) c.exit(0);
   await running;
   assert.equal(s.lifecycle.state, "stopped");
@@ -405,4 +410,23 @@ test("Manager in a child (FAKTORY_WORKER_INDEX set, processes above 1) runs as a
     delete process.env.FAKTORY_WORKER_INDEX;
     await r.close();
   }
+});
+
+test("watchSupervisor() calls back once when the parent process changes, and stops when told", async () => {
+  let ppid = 42;
+  let calls = 0;
+  const stop = watchSupervisor({ ppid: () => ppid }, () => calls++, 2);
+  await new Promise((r) => setTimeout(r, 10));
+  assert.equal(calls, 0, "same parent");
+  ppid = 1; // adopted by init: the supervisor is gone
+  await until(() => calls === 1);
+  await new Promise((r) => setTimeout(r, 10));
+  assert.equal(calls, 1, "once");
+  stop();
+  let later = 0;
+  const stopped = watchSupervisor({ ppid: () => ppid }, () => later++, 2);
+  stopped();
+  ppid = 7;
+  await new Promise((r) => setTimeout(r, 10));
+  assert.equal(later, 0, "stopped before the change");
 });

@@ -4,6 +4,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import process from "node:process";
+import { spawn } from "node:child_process";
 import { rmSync } from "node:fs";
 import { Client, createJob } from "../mod.ts";
 import { FaktoryServer, type FaktoryServerOptions } from "../testing/mod.ts";
@@ -12,6 +13,7 @@ import {
   type Child,
   exitWithin,
   readmeBlocks,
+  root,
   runtime,
   start,
   writeScript,
@@ -239,6 +241,119 @@ test(`processes: 2 on ${runtime}: a second SIGTERM to the supervisor makes the c
       assert.equal(server.busy().length, 0);
     } finally {
       w.child.kill("SIGKILL");
+      rmSync(file, { force: true });
+    }
+  });
+});
+
+/** Like start(), in a process group of its own, as a terminal or a service manager runs it. */
+function startGroup(file: string, env: Record<string, string>): Child {
+  const pre = runtime === "node"
+    ? ["--import", "tsx"]
+    : runtime === "deno"
+    ? ["run", "-A"]
+    : [];
+  const child = spawn(process.execPath, [...pre, file], {
+    cwd: root,
+    env: { ...process.env, NO_COLOR: "1", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+    detached: true,
+  });
+  let out = "";
+  child.stdout!.on("data", (d) => (out += d));
+  child.stderr!.on("data", (d) => (out += d));
+  const exited = new Promise<number | null>((r) =>
+    child.once("exit", (code) => r(code))
+  );
+  return { child, output: () => out, exited };
+}
+
+test(
+  `processes: 2 on ${runtime}: Ctrl-C (SIGINT to the process group), SIGTERM to the group, or SIGTERM to every process (systemd, Heroku) lets the children finish their jobs`,
+  {
+    skip: process.platform === "win32" && "no process groups",
+  },
+  async () => {
+    const ways: [string, (w: Child, pids: number[]) => void][] = [
+      ["SIGINT to the group", (w) => process.kill(-w.child.pid!, "SIGINT")],
+      ["SIGTERM to the group", (w) => process.kill(-w.child.pid!, "SIGTERM")],
+      ["SIGTERM to every process", (w, pids) => {
+        for (const pid of [w.child.pid!, ...pids]) {
+          process.kill(pid, "SIGTERM");
+        }
+      }],
+    ];
+    for (const [way, signal] of ways) {
+      await withServer({}, async (server, client) => {
+        const file = script(
+          "procs-group",
+          "processes: 2, shutdownTimeout: 20_000",
+        );
+        const w = startGroup(file, { FAKTORY_URL: server.url });
+        const pids = await twoWorkers(server, w).catch(() => []);
+        try {
+          assert.equal(pids.length, 2, w.output());
+          await client.pushBulk([
+            createJob("Work", [800]),
+            createJob("Work", [800]),
+          ]);
+          await until(() => server.busy().length === 2, 10_000, w.output());
+          signal(w, pids);
+          assert.equal(await exitWithin(w, 10_000), 0, w.output());
+          assert.equal(ranBy(w.output()).size, 2, `${way}: both jobs finished`);
+          assert.equal(server.retries().length, 0);
+          assert.doesNotMatch(w.output(), /Second signal/);
+        } finally {
+          for (const pid of [-w.child.pid!, ...pids]) {
+            try {
+              process.kill(pid, "SIGKILL");
+            } catch {
+              // gone already
+            }
+          }
+          rmSync(file, { force: true });
+        }
+      });
+    }
+  },
+);
+
+test(`processes: 2 on ${runtime}: when the supervisor is killed with SIGKILL, the children finish their jobs and stop`, async () => {
+  await withServer({}, async (server, client) => {
+    const file = script("procs-orphans", SUPERVISED);
+    const w = start(file, { FAKTORY_URL: server.url });
+    const pids = await twoWorkers(server, w).catch(() => []);
+    try {
+      assert.equal(pids.length, 2, w.output());
+      await client.pushBulk([
+        createJob("Work", [800]),
+        createJob("Work", [800]),
+      ]);
+      await until(() => server.busy().length === 2, 10_000, w.output());
+      w.child.kill("SIGKILL");
+      await until(
+        () =>
+          w.output().match(/The supervisor is gone; shutting down/g)?.length ===
+            2,
+        10_000,
+        w.output(),
+      );
+      await until(
+        () => server.workers().every((x) => x.connections === 0),
+        10_000,
+        w.output(),
+      );
+      assert.equal(ranBy(w.output()).size, 2, "both jobs finished");
+      assert.equal(server.busy().length, 0);
+      assert.equal(server.retries().length, 0);
+    } finally {
+      for (const pid of [w.child.pid!, ...pids]) {
+        try {
+          process.kill(pid, "SIGKILL");
+        } catch {
+          // gone already
+        }
+      }
       rmSync(file, { force: true });
     }
   });

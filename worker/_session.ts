@@ -29,6 +29,7 @@ import { Reconnect, Wakeup, within } from "./_reconnect.ts";
 import type { Registry } from "./_registry.ts";
 import { Results } from "./_results.ts";
 import { Slots } from "./_slots.ts";
+import { watchSupervisor } from "./_supervisor_child.ts";
 
 /** Who asked for a change of state. */
 export type Reason = "signal" | "server" | "api";
@@ -65,6 +66,7 @@ export class Session {
   #fetchers: FetcherPool | undefined;
   #shared: SharedClient | undefined;
   #connect: ConnectionOptionsFor | undefined;
+  /** Removes the signal listeners and stops watching the supervisor. */
   #removeSignals: (() => void)[] = [];
   #shutdown: Promise<void> | undefined;
 
@@ -120,6 +122,12 @@ export class Session {
       (note) => logger.warn(note),
     );
     if (settings.handleSignals) this.#installSignals(platform);
+    if (this.#o.processIndex !== undefined) {
+      this.#removeSignals.push(watchSupervisor(platform, () => {
+        logger.warn("The supervisor is gone; shutting down");
+        void this.terminate("signal");
+      }));
+    }
     const link = this.#link = new Link({
       open: (signal) => Client.connect(connect("worker", signal)),
       reconnect: this.#reconnect,
@@ -291,11 +299,11 @@ export class Session {
       }
       void this.terminate("signal");
     };
-    this.#removeSignals = [
+    this.#removeSignals.push(
       platform.onSignal("SIGTERM", stop(!child)),
       platform.onSignal("SIGINT", stop(true)),
       platform.onSignal("SIGTSTP", () => this.quiet("signal")),
-    ];
+    );
   }
 
   #cleanup(): void {

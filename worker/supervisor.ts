@@ -345,6 +345,8 @@ export class Supervisor {
     this.#removeSignals = [
       platform.onSignal("SIGTERM", stop),
       platform.onSignal("SIGINT", stop),
+      // The children have a session of their own: a closing terminal hangs up only here.
+      platform.onSignal("SIGHUP", stop),
       platform.onSignal("SIGTSTP", () => this.quiet("signal")),
     ];
   }
