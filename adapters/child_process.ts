@@ -42,6 +42,8 @@ export interface ChildProcess {
 export interface Command {
   readonly cmd: string;
   readonly args: readonly string[];
+  /** What could not be carried over, to log once. */
+  readonly notes?: readonly string[];
 }
 
 /**

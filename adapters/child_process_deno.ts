@@ -1,10 +1,8 @@
 /**
  * Child processes on Deno (`Deno.Command` of `Deno.execPath()`). Deno does
- * not tell a program its command-line flags, so the children's permission
- * flags are rebuilt from what `Deno.permissions` grants, or taken from the
- * `FAKTORY_DENO_FLAGS` environment variable. The few Deno APIs used are
- * typed locally.
- *
+ * not tell a program its flags: the children's come from the
+ * `FAKTORY_DENO_FLAGS` environment variable, or are rebuilt from what
+ * `Deno.permissions` grants. The Deno APIs used are typed locally.
  * @module
  */
 
@@ -21,6 +19,8 @@ const Deno = (globalThis as unknown as {
     readonly mainModule: string;
     readonly args: readonly string[];
     execPath(): string;
+    cwd(): string;
+    readTextFileSync(path: string): string;
     env: { get(name: string): string | undefined };
     build: { os: string };
     permissions: { querySync(d: Descriptor): { state: string } };
@@ -47,14 +47,28 @@ const KINDS = ["read", "write", "net", "env", "sys", "run", "ffi", "import"];
 const granted = (d: Descriptor) =>
   Deno.permissions.querySync(d).state === "granted";
 
-/** The children's flags: FAKTORY_DENO_FLAGS, else `-A` or each permission granted in full. */
-function flags(): string[] {
+/** With every permission, on Linux: this process's own `deno run` flags, exactly. */
+function ownFlags(): string[] | undefined {
+  try {
+    const argv = Deno.readTextFileSync("/proc/self/cmdline").split("\0");
+    argv.pop(); // after the last NUL
+    const at = argv.length - Deno.args.length - 1; // the module, as typed
+    const main = new URL(argv[at]!, `file://${Deno.cwd()}/`).href;
+    if (at < 2 || argv[1] !== "run" || main !== Deno.mainModule) return;
+    return argv.slice(2, at);
+  } catch {
+    return undefined; // not Linux, or not allowed
+  }
+}
+
+/** The children's flags (FAKTORY_DENO_FLAGS, else rebuilt), and what was not carried over. */
+function flags(): { flags: string[]; notes?: string[] } {
   const listed = granted({ name: "env", variable: DENO_FLAGS_ENV })
     ? Deno.env.get(DENO_FLAGS_ENV)?.trim()
     : undefined;
-  if (listed) return listed.split(/\s+/);
+  if (listed) return { flags: listed.split(/\s+/) };
   const full = KINDS.filter((name) => granted({ name }));
-  if (full.length === KINDS.length) return ["-A"];
+  if (full.length === KINDS.length) return { flags: ownFlags() ?? ["-A"] };
   if (!full.includes("net")) {
     throw new LocalProtocolError(
       `Deno does not tell a program its scoped permission flags (such as --allow-net=host:port), and the children need them: list the flags of your deno run command in ${DENO_FLAGS_ENV} (and add --allow-env=${DENO_FLAGS_ENV}), or run with -A`,
@@ -62,9 +76,11 @@ function flags(): string[] {
   }
   const out = full.map((name) => `--allow-${name}`);
   // Mixing --allow-env with --allow-env=X would narrow it: add X only when needed.
-  return full.includes("env")
-    ? out
-    : [...out, `--allow-env=${WORKER_INDEX_ENV}`];
+  if (!full.includes("env")) out.push(`--allow-env=${WORKER_INDEX_ENV}`);
+  const note = `The children run with ${
+    out.join(" ")
+  }: Deno does not tell a program its scoped permission flags (--allow-read=path...) or its other flags; list the children's flags in ${DENO_FLAGS_ENV} if they need more`;
+  return { flags: out, notes: [note] };
 }
 
 /**
@@ -96,7 +112,12 @@ export const denoChildProcesses: ChildProcesses = {
         `processes needs to start ${cmd}: run with --allow-run (or --allow-run=${cmd})`,
       );
     }
-    return { cmd, args: ["run", ...flags(), main, ...Deno.args] };
+    const { flags: own, notes } = flags();
+    return {
+      cmd,
+      args: ["run", ...own, main, ...Deno.args],
+      ...(notes ? { notes } : {}),
+    };
   },
   spawn(cmd, args, env) {
     const child = new Deno.Command(cmd, {

@@ -501,6 +501,69 @@ test(
 );
 
 test(
+  "processes: 2 on Deno without -A or FAKTORY_DENO_FLAGS: the children get each permission granted in full, and the supervisor says what it could not carry over",
+  { skip: denoOnly },
+  async () => {
+    await withServer({}, async (server) => {
+      const file = script("procs-deno-full", SUPERVISED);
+      const w = start(file, { FAKTORY_URL: server.url }, [
+        "--allow-net",
+        "--allow-env",
+        "--allow-run",
+        "--allow-read=/tmp",
+        "--no-prompt",
+      ]);
+      try {
+        await twoWorkers(server, w);
+        assert.match(
+          w.output(),
+          /WARN The children run with --allow-net --allow-env --allow-run: Deno does not tell a program its scoped permission flags/,
+        );
+        process.kill(w.child.pid!, "SIGTERM");
+        assert.equal(await exitWithin(w, 10_000), 0, w.output());
+      } finally {
+        w.child.kill("SIGKILL");
+        rmSync(file, { force: true });
+      }
+    });
+  },
+);
+
+test(
+  "processes: 2 on Deno with -A: the children get this process's own flags (on Linux, where /proc/self/cmdline tells them)",
+  {
+    skip: denoOnly ||
+      (process.platform !== "linux" && "needs /proc/self/cmdline"),
+  },
+  async () => {
+    await withServer({}, async (server) => {
+      const file = script(
+        "procs-deno-own",
+        SUPERVISED,
+        `if (Manager.isChild) {
+  console.log(\`child \${Manager.processIndex} at \${globalThis.location?.href}\`);
+}`,
+      );
+      const w = start(file, { FAKTORY_URL: server.url }, [
+        "-A",
+        "--location",
+        "https://example.com/app/",
+      ]);
+      try {
+        await twoWorkers(server, w);
+        assert.match(w.output(), /^child 0 at https:\/\/example\.com\/app\/$/m);
+        assert.match(w.output(), /^child 1 at https:\/\/example\.com\/app\/$/m);
+        process.kill(w.child.pid!, "SIGTERM");
+        assert.equal(await exitWithin(w, 10_000), 0, w.output());
+      } finally {
+        w.child.kill("SIGKILL");
+        rmSync(file, { force: true });
+      }
+    });
+  },
+);
+
+test(
   "processes: 2 on Deno: run() fails at once, naming what is missing, when the children could not get their flags or the supervisor cannot start them",
   {
     skip: denoOnly,

@@ -132,6 +132,7 @@ export class Supervisor {
         cmd: this.#command.cmd,
         args: this.#command.args,
       });
+      for (const note of this.#command.notes ?? []) logger.warn(note);
       this.#slots = Array.from({ length: count }, (_, index) => ({
         index,
         child: undefined,
