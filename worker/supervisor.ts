@@ -94,11 +94,6 @@ export class Supervisor {
     this.#allDone = new Promise((resolve) => this.#resolveAllDone = resolve);
   }
 
-  /** Process ids of the children running now, by slot. */
-  get pids(): (number | undefined)[] {
-    return this.#slots.map((s) => s.child?.pid);
-  }
-
   /**
    * Starts the children and resolves once every one has exited and none
    * will be started again.
@@ -113,7 +108,7 @@ export class Supervisor {
     this.#setUpLogger(platform);
     if (lifecycle.state === "running") {
       const count = settings.processes === "auto"
-        ? Math.max(1, Math.min(256, platform.cores()))
+        ? Math.max(1, Math.min(256, platform.cores() || 1))
         : settings.processes;
       try {
         this.#command = children.self();
