@@ -41,3 +41,24 @@ export interface BunApi {
     socket: BunSocketHandler;
   }): { readonly port: number; stop(closeActive?: boolean): void };
 }
+
+/** A process started by `Bun.spawn`. */
+export interface BunSubprocess {
+  readonly pid: number;
+  readonly exited: Promise<number>;
+  readonly signalCode: string | number | null;
+  kill(signal?: number | string): void;
+}
+
+/** The part of the Bun global that starts processes. */
+export interface BunSpawnApi {
+  readonly argv: string[];
+  spawn(options: {
+    cmd: string[];
+    env: Record<string, string | undefined>;
+    stdin: "ignore";
+    stdout: "inherit";
+    stderr: "inherit";
+    detached: boolean;
+  }): BunSubprocess;
+}

@@ -12,6 +12,7 @@ const Deno = (globalThis as unknown as {
   Deno: {
     hostname(): string;
     readonly pid: number;
+    readonly ppid: number;
     memoryUsage(): { rss: number };
     env: { get(name: string): string | undefined };
     build: { os: string };
@@ -48,7 +49,9 @@ export const denoPlatform: Platform = {
   get pid() {
     return Deno.pid;
   },
+  ppid: () => Deno.ppid,
   rssBytes: () => Deno.memoryUsage().rss,
+  cores: () => navigator.hardwareConcurrency,
   env(name) {
     try {
       return Deno.env.get(name);

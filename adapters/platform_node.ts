@@ -22,7 +22,9 @@ import type { Platform } from "./transport.ts";
 export const nodePlatform: Platform = {
   hostname: () => os.hostname(),
   pid: process.pid,
+  ppid: () => process.ppid,
   rssBytes: () => process.memoryUsage.rss(),
+  cores: () => os.availableParallelism(),
   env: (name) => process.env[name],
   onSignal(signal, listener) {
     if (process.platform === "win32" && signal === "SIGTSTP") return () => {};

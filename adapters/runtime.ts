@@ -8,6 +8,7 @@
 
 import type { FileSystem } from "./files.ts";
 import type { HttpServe } from "./http.ts";
+import type { ChildProcesses } from "./child_process.ts";
 import type { ServerTransport } from "./listen.ts";
 import type { ProcessControl } from "./program.ts";
 import type { ClientTransport, Platform, Transport } from "./transport.ts";
@@ -47,6 +48,7 @@ let server: ServerTransport | undefined;
 let transport: Promise<Transport> | undefined;
 let platform: Promise<Platform> | undefined;
 let files: Promise<FileSystem> | undefined;
+let children: Promise<ChildProcesses> | undefined;
 
 function clientTransport(): Promise<ClientTransport> {
   return client ??= (() => {
@@ -199,4 +201,20 @@ export function defaultProcess(): Promise<ProcessControl> {
   return proc ??= detectRuntime() === "deno"
     ? import("./program_deno.ts").then((m) => m.denoProcess)
     : import("./program_node.ts").then((m) => m.nodeProcess);
+}
+
+/**
+ * Starting child processes on the current runtime (for `processes: N`).
+ * @example
+ * ```ts ignore
+ * import { defaultChildProcesses } from "./runtime.ts";
+ * console.log((await defaultChildProcesses()).self().cmd);
+ * ```
+ */
+export function defaultChildProcesses(): Promise<ChildProcesses> {
+  return children ??= detectRuntime() === "deno"
+    ? import("./child_process_deno.ts").then((m) => m.denoChildProcesses)
+    : detectRuntime() === "bun"
+    ? import("./child_process_bun.ts").then((m) => m.bunChildProcesses)
+    : import("./child_process_node.ts").then((m) => m.nodeChildProcesses);
 }

@@ -169,8 +169,12 @@ export interface Platform {
   hostname(onFallback?: (note: string) => void): string;
   /** The process id. */
   readonly pid: number;
+  /** The parent's process id, now (it changes when the parent exits). */
+  ppid(): number;
   /** The resident set size of the process, in bytes. */
   rssBytes(): number;
+  /** The CPU cores this process may use (for `processes: "auto"`). */
+  cores(): number;
   /**
    * Reads an environment variable; undefined when unset.
    *
@@ -183,7 +187,7 @@ export interface Platform {
    * Signals the runtime or OS does not support are ignored.
    */
   onSignal(
-    signal: "SIGTERM" | "SIGINT" | "SIGTSTP",
+    signal: "SIGTERM" | "SIGINT" | "SIGTSTP" | "SIGHUP",
     listener: () => void,
   ): () => void;
 }

@@ -4,6 +4,7 @@
 /// <reference types="bun-types" />
 import type { BunApi, BunSocket, BunSocketHandler } from "../adapters/bun.ts";
 import type { BunHttpServer, BunServeOptions } from "../adapters/http_bun.ts";
+import type { BunSpawnApi, BunSubprocess } from "../adapters/_bun_types.ts";
 
 type ConnectOptions = Parameters<BunApi["connect"]>[0];
 type ListenOptions = Parameters<BunApi["listen"]>[0];
@@ -31,4 +32,13 @@ export function handlers(
 // The HTTP adapter's Bun.serve options are accepted by Bun, and what Bun returns fits.
 export function serve(options: BunServeOptions): BunHttpServer {
   return Bun.serve(options);
+}
+
+// The child-process adapter's Bun.spawn call and what it reads back.
+type SpawnOptions = Parameters<BunSpawnApi["spawn"]>[0];
+export function spawn(options: SpawnOptions): BunSubprocess {
+  return Bun.spawn(options);
+}
+export function argv(): BunSpawnApi["argv"] {
+  return Bun.argv;
 }

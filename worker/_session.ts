@@ -30,6 +30,7 @@ import type { Registry } from "./_registry.ts";
 import { Results } from "./_results.ts";
 import type { Progress } from "./_progress.ts";
 import { Slots } from "./_slots.ts";
+import { watchSupervisor } from "./_supervisor_child.ts";
 
 /** Who asked for a change of state. */
 export type Reason = "signal" | "server" | "api";
@@ -45,6 +46,8 @@ export interface SessionOptions {
   readonly events: Emitter;
   readonly logger: SwitchableLogger;
   readonly progress: Progress;
+  /** The slot of this process, when a supervisor started it. */
+  readonly processIndex?: number;
 }
 
 export class Session {
@@ -65,6 +68,7 @@ export class Session {
   #fetchers: FetcherPool | undefined;
   #shared: SharedClient | undefined;
   #connect: ConnectionOptionsFor | undefined;
+  /** Removes the signal listeners and stops watching the supervisor. */
   #removeSignals: (() => void)[] = [];
   #shutdown: Promise<void> | undefined;
 
@@ -121,6 +125,12 @@ export class Session {
       (note) => logger.warn(note),
     );
     if (settings.handleSignals) this.#installSignals(platform);
+    if (this.#o.processIndex !== undefined) {
+      this.#removeSignals.push(watchSupervisor(platform, () => {
+        logger.warn("The supervisor is gone; shutting down");
+        void this.terminate("signal");
+      }));
+    }
     const link = this.#link = new Link({
       open: (signal) => Client.connect(connect("worker", signal)),
       reconnect: this.#reconnect,
@@ -153,6 +163,9 @@ export class Session {
     events.emit("startup", { wid });
     logger.info("Worker started", {
       wid,
+      ...(this.#o.processIndex === undefined
+        ? {}
+        : { process: this.#o.processIndex }),
       concurrency: settings.concurrency,
       server: link.address,
     });
@@ -309,9 +322,17 @@ export class Session {
     if (chosen.note) logger.warn(chosen.note);
   }
 
+  /**
+   * SIGTERM/SIGINT terminate, a second one hurries; SIGTSTP quiets. In a
+   * child of a supervisor, a repeated SIGTERM does not hurry: the
+   * supervisor forwards SIGTERM, and a service manager that signals the
+   * whole process group (systemd, Heroku) sends one more. The supervisor
+   * hurries its children with SIGINT instead.
+   */
   #installSignals(platform: Platform): void {
-    const stop = () => {
-      if (this.#shutdown && !this.#hurry.signal.aborted) {
+    const child = this.#o.processIndex !== undefined;
+    const stop = (hurry: boolean) => () => {
+      if (hurry && this.#shutdown && !this.#hurry.signal.aborted) {
         this.#o.logger.warn(
           "Second signal: skipping the rest of the shutdown timeout",
         );
@@ -319,11 +340,11 @@ export class Session {
       }
       void this.terminate("signal");
     };
-    this.#removeSignals = [
-      platform.onSignal("SIGTERM", stop),
-      platform.onSignal("SIGINT", stop),
+    this.#removeSignals.push(
+      platform.onSignal("SIGTERM", stop(!child)),
+      platform.onSignal("SIGINT", stop(true)),
       platform.onSignal("SIGTSTP", () => this.quiet("signal")),
-    ];
+    );
   }
 
   #cleanup(): void {

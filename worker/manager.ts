@@ -36,11 +36,14 @@ import {
 import { type JobOutcome, Registry } from "./_registry.ts";
 import { Session } from "./_session.ts";
 import { Progress } from "./_progress.ts";
+import { Supervisor } from "./supervisor.ts";
+import { readWorkerIndex } from "../adapters/child_process.ts";
 
 export type { ManagerOptions } from "./manager_options.ts";
 export type { ManagerState } from "./_lifecycle.ts";
 export type { JobOutcome } from "./_registry.ts";
 export {
+  CrashLoopError,
   ReservationExpiredError,
   ShutdownTimeoutError,
   UnknownJobTypeError,
@@ -72,6 +75,9 @@ export class Manager {
   /** Progress reports of every job of this manager (one warning for a server without tracking). */
   readonly #progress: Progress;
   #session: Session | undefined;
+  #supervisor: Supervisor | undefined;
+  /** This process's slot when a supervisor started it (only read with `processes` above 1). */
+  readonly #index: number | undefined;
   #runPromise: Promise<void> | undefined;
   /** The worker id this process uses in HELLO and BEAT. */
   readonly wid: string;
@@ -99,7 +105,52 @@ export class Manager {
     this.#events = new Emitter(() => this.#logger);
     this.#progress = new Progress(this.#logger);
     this.#queues = { order: strictQueueOrder(this.#settings.queues) };
-    this.wid = options.wid ?? randomJid().slice(0, 16);
+    this.#index = this.#settings.processes === 1
+      ? undefined
+      : readWorkerIndex();
+    this.wid = options.wid === undefined
+      ? randomJid().slice(0, 16)
+      : `${options.wid}${this.#index === undefined ? "" : `-${this.#index}`}`;
+  }
+
+  /**
+   * The slot (0..N-1) of this process when a supervising Manager
+   * (`processes` above 1) started it, from `FAKTORY_WORKER_INDEX`; else
+   * undefined. Readable before `run()`, to run start-up code once (in the
+   * supervisor) rather than in every process.
+   *
+   * @example
+   * ```ts ignore
+   * import { Manager } from "@x/faktory-worker";
+   * if (Manager.processIndex === undefined) console.log("not a child");
+   * ```
+   */
+  static get processIndex(): number | undefined {
+    return readWorkerIndex();
+  }
+
+  /**
+   * Whether a supervising Manager started this process (see
+   * {@linkcode Manager.processIndex}).
+   *
+   * @example
+   * ```ts ignore
+   * import { Client, Manager } from "@x/faktory-worker";
+   * if (!Manager.isChild) {
+   *   // Runs once, in the supervisor (or the only process), not in every child.
+   *   const client = await Client.connect();
+   *   await client.push("Warmup", []);
+   *   await client.close();
+   * }
+   * ```
+   */
+  static get isChild(): boolean {
+    return readWorkerIndex() !== undefined;
+  }
+
+  /** Whether `run()` supervises child processes (`processes` above 1, and not a child itself). */
+  get isSupervisor(): boolean {
+    return this.#settings.processes !== 1 && this.#index === undefined;
   }
 
   /** Jobs that may run at once. */
@@ -216,11 +267,15 @@ export class Manager {
   /**
    * Connects and processes jobs until the manager stops (a signal,
    * {@linkcode Manager.terminate}, or the server's request). The library
-   * never exits the process.
+   * never exits the process. With `processes` above 1 (see
+   * {@linkcode Manager.isSupervisor}) it starts that many child processes of
+   * this program instead, and resolves once they all have stopped.
    *
    * @returns Resolves when the manager has stopped; the same promise on every call.
    * @throws {AuthenticationError} When the password is wrong.
-   * @throws {LocalProtocolError} When the URL or options are invalid.
+   * @throws {LocalProtocolError} When the URL or options are invalid, or
+   *   this program cannot be started again in child processes.
+   * @throws {CrashLoopError} When the supervisor gave up on a child.
    */
   run(): Promise<void> {
     if (this.#runPromise) return this.#runPromise;
@@ -228,8 +283,22 @@ export class Manager {
     if (this.#lifecycle.fire("run") === undefined) {
       return this.#runPromise = Promise.resolve();
     }
+    if (this.isSupervisor) {
+      this.#supervisor = new Supervisor({
+        options: this.#options,
+        settings: this.#settings,
+        lifecycle: this.#lifecycle,
+        logger: this.#logger,
+      });
+      return this.#runPromise = this.#supervisor.run();
+    }
+    const index = this.#index;
     this.#session = new Session({
-      options: this.#options,
+      options: index === undefined ? this.#options : {
+        ...this.#options,
+        labels: [...this.#options.labels ?? ["typescript"], `process-${index}`],
+      },
+      ...(index === undefined ? {} : { processIndex: index }),
       settings: this.#settings,
       wid: this.wid,
       lifecycle: this.#lifecycle,
@@ -248,6 +317,7 @@ export class Manager {
    */
   quiet(): void {
     this.#session?.quiet("api");
+    this.#supervisor?.quiet("api");
   }
 
   /**
@@ -259,6 +329,7 @@ export class Manager {
    */
   terminate(): Promise<void> {
     if (this.#session) return this.#session.terminate("api");
+    if (this.#supervisor) return this.#supervisor.terminate("api");
     this.#lifecycle.fire("stop"); // idle: stopped at once
     return this.#runPromise ??= Promise.resolve();
   }

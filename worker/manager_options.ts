@@ -89,6 +89,28 @@ export interface ManagerOptions extends Omit<ConnectionOptions, "signal"> {
    * @default {[]}
    */
   readonly pushMiddleware?: readonly PushMiddleware[];
+  /**
+   * Worker processes to run, 1..256, or `"auto"` for one per CPU core. Above
+   * 1, `run()` supervises that many copies of this program, each a worker
+   * with this `concurrency` (see the README's "Every core").
+   *
+   * @default {1}
+   */
+  readonly processes?: number | "auto";
+  /**
+   * With `processes`, how a child that exits unexpectedly is started again:
+   * after `initial` ms, doubling up to `max`, back to `initial` once a child
+   * stayed up `resetAfter` ms; after `giveUpAfter` failures in a row the
+   * slot is given up, the other children are stopped and `run()` rejects.
+   *
+   * @default {{ initial: 1000, max: 60000, resetAfter: 60000, giveUpAfter: 5 }}
+   */
+  readonly restart?: {
+    readonly initial?: number;
+    readonly max?: number;
+    readonly resetAfter?: number;
+    readonly giveUpAfter?: number;
+  };
 }
 
 /** Capped exponential backoff: the first delay and the cap, in ms. */
@@ -97,8 +119,16 @@ export interface BackoffPolicy {
   readonly max: number;
 }
 
+/** How the supervisor starts a failed child again (see `ManagerOptions.restart`). */
+export interface RestartPolicy extends BackoffPolicy {
+  readonly resetAfter: number;
+  readonly giveUpAfter: number;
+}
+
 /** Options with their defaults applied and checked. */
 export interface Settings {
+  readonly processes: number | "auto";
+  readonly restart: RestartPolicy;
   readonly concurrency: number;
   readonly queues: readonly string[];
   readonly shutdownTimeout: number;
@@ -212,6 +242,8 @@ export function settingsFrom(options: ManagerOptions): Settings {
   oneOf("logLevel", options.logLevel, LEVELS);
   oneOf("logFormat", options.logFormat, ["text", "json"]);
   return {
+    processes: processesFrom(options.processes),
+    restart: restartFrom(options.restart),
     concurrency,
     queues,
     shutdownTimeout,
@@ -242,6 +274,41 @@ export function settingsFrom(options: ManagerOptions): Settings {
 /** `value`, or `fallback` when it is undefined (not null: null is checked and refused). */
 function or<T>(value: T | undefined, fallback: T): T {
   return value === undefined ? fallback : value;
+}
+
+function processesFrom(value: unknown): number | "auto" {
+  const processes = value ?? 1;
+  if (
+    processes !== "auto" &&
+    !(Number.isInteger(processes) && Number(processes) >= 1 &&
+      Number(processes) <= 256)
+  ) {
+    throw new RangeError(
+      `processes must be an integer from 1 to 256 or "auto", got ${
+        JSON.stringify(processes)
+      }`,
+    );
+  }
+  return processes as number | "auto";
+}
+
+function restartFrom(r: ManagerOptions["restart"]): RestartPolicy {
+  const policy = {
+    initial: r?.initial ?? 1000,
+    max: r?.max ?? 60_000,
+    resetAfter: r?.resetAfter ?? 60_000,
+    giveUpAfter: r?.giveUpAfter ?? 5,
+  };
+  for (const [key, value] of Object.entries(policy)) {
+    if (!(value >= (key === "giveUpAfter" ? 1 : 0))) {
+      throw new RangeError(
+        `restart.${key} must be ${
+          key === "giveUpAfter" ? ">= 1" : ">= 0"
+        }, got ${value}`,
+      );
+    }
+  }
+  return policy;
 }
 
 /** Connection options for one kind of connection, cancelled by `signal`. */
