@@ -53,9 +53,9 @@ const LOOK_INTERVAL = 500;
  * The options of FaktoryServer.start for the command line's options: the
  * one place they are built.
  *
- * @returns The options, or the one-line reason they cannot be honoured.
+ * @returns The options.
  */
-export function serverOptions(o: DevOptions): FaktoryServerOptions | string {
+export function serverOptions(o: DevOptions): FaktoryServerOptions {
   return {
     host: o.host,
     port: o.port,
@@ -100,7 +100,6 @@ export async function serveDev(
   const fail = (line: string) => (io.err(`faktory-worker dev: ${line}`), 2);
   const log = (text: string) => io.out(logLine(Date.now(), text));
   const start = serverOptions(options);
-  if (typeof start === "string") return fail(start);
   let server: FaktoryServer;
   try {
     server = await FaktoryServer.start({

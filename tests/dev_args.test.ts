@@ -121,7 +121,7 @@ test("parseCommandLine() wants the dev command", () => {
   assert.equal(parseCommandLine(["dev", "--bogus"]).kind, "error");
 });
 
-test("serverOptions() builds FaktoryServer's options, and refuses --data for now", () => {
+test("serverOptions() builds FaktoryServer's options, --data as dataFile", () => {
   assert.deepEqual(serverOptions(DEFAULTS), {
     host: "127.0.0.1",
     port: 7419,
@@ -131,9 +131,14 @@ test("serverOptions() builds FaktoryServer's options, and refuses --data for now
     serverOptions({ ...DEFAULTS, password: "pw", enterprise: true }),
     { host: "127.0.0.1", port: 7419, enterprise: true, password: "pw" },
   );
-  assert.equal(
-    serverOptions({ ...DEFAULTS, data: "faktory.db" }),
-    "--data is not supported yet",
+  assert.deepEqual(
+    serverOptions({ ...DEFAULTS, data: "faktory.json" }),
+    {
+      host: "127.0.0.1",
+      port: 7419,
+      enterprise: false,
+      dataFile: "faktory.json",
+    },
   );
 });
 
