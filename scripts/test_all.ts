@@ -13,6 +13,10 @@ const files = readdirSync(join(root, "tests"))
   .sort()
   .map((f) => `./tests/${f}`);
 
+// Live tests share one real server, and one of them restarts it: against a real Faktory
+// (FAKTORY_URL), files run one at a time.
+const live = Boolean(process.env.FAKTORY_URL);
+
 interface Runtime {
   name: string;
   cmd: string;
@@ -36,7 +40,7 @@ const runtimes: Runtime[] = [
       "tsx",
       "--test",
       "--test-reporter=spec",
-      "--test-concurrency=2",
+      `--test-concurrency=${live ? 1 : 2}`,
       ...files,
     ],
     parse(out) {
@@ -57,7 +61,14 @@ const runtimes: Runtime[] = [
     name: "deno",
     cmd: bin("deno"),
     // Type-checking is `npm run check`'s job (deno check covers tests/); not twice.
-    args: ["test", "-A", "--no-check", "--no-prompt", "--parallel", ...files],
+    args: [
+      "test",
+      "-A",
+      "--no-check",
+      "--no-prompt",
+      ...(live ? [] : ["--parallel"]),
+      ...files,
+    ],
     parse(out) {
       const m = last(
         out,
@@ -75,7 +86,13 @@ const runtimes: Runtime[] = [
   {
     name: "bun",
     cmd: bin("bun"),
-    args: ["test", "--timeout", "60000", "--parallel=2", ...files],
+    args: [
+      "test",
+      "--timeout",
+      "60000",
+      ...(live ? [] : ["--parallel=2"]),
+      ...files,
+    ],
     parse(out) {
       const pass = last(out, /^\s*(\d+) pass$/gm);
       const fail = last(out, /^\s*(\d+) fail$/gm);
