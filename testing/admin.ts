@@ -121,7 +121,9 @@ export class ServerAdmin {
    * ```
    */
   pauseQueues(names: readonly string[]): void {
-    stateOf(this.#server).store.pause(names);
+    const state = stateOf(this.#server);
+    state.store.pause(names);
+    state.changes++; // for the data file
   }
 
   /**
@@ -140,6 +142,7 @@ export class ServerAdmin {
   resumeQueues(names: readonly string[]): void {
     const state = stateOf(this.#server);
     state.store.resume(names);
+    state.changes++;
     state.wakeWaiters();
   }
 
@@ -157,7 +160,9 @@ export class ServerAdmin {
    * ```
    */
   removeQueues(names: readonly string[]): void {
-    stateOf(this.#server).store.remove(names);
+    const state = stateOf(this.#server);
+    state.store.remove(names);
+    state.changes++;
   }
 
   /**
@@ -262,6 +267,7 @@ export class ServerAdmin {
     for (const job of state.store.mutate(cmd, set, match, now)) {
       state.enqueue(job);
     }
+    state.changes++;
     return count;
   }
 }

@@ -22,6 +22,7 @@ import {
   DataFileError,
   FaktoryServer,
   type FaktoryServerOptions,
+  ServerAdmin,
 } from "../testing/mod.ts";
 import { decodeDataFile } from "../testing/_data_file.ts";
 import { until } from "./_manager_util.ts";
@@ -633,3 +634,37 @@ await server.stop();
     });
   },
 );
+
+test("FaktoryServer dataFile keeps what the dashboard's actions change (ServerAdmin)", async () => {
+  await withDir(async (dir) => {
+    const file = join(dir, "admin.json");
+    const clock = { now: TEST_START };
+    const server = await FaktoryServer.start(options(file, clock));
+    const c = await Client.connect(server.url);
+    await c.push(createJob("Gone", [], { queue: "cleared" }));
+    await c.push(createJob("Waits", [], { queue: "paused" }));
+    await c.push(createJob("Retried", [], { queue: "work", retry: 3 }));
+    const job = await c.fetch(["work"]);
+    await c.fail(job!.jid, new Error("boom"));
+    await c.close();
+    await server.stop(); // everything above is in the file now
+
+    const again = await FaktoryServer.start(options(file, clock));
+    const admin = new ServerAdmin(again);
+    admin.removeQueues(["cleared"]);
+    admin.pauseQueues(["paused"]);
+    assert.equal(admin.mutate("retries", "kill", "all"), 1);
+    await again.stop(); // only the actions changed anything since the start
+
+    const third = await FaktoryServer.start(options(file, clock));
+    try {
+      assert.ok(!("cleared" in third.queues()), "the cleared queue is gone");
+      assert.equal(third.queue("paused").length, 1);
+      assert.deepEqual(new ServerAdmin(third).pausedQueues(), ["paused"]);
+      assert.equal(third.retries().length, 0);
+      assert.equal(third.dead().length, 1);
+    } finally {
+      await third.stop();
+    }
+  });
+});
