@@ -365,12 +365,29 @@ test('new Manager() checks processes (1..256 or "auto") and restart, naming the 
   }
   assert.throws(
     () => new Manager({ processes: 2, restart: { initial: -1 } }),
-    /^RangeError: restart\.initial must be >= 0, got -1$/,
+    /^RangeError: restart\.initial must be a number from 0 to 2147483647 ms, got -1$/,
   );
   assert.throws(
     () => new Manager({ processes: 2, restart: { giveUpAfter: 0 } }),
-    /^RangeError: restart\.giveUpAfter must be >= 1, got 0$/,
+    /^RangeError: restart\.giveUpAfter must be an integer from 1 to \d+, got 0$/,
   );
+  const bad: [unknown, RegExp][] = [
+    [{ initial: "10" }, /^TypeError: restart\.initial must be a number/],
+    [{ giveUpAfter: true }, /^TypeError: restart\.giveUpAfter must be/],
+    [5, /^TypeError: restart must be an object/],
+    [{ initia: 5 }, /^TypeError: restart has no option "initia"/],
+    [
+      { initial: 2 ** 40 },
+      /^RangeError: restart\.initial must be a number from 0 to 2147483647 ms/,
+    ],
+  ];
+  for (const [restart, message] of bad) {
+    assert.throws(
+      () => new Manager({ processes: 2, restart } as ManagerOptions),
+      message,
+      JSON.stringify(restart),
+    );
+  }
   assert.equal(new Manager().isSupervisor, false);
   assert.equal(new Manager({ processes: 2 }).isSupervisor, true);
   assert.equal(Manager.isChild, false);
@@ -429,4 +446,22 @@ test("watchSupervisor() calls back once when the parent process changes, and sto
   ppid = 7;
   await new Promise((r) => setTimeout(r, 10));
   assert.equal(later, 0, "stopped before the change");
+});
+
+test("Supervisor does not start again a child that stopped by itself with exit code 0 (the Web UI's Stop), and run() resolves when the last one ends", async () => {
+  const s = supervisor({ processes: 2 });
+  const running = s.sup.run();
+  await until(() => s.children.started.length === 2);
+  s.children.running().get("0")!.exit(0); // told to stop by the server
+  await tick();
+  await new Promise((r) => setTimeout(r, 30)); // longer than restart.initial
+  assert.equal(s.children.started.length, 2, "no new child");
+  assert.ok(
+    s.logger.lines.some((l) =>
+      l.message === "Process stopped by itself; not starting it again" &&
+      l.fields?.process === 0
+    ),
+  );
+  s.children.running().get("1")!.exit(0);
+  await running; // resolves, no CrashLoopError
 });

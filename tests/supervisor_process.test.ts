@@ -209,6 +209,45 @@ test(`processes: 2 on ${runtime}: SIGTERM to the supervisor loses no ACK, and it
   });
 });
 
+test(`processes: 2 on ${runtime} with handleSignals: false: terminate() in the supervisor still stops the children gracefully`, async () => {
+  await withServer({}, async (server, client) => {
+    const file = writeScript(
+      "procs-nosignals",
+      `import process from "node:process";
+import { Manager } from "@x/faktory-worker";
+const mgr = new Manager({ concurrency: 2, heartbeatInterval: 1000, handleSignals: false, ${SUPERVISED} });
+mgr.register("Work", async (ctx, ms) => {
+  await new Promise((resolve) => setTimeout(resolve, ms));
+  console.log(\`ran \${ctx.jid} pid=\${process.pid}\`);
+});
+// The application's own signal handling, in the supervisor only.
+if (mgr.isSupervisor) process.once("SIGUSR2", () => void mgr.terminate());
+await mgr.run();
+process.exit(0);
+`,
+    );
+    const w = start(file, { FAKTORY_URL: server.url });
+    try {
+      await twoWorkers(server, w);
+      await client.pushBulk(
+        Array.from({ length: 100 }, () => createJob("Work", [20])),
+      );
+      await until(() => ranBy(w.output()).size >= 10, 20_000, w.output());
+      process.kill(w.child.pid!, "SIGUSR2");
+      assert.equal(await exitWithin(w, 10_000), 0, w.output());
+      assert.equal(server.busy().length, 0, "nothing left reserved");
+      assert.equal(
+        w.output().match(/Process exited process=\d pid=\d+ code=0/g)?.length,
+        2,
+        w.output(),
+      );
+    } finally {
+      w.child.kill("SIGKILL");
+      rmSync(file, { force: true });
+    }
+  });
+});
+
 test(`processes: 2 on ${runtime}: a second SIGTERM to the supervisor makes the children skip the rest of the shutdown timeout`, async () => {
   await withServer({}, async (server, client) => {
     const file = script(

@@ -124,7 +124,10 @@ export class Session {
       wid,
       (note) => logger.warn(note),
     );
-    if (settings.handleSignals) this.#installSignals(platform);
+    // A supervisor speaks to its children by signals: a child always hears them.
+    if (settings.handleSignals || this.#o.processIndex !== undefined) {
+      this.#installSignals(platform);
+    }
     if (this.#o.processIndex !== undefined) {
       this.#removeSignals.push(watchSupervisor(platform, () => {
         logger.warn("The supervisor is gone; shutting down");

@@ -292,23 +292,35 @@ function processesFrom(value: unknown): number | "auto" {
   return processes as number | "auto";
 }
 
-function restartFrom(r: ManagerOptions["restart"]): RestartPolicy {
-  const policy = {
-    initial: r?.initial ?? 1000,
-    max: r?.max ?? 60_000,
-    resetAfter: r?.resetAfter ?? 60_000,
-    giveUpAfter: r?.giveUpAfter ?? 5,
-  };
-  for (const [key, value] of Object.entries(policy)) {
-    if (!(value >= (key === "giveUpAfter" ? 1 : 0))) {
-      throw new RangeError(
-        `restart.${key} must be ${
-          key === "giveUpAfter" ? ">= 1" : ">= 0"
-        }, got ${value}`,
+function restartFrom(value: ManagerOptions["restart"]): RestartPolicy {
+  const r: Record<string, unknown> = or(value, {});
+  expectType(
+    typeof r === "object" && r !== null && !Array.isArray(r),
+    "restart",
+    "an object such as { initial: 1000, max: 60000 }",
+    r,
+  );
+  const known = ["initial", "max", "resetAfter", "giveUpAfter"];
+  for (const key of Object.keys(r)) {
+    if (!known.includes(key)) {
+      throw new TypeError(
+        `restart has no option ${JSON.stringify(key)} (it takes ${
+          known.join(", ")
+        })`,
       );
     }
   }
-  return policy;
+  const ms = { unit: " ms", min: 0, max: MAX_TIMER_MS } as const;
+  return {
+    initial: numberOption("restart.initial", r.initial, 1000, ms),
+    max: numberOption("restart.max", r.max, 60_000, ms),
+    resetAfter: numberOption("restart.resetAfter", r.resetAfter, 60_000, ms),
+    giveUpAfter: numberOption("restart.giveUpAfter", r.giveUpAfter, 5, {
+      min: 1,
+      max: Number.MAX_SAFE_INTEGER,
+      integer: true,
+    }),
+  };
 }
 
 /** Connection options for one kind of connection, cancelled by `signal`. */

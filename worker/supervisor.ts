@@ -254,6 +254,12 @@ export class Supervisor {
       else logger.warn("Process exited", fields);
       return this.#done(slot);
     }
+    if (exit.code === 0) {
+      // It stopped by itself and cleanly: the Web UI's Stop button, or its own
+      // code. Started again, it would keep its wid and be told to stop again.
+      logger.info("Process stopped by itself; not starting it again", fields);
+      return this.#done(slot);
+    }
     const decision = afterExit(
       settings.restart,
       slot.failures,
