@@ -6,7 +6,9 @@
  * @module
  */
 
+import type { HttpServe } from "./http.ts";
 import type { ServerTransport } from "./listen.ts";
+import type { ProcessControl } from "./process.ts";
 import type { ClientTransport, Platform, Transport } from "./transport.ts";
 
 /**
@@ -129,4 +131,52 @@ export function defaultPlatform(): Promise<Platform> {
   return platform ??= detectRuntime() === "deno"
     ? import("./platform_deno.ts").then((m) => m.denoPlatform)
     : import("./platform_node.ts").then((m) => m.nodePlatform);
+}
+
+let http: Promise<HttpServe> | undefined;
+let proc: Promise<ProcessControl> | undefined;
+
+/**
+ * The HTTP server of the current runtime (node:http, Deno.serve or
+ * Bun.serve), loaded on first use.
+ *
+ * @returns The function that starts a server.
+ *
+ * @example
+ * ```ts ignore
+ * import { defaultHttpServe } from "./runtime.ts";
+ * const serve = await defaultHttpServe();
+ * const server = await serve({ port: 0 }, () => Promise.resolve(new Response("ok")));
+ * await server.close();
+ * ```
+ */
+export function defaultHttpServe(): Promise<HttpServe> {
+  return http ??= (() => {
+    switch (detectRuntime()) {
+      case "deno":
+        return import("./http_deno.ts").then((m) => m.serveDeno);
+      case "bun":
+        return import("./http_bun.ts").then((m) => m.serveBun);
+      default:
+        return import("./http_node.ts").then((m) => m.serveNode);
+    }
+  })();
+}
+
+/**
+ * The command-line process of the current runtime: arguments, environment,
+ * exit and signals.
+ *
+ * @returns The process.
+ *
+ * @example
+ * ```ts ignore
+ * import { defaultProcess } from "./runtime.ts";
+ * console.log((await defaultProcess()).args());
+ * ```
+ */
+export function defaultProcess(): Promise<ProcessControl> {
+  return proc ??= detectRuntime() === "deno"
+    ? import("./process_deno.ts").then((m) => m.denoProcess)
+    : import("./process_node.ts").then((m) => m.nodeProcess);
 }

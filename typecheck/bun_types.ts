@@ -3,6 +3,7 @@
 // own. A change on either side that makes them disagree fails this file.
 /// <reference types="bun-types" />
 import type { BunApi, BunSocket, BunSocketHandler } from "../adapters/bun.ts";
+import type { BunHttpServer, BunServeOptions } from "../adapters/http_bun.ts";
 
 type ConnectOptions = Parameters<BunApi["connect"]>[0];
 type ListenOptions = Parameters<BunApi["listen"]>[0];
@@ -25,4 +26,9 @@ export function handlers(
   h: BunSocketHandler,
 ): Bun.SocketHandler<undefined> {
   return h;
+}
+
+// The HTTP adapter's Bun.serve options are accepted by Bun, and what Bun returns fits.
+export function serve(options: BunServeOptions): BunHttpServer {
+  return Bun.serve(options);
 }
