@@ -31,7 +31,9 @@ function fakeMeter() {
   ) => {
     instruments.set(name, { kind, options });
     return {
-      addCallback(cb: (r: { observe(v: number, a?: Attributes): void }) => void) {
+      addCallback(
+        cb: (r: { observe(v: number, a?: Attributes): void }) => void,
+      ) {
         callbacks.set(name, [...(callbacks.get(name) ?? []), cb]);
       },
     };
@@ -92,11 +94,14 @@ test("Manager metrics: jobs processed and failed by type and queue, one duration
     "messaging.destination.name": queue,
     "faktory.job.type": type,
   });
-  assert.deepEqual(m.observe("faktory.jobs.processed").sort(byKey), [
-    { value: 1, attributes: at("critical", "Ok") },
-    { value: 2, attributes: at("default", "Boom") },
-    { value: 3, attributes: at("default", "Ok") },
-  ].sort(byKey));
+  assert.deepEqual(
+    m.observe("faktory.jobs.processed").sort(byKey),
+    [
+      { value: 1, attributes: at("critical", "Ok") },
+      { value: 2, attributes: at("default", "Boom") },
+      { value: 3, attributes: at("default", "Ok") },
+    ].sort(byKey),
+  );
   assert.deepEqual(m.observe("faktory.jobs.failed"), [
     {
       value: 2,
@@ -136,7 +141,10 @@ test("Manager metrics: jobs processed and failed by type and queue, one duration
   assert.equal(
     durations.filter((d) =>
       JSON.stringify(d.attributes) ===
-        JSON.stringify({ ...process("default", "Boom"), "error.type": "TypeError" })
+        JSON.stringify({
+          ...process("default", "Boom"),
+          "error.type": "TypeError",
+        })
     ).length,
     2,
   );
@@ -305,7 +313,8 @@ test("Manager refuses a meter without the methods it calls, naming the option", 
   assert.throws(
     () => new Manager({ meter: {} as MetricsMeter }),
     (err: Error) =>
-      err instanceof TypeError && /^meter must be an OpenTelemetry Meter/.test(err.message) &&
+      err instanceof TypeError &&
+      /^meter must be an OpenTelemetry Meter/.test(err.message) &&
       err.message.includes("createObservableUpDownCounter"),
   );
   assert.throws(

@@ -157,8 +157,7 @@ export class Metrics {
   stats(): WorkerStats {
     let processed = 0;
     let failed = 0;
-    const byJobType: Record<string, { processed: number; failed: number }> =
-      {};
+    const byJobType: Record<string, { processed: number; failed: number }> = {};
     const byQueue: Record<string, { processed: number; failed: number }> = {};
     for (const tally of this.#all()) {
       processed += tally.processed;
@@ -307,9 +306,13 @@ export function checkMeter(meter: unknown): void {
   ] as const;
   expectType(
     typeof meter === "object" && meter !== null &&
-      methods.every((m) => typeof (meter as Record<string, unknown>)[m] === "function"),
+      methods.every((m) =>
+        typeof (meter as Record<string, unknown>)[m] === "function"
+      ),
     "meter",
-    `an OpenTelemetry Meter (an object with ${methods.join(", ")}), such as metrics.getMeter("my-worker") from @opentelemetry/api`,
+    `an OpenTelemetry Meter (an object with ${
+      methods.join(", ")
+    }), such as metrics.getMeter("my-worker") from @opentelemetry/api`,
     meter,
   );
 }
