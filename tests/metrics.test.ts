@@ -4,7 +4,8 @@
 // and mgr.stats(), which has the same numbers without a meter.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { createJob, Manager, type MetricsMeter } from "../mod.ts";
+import { createJob, type Job, Manager, type MetricsMeter } from "../mod.ts";
+import { Metrics } from "../worker/_metrics.ts";
 import { rig, until } from "./_manager_util.ts";
 
 type Attributes = { readonly [key: string]: string | number | boolean };
@@ -124,7 +125,8 @@ test("Manager metrics: jobs processed and failed by type and queue, one duration
     })).sort(byKey),
   );
 
-  // One duration per job, in seconds, with error.type only on failures.
+  // One duration per job (recorded by the collection above), in seconds, with
+  // error.type only on failures.
   const durations = m.recorded("messaging.process.duration");
   assert.equal(durations.length, 6);
   const process = (q: string, t: string) => ({
@@ -209,9 +211,7 @@ test("Manager metrics: queue latency is measured from the job's enqueued_at", as
   const latencies = m.recorded("faktory.job.latency");
   assert.equal(latencies.length, 1);
   const [latency] = latencies;
-  assert.deepEqual(latency!.attributes, {
-    "messaging.destination.name": "default",
-  });
+  assert.equal(latency!.attributes, undefined);
   assert.ok(
     latency!.value >= 5 && latency!.value < 6,
     `latency ${latency!.value} s`,
@@ -321,4 +321,35 @@ test("Manager refuses a meter without the methods it calls, naming the option", 
     () => new Manager({ meter: "otel" as unknown as MetricsMeter }),
     TypeError,
   );
+});
+
+test("Metrics records durations into the meter in batches of 512, and the rest at each collection, each once", () => {
+  const m = fakeMeter();
+  const metrics = new Metrics(m.meter, { busy: () => 0, concurrency: 1 });
+  const job = {
+    jid: "0123456789ab",
+    jobtype: "Ok",
+    args: [],
+    queue: "q",
+  } as Job;
+  const durations = () => m.recorded("messaging.process.duration");
+  for (let i = 0; i < 600; i++) {
+    metrics.finished(metrics.started(job, Date.now()), i / 1000, undefined);
+  }
+  assert.equal(durations().length, 512, "a full batch is recorded at once");
+  assert.deepEqual(m.observe("faktory.worker.busy"), [
+    { value: 0, attributes: undefined },
+  ]);
+  assert.equal(durations().length, 600, "a collection records the rest");
+  assert.deepEqual(
+    durations().map((d) => d.value),
+    Array.from({ length: 600 }, (_, i) => i / 1000),
+  );
+  m.observe("faktory.jobs.processed");
+  assert.equal(durations().length, 600, "nothing twice");
+  assert.deepEqual(metrics.stats().duration, {
+    count: 600,
+    sum: durations().reduce((s, d) => s + d.value, 0),
+    max: 0.599,
+  });
 });
