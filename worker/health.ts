@@ -21,8 +21,11 @@ import type { ManagerState } from "./_lifecycle.ts";
  * ```
  */
 export interface HealthCheck {
+  /** What is checked, such as `heartbeat`. */
   readonly name: string;
+  /** Whether it passed. */
   readonly ok: boolean;
+  /** Why, in a sentence. */
   readonly detail: string;
 }
 
@@ -52,7 +55,9 @@ export interface HealthCheck {
  * ```
  */
 export interface WorkerHealth {
+  /** Whether the worker can make progress (what `/healthz` answers). */
   readonly live: boolean;
+  /** Whether it is connected and fetching (what `/readyz` answers). */
   readonly ready: boolean;
   /** The lifecycle state. */
   readonly state: ManagerState;
@@ -69,6 +74,7 @@ export interface WorkerHealth {
   readonly busy: number;
   /** Jobs that may run at once. */
   readonly concurrency: number;
+  /** The checks behind each verdict. */
   readonly checks: {
     readonly live: readonly HealthCheck[];
     readonly ready: readonly HealthCheck[];

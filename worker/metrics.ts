@@ -75,16 +75,6 @@ export interface MetricsMeter {
  * The worker's numbers since the Manager was created, as `mgr.stats()`
  * returns them (the same the meter reports). Durations are in seconds.
  *
- * - `processed`: jobs that ran to an ACK or a FAIL, failed ones included (as
- *   Faktory counts); `failed`: those that ended in a FAIL. Both also by job
- *   type and by queue.
- * - `busy`: jobs running now; `concurrency`: jobs that may run at once.
- * - `reconnects`: times the worker got the server back after losing it.
- * - `resultsResent`: ACKs and FAILs sent again after a failed delivery.
- * - `duration`: how long jobs ran (handler and middleware); `latency`: how
- *   long they waited, from their `enqueued_at` to the start of their run.
- *   Each as a count, a sum and a maximum.
- *
  * @example Log the numbers every minute
  * ```ts
  * import { Manager } from "@x/faktory-worker";
@@ -99,29 +89,39 @@ export interface MetricsMeter {
  * ```
  */
 export interface WorkerStats {
+  /** Jobs that ran to an ACK or a FAIL, failed ones included (as Faktory counts). */
   readonly processed: number;
+  /** Jobs that ended in a FAIL. */
   readonly failed: number;
+  /** `processed` and `failed` by job type. */
   readonly byJobType: {
     readonly [jobtype: string]: {
       readonly processed: number;
       readonly failed: number;
     };
   };
+  /** `processed` and `failed` by queue. */
   readonly byQueue: {
     readonly [queue: string]: {
       readonly processed: number;
       readonly failed: number;
     };
   };
+  /** Jobs running now. */
   readonly busy: number;
+  /** Jobs that may run at once. */
   readonly concurrency: number;
+  /** Times the worker got the server back after losing it. */
   readonly reconnects: number;
+  /** ACKs and FAILs sent again after a failed delivery. */
   readonly resultsResent: number;
+  /** How long jobs ran (handler and middleware), in seconds. */
   readonly duration: {
     readonly count: number;
     readonly sum: number;
     readonly max: number;
   };
+  /** How long jobs waited, from their `enqueued_at` to the start of their run, in seconds. */
   readonly latency: {
     readonly count: number;
     readonly sum: number;
