@@ -13,8 +13,9 @@
  * Manager's `meter` option. Any object with these three methods works.
  *
  * The worker creates its instruments once, in the constructor. It records
- * two histogram values per job (`messaging.process.duration`,
- * `faktory.job.latency`); every count (jobs consumed, processed and failed,
+ * two histogram values per job: `faktory.job.latency` when the job starts,
+ * and `messaging.process.duration` in batches (whenever 512 are waiting, and
+ * at every collection). Every count (jobs consumed, processed and failed,
  * busy slots, reconnects, results sent again) is an observable instrument
  * read from memory when the meter collects, so it costs nothing per job.
  *
