@@ -8,7 +8,7 @@ import { FaktoryError, Manager, type WorkerHealth } from "../mod.ts";
 import { assess } from "../worker/_health.ts";
 import { rig, until } from "./_manager_util.ts";
 
-const INTERVAL = 50; // heartbeatInterval of these tests, in ms
+const INTERVAL = 100; // heartbeatInterval of these tests, in ms
 
 function failing(health: WorkerHealth, level: "live" | "ready"): string[] {
   return health.checks[level].filter((c) => !c.ok).map((c) => c.name);
@@ -30,16 +30,21 @@ test("Manager.health(): an outage turns readiness false within 3 heartbeat inter
   assert.ok(Date.now() - up.lastHeartbeat.getTime() <= 3 * INTERVAL);
   assert.equal(up.concurrency, 5);
   assert.deepEqual(failing(up, "ready"), []);
-  // Heartbeats keep it ready, well past 3 intervals after the HELLO.
-  await new Promise((res) => setTimeout(res, 6 * INTERVAL));
-  const steady = r.manager.health();
-  assert.equal(steady.ready, true, JSON.stringify(steady.checks.ready));
-  assert.ok(Date.now() - steady.lastHeartbeat!.getTime() <= 3 * INTERVAL);
+  // Heartbeats keep it ready, past 3 intervals after the HELLO.
+  const hello = up.lastHeartbeat.getTime();
+  await until(
+    () => {
+      const h = r.manager.health();
+      return h.ready && h.lastHeartbeat!.getTime() > hello + 3 * INTERVAL;
+    },
+    5000,
+    "ready on later heartbeats",
+  );
 
   await r.server.stop(); // connections refused from now on
   const stoppedAt = Date.now();
   await until(() => !r.manager.health().ready, 3 * INTERVAL, "not ready");
-  assert.ok(Date.now() - stoppedAt <= 3 * INTERVAL + 50);
+  assert.ok(Date.now() - stoppedAt <= 3 * INTERVAL + 20);
   // Liveness holds for the whole outage, well past 3 intervals.
   const end = Date.now() + 8 * INTERVAL;
   while (Date.now() < end) {
@@ -84,6 +89,7 @@ test("Manager.health(): quiet is alive but not ready", async () => {
   void r.manager.run();
   await until(() => r.manager.health().ready, 5000, "ready");
   r.manager.quiet();
+  await until(() => r.manager.health().connections.fetchers === 0, 5000);
   const h = r.manager.health();
   assert.equal(h.quiet, true);
   assert.equal(h.live, true);
@@ -111,6 +117,16 @@ test("assess(): liveness fails when the heartbeat timer has not fired for 3 inte
   assert.equal(stale.live, false);
   assert.deepEqual(failing(stale, "live"), ["heartbeatTimer"]);
   assert.deepEqual(failing(stale, "ready"), ["heartbeat"]);
+  // Connected, but no fetch connection (yet): not ready.
+  const noFetcher = assess({
+    ...input,
+    probe: { ...input.probe, fetchers: 0 },
+  }, 51_000);
+  assert.deepEqual(failing(noFetcher, "ready"), ["connection"]);
+  assert.equal(
+    noFetcher.checks.ready[1]!.detail,
+    "the control connection is open, but no fetch connection yet",
+  );
   // Not beating yet (the first connect is under way, the server may be down): alive.
   const connecting = assess({
     ...input,

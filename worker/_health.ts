@@ -64,13 +64,9 @@ export function assess(input: HealthInput, now: number): WorkerHealth {
     check("state", state === "running", STATES[state]),
     check(
       "connection",
-      probe.control,
-      probe.control
-        ? `the control connection is open, and ${probe.fetchers} fetch connection${
-          probe.fetchers === 1 ? "" : "s"
-        }`
-        : "the control connection is down" +
-          (state === "running" || state === "quiet" ? "; reconnecting" : ""),
+      // Fetch connections are closed on purpose once fetching stops.
+      probe.control && (probe.fetchers > 0 || state !== "running"),
+      connections(probe, state === "running" || state === "quiet"),
     ),
     probe.lastBeat === 0
       ? check("heartbeat", false, "the server has not accepted the worker yet")
@@ -102,6 +98,21 @@ const STATES: { readonly [S in ManagerState]: string } = {
   stopping: "shutting down",
   stopped: "stopped",
 };
+
+/** What the connection check says. */
+function connections(probe: SessionProbe, reconnecting: boolean): string {
+  const fetchers = `${probe.fetchers} fetch connection${
+    probe.fetchers === 1 ? "" : "s"
+  } open`;
+  if (!probe.control) {
+    return `the control connection is down${
+      reconnecting ? "; reconnecting" : ""
+    } (${fetchers})`;
+  }
+  return probe.fetchers === 0
+    ? `the control connection is open, but no fetch connection yet`
+    : `the control connection and ${fetchers}`;
+}
 
 function check(name: string, ok: boolean, detail: string): HealthCheck {
   return { name, ok, detail };

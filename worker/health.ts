@@ -38,8 +38,8 @@ export interface HealthCheck {
  *   against the clock (a blocked event loop or a wedged worker fails it). A
  *   Faktory outage does not: the worker reconnects by itself.
  * - `ready`: it is running (not quiet, stopping or stopped), its control
- *   connection is open, and the server accepted a heartbeat (or the HELLO)
- *   within the last 3 heartbeat intervals.
+ *   connection and at least one fetch connection are open, and the server
+ *   accepted a heartbeat (or the HELLO) within the last 3 heartbeat intervals.
  * - `checks.live` and `checks.ready`: the checks behind each verdict.
  *
  * @example Report readiness from your own HTTP server
