@@ -155,7 +155,9 @@ function webStandardProblems(root: string): string[] {
         }
       }
       src.split("\n").forEach((line, i) => {
-        if (/\b(Deno|Bun)\.[a-zA-Z]|\bprocess\.[a-zA-Z]/.test(line)) {
+        // Words inside a quoted string ("messaging.process.duration") are not code.
+        const bare = line.replace(/"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'/g, '""');
+        if (/\b(Deno|Bun)\.[a-zA-Z]|\bprocess\.[a-zA-Z]/.test(bare)) {
           problems.push(
             `${rel}:${
               i + 1

@@ -204,3 +204,17 @@ test("layerProblems() reports tsconfig.json paths that disagree with deno.json i
     ],
   );
 });
+
+test("layerProblems() reports a runtime API named in worker/ code, not a word inside a string", () => {
+  const problems = problemsWith({
+    "worker/names.ts": [
+      'export const METRIC = "messaging.process.duration";',
+      "export const single = 'Deno.serve and Bun.serve are runtime APIs';",
+      "export const pid = () => process.pid;",
+      "",
+    ].join("\n"),
+  });
+  assert.deepEqual(problems, [
+    "worker/names.ts:3: worker/ names a runtime API; move it into adapters/: export const pid = () => process.pid;",
+  ]);
+});

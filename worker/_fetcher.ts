@@ -58,6 +58,13 @@ export class FetcherPool {
     return this.#fetchers.size;
   }
 
+  /** Fetchers whose connection is open now. */
+  get connected(): number {
+    let open = 0;
+    for (const fetcher of this.#fetchers) if (fetcher.open) open++;
+    return open;
+  }
+
   /** The most fetchers (connections) open at once so far. */
   get peak(): number {
     return this.#peak;
@@ -188,6 +195,11 @@ class Fetcher {
         await conn.close();
       }
     }
+  }
+
+  /** Whether its connection is open. */
+  get open(): boolean {
+    return this.#conn !== undefined && !this.#conn.closed;
   }
 
   /** Closes the connection now; whether one was open. */

@@ -14,6 +14,7 @@ import type { Client } from "../client/client.ts";
 import { JobAbort, jobContext } from "./context.ts";
 import type { Emitter } from "./_emitter.ts";
 import type { Logger } from "./logger.ts";
+import type { Metrics, Tally } from "./_metrics.ts";
 import type { Progress } from "./_progress.ts";
 import {
   ReservationExpiredError,
@@ -34,6 +35,9 @@ export interface Running {
   settled: boolean;
   /** The handler (and middleware) returned or threw. */
   finished: boolean;
+  /** Its counts in the metrics, and when it started on the monotonic clock. */
+  readonly tally: Tally | undefined;
+  readonly t0: number;
 }
 
 /** What the runner works with. */
@@ -47,6 +51,8 @@ export interface JobsOptions {
   readonly progress: Progress;
   /** Lends a client to `ctx.with`. */
   with<T>(fn: (client: Client) => Promise<T> | T): Promise<T>;
+  /** Told when each job starts and settles. */
+  readonly metrics?: Metrics;
 }
 
 /** Where fetchers hand their jobs. */
@@ -77,13 +83,16 @@ export class Jobs implements Runner {
     const abort = new JobAbort();
     if (this.#failing) return this.#failLate(job, abort);
     const deadline = fetchedAt + reservationSeconds(job.reserve_for) * 1000;
+    const started = Date.now();
     const entry: Running = {
       job,
       abort,
-      started: Date.now(),
+      started,
       deadline,
       settled: false,
       finished: false,
+      tally: this.#o.metrics?.started(job, started),
+      t0: performance.now(),
     };
     this.#running.set(job.jid, entry);
     const ctx = jobContext({
@@ -210,13 +219,16 @@ export class Jobs implements Runner {
       "The job was fetched after shutdown had failed the running jobs; it did not run",
     );
     abort.abort(reason);
+    const now = Date.now();
     const entry: Running = {
       job,
       abort,
-      started: Date.now(),
-      deadline: Date.now(),
+      started: now,
+      deadline: now,
       settled: false,
       finished: true,
+      tally: this.#o.metrics?.started(job, now),
+      t0: performance.now(),
     };
     this.#settle(entry, {
       type: "FAIL",
@@ -231,6 +243,13 @@ export class Jobs implements Runner {
     this.#running.delete(entry.job.jid);
     slots.release();
     results.push(result);
+    if (entry.tally) {
+      this.#o.metrics!.finished(
+        entry.tally,
+        (performance.now() - entry.t0) / 1000,
+        result.type === "FAIL" ? result.payload.errtype : undefined,
+      );
+    }
     const durationMs = Date.now() - entry.started;
     if (result.type === "ACK") {
       if (events.has("job:success")) {

@@ -50,6 +50,10 @@ export class Link {
   /** When the current outage was last logged. */
   #reportedAt = 0;
   #heartbeat: ReturnType<typeof setInterval> | undefined;
+  /** When the server last accepted the worker (HELLO or BEAT), in ms; 0 before. */
+  #beatAt = 0;
+  /** When the heartbeat timer last fired (or started), in ms; 0 before it started. */
+  #tickAt = 0;
 
   constructor(options: LinkOptions) {
     this.#o = options;
@@ -58,6 +62,16 @@ export class Link {
   /** Whether the control connection is open. */
   get open(): boolean {
     return this.#control !== undefined && !this.#control.closed;
+  }
+
+  /** When the server last accepted a HELLO or a BEAT, in ms since the epoch; 0 if never. */
+  get lastBeat(): number {
+    return this.#beatAt;
+  }
+
+  /** When the heartbeat timer last fired, in ms since the epoch; 0 before beating starts. */
+  get lastTick(): number {
+    return this.#tickAt;
   }
 
   /** The server's address, once connected. */
@@ -99,6 +113,7 @@ export class Link {
       return;
     }
     this.#control = client;
+    this.#beatAt = Date.now(); // HELLO accepted: the server registered the worker
     connectionOf(client).onClose((error) => this.#lost(client, error));
     this.#setOnline();
     this.#o.results.attach(connectionOf(client));
@@ -107,7 +122,11 @@ export class Link {
   /** Beats every `interval` ms until {@linkcode close}. */
   startBeating(interval: number): void {
     clearInterval(this.#heartbeat);
-    this.#heartbeat = setInterval(() => void this.beat(), interval);
+    this.#tickAt = Date.now();
+    this.#heartbeat = setInterval(() => {
+      this.#tickAt = Date.now();
+      void this.beat();
+    }, interval);
   }
 
   /** Sends one BEAT and acts on the reply. Never rejects. */
@@ -123,6 +142,7 @@ export class Link {
     try {
       const rssKb = Math.round(this.#o.rssBytes() / 1024);
       const wanted = await client.beat({ state, rssKb });
+      this.#beatAt = Date.now();
       if (wanted === "quiet" || wanted === "terminate") {
         this.#o.requested(wanted);
       }

@@ -34,6 +34,8 @@ export interface ResultsOptions {
   /** Delay before a failed result is sent again: first and cap, in ms. */
   readonly retry: { readonly initial: number; readonly max: number };
   readonly random: () => number;
+  /** Told how many results are sent again each time the retry timer fires. */
+  readonly resent?: (count: number) => void;
 }
 
 /** The jid a result is about. */
@@ -248,7 +250,9 @@ export class Results {
     );
     this.#retryTimer = setTimeout(() => {
       this.#retryTimer = undefined;
-      this.#pending.push(...this.#retrying.splice(0));
+      const again = this.#retrying.splice(0);
+      this.#options.resent?.(again.length);
+      this.#pending.push(...again);
       this.flush();
     }, delay);
   }

@@ -31,6 +31,7 @@ import { Results } from "./_results.ts";
 import type { Progress } from "./_progress.ts";
 import { Slots } from "./_slots.ts";
 import { watchSupervisor } from "./_supervisor_child.ts";
+import type { Metrics } from "./_metrics.ts";
 
 /** Who asked for a change of state. */
 export type Reason = "signal" | "server" | "api";
@@ -48,6 +49,19 @@ export interface SessionOptions {
   readonly progress: Progress;
   /** The slot of this process, when a supervisor started it. */
   readonly processIndex?: number;
+  readonly metrics?: Metrics;
+}
+
+/** What health checks read from a session. */
+export interface SessionProbe {
+  /** Whether the control connection is open. */
+  readonly control: boolean;
+  /** Fetch connections open now. */
+  readonly fetchers: number;
+  /** When the server last accepted a HELLO or BEAT, in ms; 0 if never. */
+  readonly lastBeat: number;
+  /** When the heartbeat timer last fired, in ms; 0 before beating starts. */
+  readonly lastTick: number;
 }
 
 export class Session {
@@ -83,6 +97,9 @@ export class Session {
       flushDelay: 5,
       retry: { initial: 50, max: 2000 },
       random: settings.random,
+      ...(options.metrics
+        ? { resent: (n: number) => options.metrics!.resent(n) }
+        : {}),
     });
     this.#jobs = new Jobs({
       registry,
@@ -92,6 +109,7 @@ export class Session {
       logger,
       progress: options.progress,
       with: (fn) => this.#with(fn),
+      ...(options.metrics ? { metrics: options.metrics } : {}),
     });
   }
 
@@ -109,6 +127,16 @@ export class Session {
   /** The most fetch connections open at once so far. */
   get peakFetchers(): number {
     return this.#fetchers?.peak ?? 0;
+  }
+
+  /** The connections and heartbeat, for health checks. */
+  probe(): SessionProbe {
+    return {
+      control: this.#link?.open ?? false,
+      fetchers: this.#fetchers?.connected ?? 0,
+      lastBeat: this.#link?.lastBeat ?? 0,
+      lastTick: this.#link?.lastTick ?? 0,
+    };
   }
 
   /** Connects, then fetches and runs jobs; resolves once stopped. */

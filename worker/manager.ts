@@ -38,10 +38,17 @@ import { Session } from "./_session.ts";
 import { Progress } from "./_progress.ts";
 import { Supervisor } from "./supervisor.ts";
 import { readWorkerIndex } from "../adapters/child_process.ts";
+import { Metrics } from "./_metrics.ts";
+import type { WorkerStats } from "./metrics.ts";
+import { assess } from "./_health.ts";
+import { runWithProbes } from "./_health_server.ts";
+import type { WorkerHealth } from "./health.ts";
 
 export type { ManagerOptions } from "./manager_options.ts";
 export type { ManagerState } from "./_lifecycle.ts";
 export type { JobOutcome } from "./_registry.ts";
+export type { MetricsMeter, WorkerStats } from "./metrics.ts";
+export type { HealthCheck, WorkerHealth } from "./health.ts";
 export {
   CrashLoopError,
   ReservationExpiredError,
@@ -74,11 +81,13 @@ export class Manager {
   readonly #queues: { order: QueueOrder };
   /** Progress reports of every job of this manager (one warning for a server without tracking). */
   readonly #progress: Progress;
+  readonly #metrics: Metrics;
   #session: Session | undefined;
   #supervisor: Supervisor | undefined;
   /** This process's slot when a supervisor started it (only read with `processes` above 1). */
   readonly #index: number | undefined;
   #runPromise: Promise<void> | undefined;
+  #healthUrl: string | undefined;
   /** The worker id this process uses in HELLO and BEAT. */
   readonly wid: string;
 
@@ -111,6 +120,11 @@ export class Manager {
     this.wid = options.wid === undefined
       ? randomJid().slice(0, 16)
       : `${options.wid}${this.#index === undefined ? "" : `-${this.#index}`}`;
+    this.#metrics = new Metrics(options.meter, {
+      busy: () => this.busy,
+      concurrency: this.#settings.concurrency,
+    });
+    this.#events.on("connection:restored", () => this.#metrics.reconnected());
   }
 
   /**
@@ -176,6 +190,44 @@ export class Manager {
   /** The most fetch connections open at once so far. */
   get peakFetchers(): number {
     return this.#session?.peakFetchers ?? 0;
+  }
+
+  /**
+   * The base URL of `/healthz` and `/readyz` while `run()` serves them (with
+   * the `healthPort` option), such as `http://127.0.0.1:8080`.
+   */
+  get healthUrl(): string | undefined {
+    return this.#healthUrl;
+  }
+
+  /**
+   * The worker's numbers since it was created: jobs processed and failed
+   * (in total, by job type and by queue), busy slots, reconnects, results
+   * sent again, and job durations and queue latencies. The same numbers the
+   * `meter` option records, with or without one.
+   *
+   * @returns A fresh snapshot.
+   */
+  stats(): WorkerStats {
+    return this.#metrics.stats();
+  }
+
+  /**
+   * Whether the worker is alive (its heartbeat timer fires: a Faktory outage
+   * does not change that) and ready (running, connected, and heartbeats
+   * accepted within the last 3 intervals), with the checks behind each
+   * verdict. Read from memory; the probe server answers with it.
+   *
+   * @returns A fresh report.
+   */
+  health(): WorkerHealth {
+    return assess({
+      state: this.#lifecycle.state,
+      heartbeatInterval: this.#settings.heartbeatInterval,
+      busy: this.busy,
+      concurrency: this.concurrency,
+      probe: this.#session?.probe(),
+    }, Date.now());
   }
 
   /**
@@ -276,6 +328,7 @@ export class Manager {
    * @throws {LocalProtocolError} When the URL or options are invalid, or
    *   this program cannot be started again in child processes.
    * @throws {CrashLoopError} When the supervisor gave up on a child.
+   * @throws {FaktoryError} When `healthPort` is set and cannot be listened on.
    */
   run(): Promise<void> {
     if (this.#runPromise) return this.#runPromise;
@@ -307,8 +360,15 @@ export class Manager {
       events: this.#events,
       logger: this.#logger,
       progress: this.#progress,
+      metrics: this.#metrics,
     });
-    return this.#runPromise = this.#session.run();
+    return this.#runPromise = runWithProbes({
+      port: this.#settings.healthPort,
+      host: this.#settings.healthHost,
+      health: () => this.health(),
+      logger: this.#logger,
+      listening: (url) => this.#healthUrl = url,
+    }, this.#session);
   }
 
   /**

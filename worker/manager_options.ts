@@ -15,6 +15,9 @@ import type { PushMiddleware } from "../client/push_middleware.ts";
 import { expectType, numberOption, oneOf } from "./_checks.ts";
 import { checkLogger } from "./_logging.ts";
 import type { LogFormat, Logger, LogLevel } from "./logger.ts";
+import { type HealthSettings, healthSettings } from "./_health.ts";
+import { checkMeter } from "./_metrics.ts";
+import type { MetricsMeter } from "./metrics.ts";
 
 /** The shortest heartbeat interval, in ms (Faktory wants 5 s or more; tests beat faster). */
 const MIN_HEARTBEAT_MS = 50;
@@ -111,6 +114,24 @@ export interface ManagerOptions extends Omit<ConnectionOptions, "signal"> {
     readonly resetAfter?: number;
     readonly giveUpAfter?: number;
   };
+  /**
+   * An OpenTelemetry meter to record the worker's metrics into, such as
+   * `metrics.getMeter("my-worker")` from `@opentelemetry/api` (see the
+   * README for the metrics). `mgr.stats()` has the same numbers without one.
+   *
+   * @default {undefined: numbers are kept for `mgr.stats()` only}
+   */
+  readonly meter?: MetricsMeter;
+  /**
+   * Serve `/healthz` (liveness) and `/readyz` (readiness) on this port while
+   * `run()` runs, 0..65535 (0 picks a free one: see `mgr.healthUrl`). No
+   * authentication.
+   *
+   * @default {undefined: no probe server}
+   */
+  readonly healthPort?: number;
+  /** The address the probe server binds, with `healthPort`. @default {"127.0.0.1"} */
+  readonly healthHost?: string;
 }
 
 /** Capped exponential backoff: the first delay and the cap, in ms. */
@@ -126,7 +147,7 @@ export interface RestartPolicy extends BackoffPolicy {
 }
 
 /** Options with their defaults applied and checked. */
-export interface Settings {
+export interface Settings extends HealthSettings {
   readonly processes: number | "auto";
   readonly restart: RestartPolicy;
   readonly concurrency: number;
@@ -241,9 +262,19 @@ export function settingsFrom(options: ManagerOptions): Settings {
   if (options.logger !== undefined) checkLogger(options.logger);
   oneOf("logLevel", options.logLevel, LEVELS);
   oneOf("logFormat", options.logFormat, ["text", "json"]);
+  checkMeter(options.meter);
+  const processes = processesFrom(options.processes);
+  if (processes !== 1 && options.healthPort !== undefined) {
+    throw new RangeError(
+      `healthPort cannot be combined with processes ${
+        JSON.stringify(processes)
+      }: every child process would serve the same port (run one process per container, or leave processes at 1)`,
+    );
+  }
   return {
-    processes: processesFrom(options.processes),
+    processes,
     restart: restartFrom(options.restart),
+    ...healthSettings(options),
     concurrency,
     queues,
     shutdownTimeout,
