@@ -94,13 +94,10 @@ export class Manager {
   /**
    * Creates a manager. Nothing connects until {@linkcode Manager.run}.
    *
-   * @param options Connection and worker options, each checked here: the
-   *   error names the option, the value and what is allowed.
-   * @throws {TypeError} For an option of the wrong kind (say, a logger
-   *   without `warn`).
+   * @param options Connection and worker options, each checked here.
+   * @throws {TypeError} For an option of the wrong kind (a logger without `warn`).
    * @throws {RangeError} For a value out of range.
-   * @throws {LocalProtocolError} For invalid connection options (the URL,
-   *   `labels`, `wid`, `timeout`...).
+   * @throws {LocalProtocolError} For invalid connection options (the URL...).
    */
   constructor(options: ManagerOptions = {}) {
     this.#settings = settingsFrom(options);
@@ -128,16 +125,8 @@ export class Manager {
   }
 
   /**
-   * The slot (0..N-1) of this process when a supervising Manager
-   * (`processes` above 1) started it, from `FAKTORY_WORKER_INDEX`; else
-   * undefined. Readable before `run()`, to run start-up code once (in the
-   * supervisor) rather than in every process.
-   *
-   * @example
-   * ```ts ignore
-   * import { Manager } from "@x/faktory-worker";
-   * if (Manager.processIndex === undefined) console.log("not a child");
-   * ```
+   * The slot (0..N-1) of this process when a supervising Manager started it
+   * (`FAKTORY_WORKER_INDEX`), else undefined; readable before `run()`.
    */
   static get processIndex(): number | undefined {
     return readWorkerIndex();
@@ -147,15 +136,10 @@ export class Manager {
    * Whether a supervising Manager started this process (see
    * {@linkcode Manager.processIndex}).
    *
-   * @example
+   * @example Start-up code that runs once, not in every child
    * ```ts ignore
-   * import { Client, Manager } from "@x/faktory-worker";
-   * if (!Manager.isChild) {
-   *   // Runs once, in the supervisor (or the only process), not in every child.
-   *   const client = await Client.connect();
-   *   await client.push("Warmup", []);
-   *   await client.close();
-   * }
+   * import { Manager } from "@x/faktory-worker";
+   * if (!Manager.isChild) console.log("supervisor, or the only process");
    * ```
    */
   static get isChild(): boolean {
@@ -192,33 +176,24 @@ export class Manager {
     return this.#session?.peakFetchers ?? 0;
   }
 
-  /**
-   * The base URL of `/healthz` and `/readyz` while `run()` serves them (with
-   * the `healthPort` option), such as `http://127.0.0.1:8080`.
-   */
+  /** The base URL of the health checks while `run()` serves them (`healthPort`). */
   get healthUrl(): string | undefined {
     return this.#healthUrl;
   }
 
   /**
-   * The worker's numbers since it was created: jobs processed and failed
-   * (in total, by job type and by queue), busy slots, reconnects, results
-   * sent again, and job durations and queue latencies. The same numbers the
-   * `meter` option records, with or without one.
-   *
-   * @returns A fresh snapshot.
+   * The worker's numbers since it was created (jobs processed and failed by
+   * type and queue, busy slots, reconnects, results sent again, durations and
+   * latencies): what the `meter` option records, with or without one.
    */
   stats(): WorkerStats {
     return this.#metrics.stats();
   }
 
   /**
-   * Whether the worker is alive (its heartbeat timer fires: a Faktory outage
-   * does not change that) and ready (running, connected, and heartbeats
-   * accepted within the last 3 intervals), with the checks behind each
-   * verdict. Read from memory; the probe server answers with it.
-   *
-   * @returns A fresh report.
+   * Whether the worker is alive (its heartbeat timer fires, outage or not)
+   * and ready (running, connected, heartbeats accepted within the last 3
+   * intervals), with the checks behind each verdict, from memory.
    */
   health(): WorkerHealth {
     return assess({
