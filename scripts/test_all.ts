@@ -116,12 +116,9 @@ function run(rt: Runtime): Promise<{ code: number | null; out: string }> {
       stdio: ["ignore", "pipe", "pipe"],
     });
     let out = "";
-    const collect = (stream: NodeJS.WritableStream) => (chunk: Buffer) => {
-      out += chunk.toString();
-      stream.write(chunk);
-    };
-    child.stdout.on("data", collect(process.stdout));
-    child.stderr.on("data", collect(process.stderr));
+    const collect = (chunk: Buffer) => void (out += chunk.toString());
+    child.stdout.on("data", collect);
+    child.stderr.on("data", collect);
     child.on("close", (code) => resolve({ code, out }));
   });
 }
@@ -132,16 +129,16 @@ let failed = 0;
 let skipped = 0;
 let ok = true;
 const lines: string[] = [];
-for (
-  const rt of runtimes.filter((r) =>
-    wanted.length === 0 || wanted.includes(r.name)
-  )
-) {
-  console.log(`\n=== ${rt.name}: ${files.length} test files ===`);
+
+/** Runs one runtime's suite, then prints its output in one block and counts it. */
+async function suite(rt: Runtime): Promise<void> {
   const started = Date.now();
   const { code, out } = await run(rt);
-  const counts = rt.parse(out.replaceAll(ESC, "").replace(/\[[0-9;]*m/g, ""));
   const secs = ((Date.now() - started) / 1000).toFixed(1);
+  process.stdout.write(
+    `\n=== ${rt.name}: ${files.length} test files ===\n${out}`,
+  );
+  const counts = rt.parse(out.replaceAll(ESC, "").replace(/\[[0-9;]*m/g, ""));
   if (!counts) {
     // A runtime that could not run the suite (say, a type error) counts as one failure,
     // so the summary line never reads "0 failed" when something broke.
@@ -150,7 +147,7 @@ for (
     lines.push(
       `${rt.name}: no test summary found, counted as 1 failed (exit ${code}, ${secs}s)`,
     );
-    continue;
+    return;
   }
   passed += counts.passed;
   failed += counts.failed;
@@ -159,6 +156,21 @@ for (
   lines.push(
     `${rt.name}: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped (exit ${code}, ${secs}s)`,
   );
+}
+
+const chosen = runtimes.filter((r) =>
+  wanted.length === 0 || wanted.includes(r.name)
+);
+if (live) {
+  for (const rt of chosen) await suite(rt);
+} else {
+  // Two lanes: Node (the longest) beside Deno then Bun. Much of the suite
+  // waits on sockets, timers and child processes, so two cores stay busy.
+  const node = chosen.filter((r) => r.name === "node");
+  const rest = chosen.filter((r) => r.name !== "node");
+  await Promise.all([node, rest].map(async (lane) => {
+    for (const rt of lane) await suite(rt);
+  }));
 }
 console.log("\n" + lines.join("\n"));
 console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
