@@ -420,13 +420,15 @@ test("Manager in a child (FAKTORY_WORKER_INDEX set, processes above 1) runs as a
     await until(() => r.server.workers().length === 1);
     assert.deepEqual(r.server.workers()[0]!.labels, ["app", "process-3"]);
     assert.equal(r.server.workers()[0]!.wid, "w1-3");
-    await child.stop();
-    await running;
-    assert.ok(
+    // HELLO comes before "Worker started": wait for the line, or a stop in
+    // between would rightly skip it.
+    await until(() =>
       r.logger.lines.some((l) =>
         l.message === "Worker started" && l.fields?.process === 3
-      ),
+      )
     );
+    await child.stop();
+    await running;
   } finally {
     delete process.env.FAKTORY_WORKER_INDEX;
     await r.close();
