@@ -2,25 +2,20 @@
 // "N passed, N failed, N skipped", summed over the three runtimes. Exits non-zero if any runtime fails,
 // exits abnormally, or runs no test. Usage: tsx scripts/test_all.ts [node|deno|bun ...]
 import { spawn } from "node:child_process";
-import { readdirSync } from "node:fs";
-import { join } from "node:path";
 import process from "node:process";
-
-const root = join(import.meta.dirname ?? ".", "..");
-const bin = (name: string) => join(root, "node_modules", ".bin", name);
-const files = readdirSync(join(root, "tests"))
-  .filter((f) => f.endsWith(".test.ts"))
-  .sort()
-  .map((f) => `./tests/${f}`);
+import {
+  root,
+  type RuntimeName,
+  testCommand,
+  testFiles as files,
+} from "./_test_commands.ts";
 
 // Live tests share one real server, and one of them restarts it: against a real Faktory
 // (FAKTORY_URL), files run one at a time.
 const live = Boolean(process.env.FAKTORY_URL);
 
 interface Runtime {
-  name: string;
-  cmd: string;
-  args: string[];
+  name: RuntimeName;
   parse(
     out: string,
   ): { passed: number; failed: number; skipped: number } | undefined;
@@ -32,17 +27,6 @@ const last = (out: string, re: RegExp) => [...out.matchAll(re)].pop();
 const runtimes: Runtime[] = [
   {
     name: "node",
-    cmd: process.execPath,
-    // Two files at a time: much of the suite waits on sockets and timers, and
-    // each file's process pays tsx's start-up.
-    args: [
-      "--import",
-      "tsx",
-      "--test",
-      "--test-reporter=spec",
-      `--test-concurrency=${live ? 1 : 2}`,
-      ...files,
-    ],
     parse(out) {
       const pass = last(out, /^ℹ pass (\d+)$/gm);
       const fail = last(out, /^ℹ fail (\d+)$/gm);
@@ -59,16 +43,6 @@ const runtimes: Runtime[] = [
   },
   {
     name: "deno",
-    cmd: bin("deno"),
-    // Type-checking is `npm run check`'s job (deno check covers tests/); not twice.
-    args: [
-      "test",
-      "-A",
-      "--no-check",
-      "--no-prompt",
-      ...(live ? [] : ["--parallel"]),
-      ...files,
-    ],
     parse(out) {
       const m = last(
         out,
@@ -85,14 +59,6 @@ const runtimes: Runtime[] = [
   },
   {
     name: "bun",
-    cmd: bin("bun"),
-    args: [
-      "test",
-      "--timeout",
-      "60000",
-      ...(live ? [] : ["--parallel=2"]),
-      ...files,
-    ],
     parse(out) {
       const pass = last(out, /^\s*(\d+) pass$/gm);
       const fail = last(out, /^\s*(\d+) fail$/gm);
@@ -110,7 +76,8 @@ const runtimes: Runtime[] = [
 
 function run(rt: Runtime): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve) => {
-    const child = spawn(rt.cmd, rt.args, {
+    const [cmd, args] = testCommand(rt.name, files, !live);
+    const child = spawn(cmd, args, {
       cwd: root,
       env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: "0" },
       stdio: ["ignore", "pipe", "pipe"],

@@ -3,31 +3,21 @@
 // total. A file's time includes its runtime's start-up, which a whole-suite run pays once
 // (Deno, Bun) or once per file (Node). Usage: tsx scripts/test_times.ts [node|deno|bun ...]
 import { spawnSync } from "node:child_process";
-import { readdirSync } from "node:fs";
-import { join } from "node:path";
 import process from "node:process";
+import {
+  root,
+  type RuntimeName,
+  testCommand,
+  testFiles as files,
+} from "./_test_commands.ts";
 
-const root = join(import.meta.dirname ?? ".", "..");
-const bin = (name: string) => join(root, "node_modules", ".bin", name);
-const files = readdirSync(join(root, "tests"))
-  .filter((f) => f.endsWith(".test.ts"))
-  .sort()
-  .map((f) => `./tests/${f}`);
-
-const commands: Record<string, (file: string) => [string, string[]]> = {
-  node: (f) => [process.execPath, ["--import", "tsx", "--test", f]],
-  deno: (f) => [bin("deno"), ["test", "-A", "--no-check", "--no-prompt", f]],
-  bun: (f) => [bin("bun"), ["test", "--timeout", "60000", f]],
-};
-
+const all: RuntimeName[] = ["node", "deno", "bun"];
 const wanted = process.argv.slice(2);
-const runtimes = Object.keys(commands).filter((r) =>
-  wanted.length === 0 || wanted.includes(r)
-);
+const runtimes = all.filter((r) => wanted.length === 0 || wanted.includes(r));
 const rows: { runtime: string; file: string; secs: number; ok: boolean }[] = [];
 for (const file of files) {
   for (const runtime of runtimes) {
-    const [cmd, args] = commands[runtime]!(file);
+    const [cmd, args] = testCommand(runtime, [file], false);
     const started = performance.now();
     const result = spawnSync(cmd, args, {
       cwd: root,

@@ -161,26 +161,13 @@ export function captureSnapshot(state: ServerState): Snapshot {
 function captureEnterprise(ent: Enterprise): EnterpriseSnapshot {
   const unique = ent.unique.data();
   return {
-    batches: ent.batches.data().map((b) => ({
-      bid: b.bid,
-      description: b.spec.description,
-      ...(b.spec.parentBid !== undefined && { parentBid: b.spec.parentBid }),
-      ...(b.spec.complete && { complete: b.spec.complete }),
-      ...(b.spec.success && { success: b.spec.success }),
-      createdAt: b.createdAt,
-      children: [...b.children],
-      committed: b.committed,
-      total: b.total,
-      pending: b.pending,
-      failed: b.failed,
-      completeSt: b.completeSt,
-      successSt: b.successSt,
-      completeGone: b.completeGone,
-      successGone: b.successGone,
-      completeDone: b.completeDone,
-      successDone: b.successDone,
-      openComplete: b.openComplete,
-      openSuccess: b.openSuccess,
+    batches: ent.batches.data().map(({ spec, children, ...state }) => ({
+      ...state,
+      description: spec.description,
+      ...(spec.parentBid !== undefined && { parentBid: spec.parentBid }),
+      ...(spec.complete && { complete: spec.complete }),
+      ...(spec.success && { success: spec.success }),
+      children: [...children],
     })),
     locks: unique.locks.map(([key, lock]) => ({
       key,
@@ -254,29 +241,15 @@ export function applySnapshot(state: ServerState, snapshot: Snapshot): void {
 }
 
 function loadEnterprise(ent: Enterprise, e: EnterpriseSnapshot | undefined) {
-  ent.batches.load((e?.batches ?? []).map((b) => ({
-    bid: b.bid,
-    spec: {
-      description: b.description,
-      parentBid: b.parentBid,
-      complete: b.complete,
-      success: b.success,
-    },
-    createdAt: b.createdAt,
-    children: new Set(b.children),
-    committed: b.committed,
-    total: b.total,
-    pending: b.pending,
-    failed: b.failed,
-    completeSt: b.completeSt,
-    successSt: b.successSt,
-    completeGone: b.completeGone,
-    successGone: b.successGone,
-    completeDone: b.completeDone,
-    successDone: b.successDone,
-    openComplete: b.openComplete,
-    openSuccess: b.openSuccess,
-  })));
+  ent.batches.load(
+    (e?.batches ?? []).map((
+      { description, parentBid, complete, success, children, ...state },
+    ) => ({
+      ...state,
+      spec: { description, parentBid, complete, success },
+      children: new Set(children),
+    })),
+  );
   ent.unique.load({
     locks: (e?.locks ?? []).map((l) => [l.key, {
       jid: l.jid,
