@@ -63,10 +63,13 @@ export interface ChildProcesses {
    * The command line that runs this program again: the runtime's
    * executable, its flags, the main script and its arguments.
    *
+   * @param env The environment variables a child must be able to read,
+   *   besides `FAKTORY_WORKER_INDEX` (on Deno, they are checked against the
+   *   children's flags, or added to the rebuilt ones).
    * @throws {LocalProtocolError} When the program cannot be started again
    *   (a REPL or code from stdin), or Deno does not allow what a child needs.
    */
-  self(): Command;
+  self(env?: readonly string[]): Command;
   /**
    * Starts `cmd` with stdin closed, stdout and stderr shared with this
    * process, in its working directory, with its environment plus `env`, in

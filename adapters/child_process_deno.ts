@@ -7,6 +7,7 @@
  */
 
 import { LocalProtocolError } from "../core/errors.ts";
+import { envDenied } from "./_deno_flags.ts";
 import {
   type ChildExit,
   type ChildProcesses,
@@ -62,11 +63,22 @@ function ownFlags(): string[] | undefined {
 }
 
 /** The children's flags (FAKTORY_DENO_FLAGS, else rebuilt), and what was not carried over. */
-function flags(): { flags: string[]; notes?: string[] } {
+function flags(env: readonly string[]): { flags: string[]; notes?: string[] } {
   const listed = granted({ name: "env", variable: DENO_FLAGS_ENV })
     ? Deno.env.get(DENO_FLAGS_ENV)?.trim()
     : undefined;
-  if (listed) return { flags: listed.split(/\s+/) };
+  if (listed) {
+    const own = listed.split(/\s+/);
+    const missing = envDenied(own, env) ?? [];
+    if (missing.length > 0) {
+      throw new LocalProtocolError(
+        `${DENO_FLAGS_ENV} does not let the children read ${
+          missing.join(", ")
+        }: add --allow-env=${missing.join(",")} to ${DENO_FLAGS_ENV}`,
+      );
+    }
+    return { flags: own };
+  }
   const full = KINDS.filter((name) => granted({ name }));
   if (full.length === KINDS.length) return { flags: ownFlags() ?? ["-A"] };
   if (!full.includes("net")) {
@@ -76,7 +88,7 @@ function flags(): { flags: string[]; notes?: string[] } {
   }
   const out = full.map((name) => `--allow-${name}`);
   // Mixing --allow-env with --allow-env=X would narrow it: add X only when needed.
-  if (!full.includes("env")) out.push(`--allow-env=${WORKER_INDEX_ENV}`);
+  if (!full.includes("env")) out.push(`--allow-env=${env.join(",")}`);
   const note = `The children run with ${
     out.join(" ")
   }: Deno does not tell a program its scoped permission flags (--allow-read=path...) or its other flags; list the children's flags in ${DENO_FLAGS_ENV} if they need more`;
@@ -94,7 +106,7 @@ function flags(): { flags: string[]; notes?: string[] } {
  * ```
  */
 export const denoChildProcesses: ChildProcesses = {
-  self() {
+  self(env = []) {
     const main = Deno.mainModule;
     if (main.includes("$deno$")) {
       throw new LocalProtocolError(
@@ -112,7 +124,10 @@ export const denoChildProcesses: ChildProcesses = {
         `processes needs to start ${cmd}: run with --allow-run (or --allow-run=${cmd})`,
       );
     }
-    const { flags: own, notes } = flags();
+    const { flags: own, notes } = flags([
+      WORKER_INDEX_ENV,
+      ...env.filter((name) => name !== WORKER_INDEX_ENV),
+    ]);
     return {
       cmd,
       args: ["run", ...own, main, ...Deno.args],

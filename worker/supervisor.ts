@@ -111,7 +111,7 @@ export class Supervisor {
         ? Math.max(1, Math.min(256, platform.cores() || 1))
         : settings.processes;
       try {
-        this.#command = children.self();
+        this.#command = children.self(this.#childEnv(platform));
       } catch (err) {
         lifecycle.fire("fail");
         this.#settle();
@@ -326,6 +326,18 @@ export class Supervisor {
     if (lifecycle.fire("finish") !== undefined) {
       logger.info("Supervisor stopped");
     }
+  }
+
+  /** The environment variables a child reads (on Deno, its flags must allow them). */
+  #childEnv(platform: Platform): string[] {
+    if (this.#o.options.url !== undefined) return [];
+    let provider: string | undefined;
+    try {
+      provider = platform.env("FAKTORY_PROVIDER");
+    } catch {
+      // not allowed here: the children's flags decide for themselves
+    }
+    return ["FAKTORY_URL", "FAKTORY_PROVIDER", ...provider ? [provider] : []];
   }
 
   /** Picks the console logger's level from FAKTORY_LOG_LEVEL, unless told otherwise. */

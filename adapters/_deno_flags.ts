@@ -1,0 +1,59 @@
+/**
+ * What a list of `deno run` flags lets a program read from its environment,
+ * worked out from the flags alone (pure): used to check the children's
+ * flags before a supervisor starts any child.
+ *
+ * @module
+ */
+
+/** A name, or a prefix ending in `*`, as `--allow-env=FAKTORY_*` lists them. */
+function matches(pattern: string, name: string): boolean {
+  return pattern.endsWith("*")
+    ? name.startsWith(pattern.slice(0, -1))
+    : pattern === name;
+}
+
+/**
+ * The environment variables among `names` that a program run with `flags`
+ * may not read: `-A`/`--allow-all` or `--allow-env`/`-E` allow all,
+ * `--allow-env=A,B` (repeatable, `PREFIX_*` allowed) allows some, and
+ * `--deny-env[=A,B]` wins over both.
+ *
+ * @param flags The flags, one per element (values after `=`).
+ * @param names The variables the program needs.
+ * @returns Those it may not read, or undefined when the flags cannot tell
+ *   (a permission set from the config file: `-P`, `--permission-set`).
+ *
+ * @example
+ * ```ts ignore
+ * import { envDenied } from "./_deno_flags.ts";
+ * envDenied(["--allow-env=FAKTORY_URL"], ["FAKTORY_URL", "HOME"]); // ["HOME"]
+ * ```
+ */
+export function envDenied(
+  flags: readonly string[],
+  names: readonly string[],
+): string[] | undefined {
+  let allowAll = false;
+  let denyAll = false;
+  const allowed: string[] = [];
+  const denied: string[] = [];
+  for (const flag of flags) {
+    if (/^(-P|--permission-set)(=|$)/.test(flag)) return undefined;
+    if (flag === "-A" || flag === "--allow-all") allowAll = true;
+    const allow = /^(?:--allow-env|-E)(?:=(.*))?$/.exec(flag);
+    if (allow) {
+      if (allow[1] === undefined) allowAll = true;
+      else allowed.push(...allow[1].split(","));
+    }
+    const deny = /^--deny-env(?:=(.*))?$/.exec(flag);
+    if (deny) {
+      if (deny[1] === undefined) denyAll = true;
+      else denied.push(...deny[1].split(","));
+    }
+  }
+  return names.filter((name) =>
+    denyAll || denied.some((p) => matches(p, name)) ||
+    !(allowAll || allowed.some((p) => matches(p, name)))
+  );
+}
