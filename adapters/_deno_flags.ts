@@ -6,6 +6,8 @@
  * @module
  */
 
+import { LocalProtocolError } from "../core/errors.ts";
+
 /** A name, or a prefix ending in `*`, as `--allow-env=FAKTORY_*` lists them. */
 function matches(pattern: string, name: string): boolean {
   return pattern.endsWith("*")
@@ -55,5 +57,31 @@ export function envDenied(
   return names.filter((name) =>
     denyAll || denied.some((p) => matches(p, name)) ||
     !(allowAll || allowed.some((p) => matches(p, name)))
+  );
+}
+
+/**
+ * Checks that `flags`, listed in the environment variable `source`, let a
+ * child read `names` (flags that cannot tell pass).
+ *
+ * @throws {LocalProtocolError} Naming the variables and the flag to add.
+ *
+ * @example
+ * ```ts ignore
+ * import { checkEnvFlags } from "./_deno_flags.ts";
+ * checkEnvFlags(["-A"], ["FAKTORY_URL"], "FAKTORY_DENO_FLAGS"); // passes
+ * ```
+ */
+export function checkEnvFlags(
+  flags: readonly string[],
+  names: readonly string[],
+  source: string,
+): void {
+  const missing = envDenied(flags, names) ?? [];
+  if (missing.length === 0) return;
+  throw new LocalProtocolError(
+    `${source} does not let the children read ${
+      missing.join(", ")
+    }: add --allow-env=${missing.join(",")} to ${source}`,
   );
 }

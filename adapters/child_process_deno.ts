@@ -7,7 +7,7 @@
  */
 
 import { LocalProtocolError } from "../core/errors.ts";
-import { envDenied } from "./_deno_flags.ts";
+import { checkEnvFlags } from "./_deno_flags.ts";
 import {
   type ChildExit,
   type ChildProcesses,
@@ -69,14 +69,7 @@ function flags(env: readonly string[]): { flags: string[]; notes?: string[] } {
     : undefined;
   if (listed) {
     const own = listed.split(/\s+/);
-    const missing = envDenied(own, env) ?? [];
-    if (missing.length > 0) {
-      throw new LocalProtocolError(
-        `${DENO_FLAGS_ENV} does not let the children read ${
-          missing.join(", ")
-        }: add --allow-env=${missing.join(",")} to ${DENO_FLAGS_ENV}`,
-      );
-    }
+    checkEnvFlags(own, env, DENO_FLAGS_ENV);
     return { flags: own };
   }
   const full = KINDS.filter((name) => granted({ name }));
