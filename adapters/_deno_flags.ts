@@ -8,6 +8,9 @@
 
 import { LocalProtocolError } from "../core/errors.ts";
 
+/** The variable that lists the children's Deno flags, replacing the rebuilt ones. */
+export const DENO_FLAGS_ENV = "FAKTORY_DENO_FLAGS";
+
 /** A name, or a prefix ending in `*`, as `--allow-env=FAKTORY_*` lists them. */
 function matches(pattern: string, name: string): boolean {
   return pattern.endsWith("*")
@@ -69,16 +72,17 @@ export function envDenied(
  * @example
  * ```ts ignore
  * import { checkEnvFlags } from "./_deno_flags.ts";
- * checkEnvFlags(["-A"], ["FAKTORY_URL"], "FAKTORY_DENO_FLAGS"); // passes
+ * checkEnvFlags("-A", ["FAKTORY_URL"]); // ["-A"]
  * ```
  */
 export function checkEnvFlags(
-  flags: readonly string[],
+  listed: string,
   names: readonly string[],
-  source: string,
-): void {
+): readonly string[] {
+  const source = DENO_FLAGS_ENV;
+  const flags = listed.split(/\s+/);
   const missing = envDenied(flags, names) ?? [];
-  if (missing.length === 0) return;
+  if (missing.length === 0) return flags;
   throw new LocalProtocolError(
     `${source} does not let the children read ${
       missing.join(", ")

@@ -7,7 +7,7 @@
  */
 
 import { LocalProtocolError } from "../core/errors.ts";
-import { checkEnvFlags } from "./_deno_flags.ts";
+import { checkEnvFlags, DENO_FLAGS_ENV } from "./_deno_flags.ts";
 import {
   type ChildExit,
   type ChildProcesses,
@@ -42,8 +42,7 @@ const Deno = (globalThis as unknown as {
   };
 }).Deno;
 
-/** The variable that lists the children's Deno flags, replacing the rebuilt ones. */
-export const DENO_FLAGS_ENV = "FAKTORY_DENO_FLAGS";
+export { DENO_FLAGS_ENV };
 const KINDS = ["read", "write", "net", "env", "sys", "run", "ffi", "import"];
 const granted = (d: Descriptor) =>
   Deno.permissions.querySync(d).state === "granted";
@@ -62,16 +61,13 @@ function ownFlags(): string[] | undefined {
   }
 }
 
+type Flags = { flags: readonly string[]; notes?: string[] };
 /** The children's flags (FAKTORY_DENO_FLAGS, else rebuilt), and what was not carried over. */
-function flags(env: readonly string[]): { flags: string[]; notes?: string[] } {
+function flags(env: readonly string[]): Flags {
   const listed = granted({ name: "env", variable: DENO_FLAGS_ENV })
     ? Deno.env.get(DENO_FLAGS_ENV)?.trim()
     : undefined;
-  if (listed) {
-    const own = listed.split(/\s+/);
-    checkEnvFlags(own, env, DENO_FLAGS_ENV);
-    return { flags: own };
-  }
+  if (listed) return { flags: checkEnvFlags(listed, env) };
   const full = KINDS.filter((name) => granted({ name }));
   if (full.length === KINDS.length) return { flags: ownFlags() ?? ["-A"] };
   if (!full.includes("net")) {
@@ -117,10 +113,7 @@ export const denoChildProcesses: ChildProcesses = {
         `processes needs to start ${cmd}: run with --allow-run (or --allow-run=${cmd})`,
       );
     }
-    const { flags: own, notes } = flags([
-      WORKER_INDEX_ENV,
-      ...env.filter((name) => name !== WORKER_INDEX_ENV),
-    ]);
+    const { flags: own, notes } = flags([WORKER_INDEX_ENV, ...env]);
     return {
       cmd,
       args: ["run", ...own, main, ...Deno.args],
@@ -136,10 +129,8 @@ export const denoChildProcesses: ChildProcesses = {
       stderr: "inherit",
       detached: Deno.build.os !== "windows", // see child_process_node.ts
     }).spawn();
-    const exited: Promise<ChildExit> = child.status.then((s) =>
-      s.signal
-        ? { code: null, signal: s.signal }
-        : { code: s.code, signal: null }
+    const exited: Promise<ChildExit> = child.status.then(({ code, signal }) =>
+      signal ? { code: null, signal } : { code, signal: null }
     );
     return {
       pid: child.pid,
