@@ -30,7 +30,7 @@ import type { Registry } from "./_registry.ts";
 import { Results } from "./_results.ts";
 import type { Progress } from "./_progress.ts";
 import { Slots } from "./_slots.ts";
-import { watchSupervisor } from "./_supervisor_child.ts";
+import { childDeadline, watchSupervisor } from "./_supervisor_child.ts";
 import type { Metrics } from "./_metrics.ts";
 
 /** Who asked for a change of state. */
@@ -267,9 +267,14 @@ export class Session {
       hurry,
     );
     const unfinished = this.#jobs.failUnfinished(hurry.aborted, timeout);
-    await this.#drainFetchers(fetchersDone);
+    // A child ends before its supervisor's kill, with its results' fate logged.
+    const endBy = this.#o.processIndex === undefined
+      ? Infinity
+      : childDeadline(started, timeout);
+    const left = (ms: number) => Math.max(0, Math.min(ms, endBy - Date.now()));
+    await this.#drainFetchers(fetchersDone, left);
     await Promise.all([
-      this.#deliverResults(hurry.aborted),
+      this.#deliverResults(left(hurry.aborted ? 2000 : 10_000)),
       this.#jobs.reportAbandoned(unfinished),
     ]);
     this.#closed.abort();
@@ -287,8 +292,11 @@ export class Session {
    * job reserved, with no jid to report, until its reservation expires; that
    * happens only to a FETCH the server does not answer in 2.5 s.
    */
-  async #drainFetchers(drained: Promise<void>): Promise<void> {
-    if (await within(drained, 2500)) return;
+  async #drainFetchers(
+    drained: Promise<void>,
+    left: (ms: number) => number,
+  ): Promise<void> {
+    if (await within(drained, left(2500))) return;
     const closed = this.#fetchers?.closeAll() ?? 0;
     if (closed === 0) return;
     this.#o.logger.warn(
@@ -298,16 +306,17 @@ export class Session {
   }
 
   /**
-   * Delivers every queued result, reconnecting if needed, for at most 10 s
-   * (2 s after a second signal), and says what was delivered or not.
+   * Delivers every queued result, reconnecting if needed, for at most `ms`
+   * (10 s, 2 s after a second signal, less in a child near its supervisor's
+   * kill), and says what was delivered or not.
    */
-  async #deliverResults(hurried: boolean): Promise<void> {
+  async #deliverResults(ms: number): Promise<void> {
     const { logger } = this.#o;
     const results = this.#results;
     const delivered = results.record(); // since shutdown began
     if (results.outstanding > 0) {
       results.flush(); // if the control connection is down, its reconnect attaches it again
-      if (!(await within(results.idle(), hurried ? 2000 : 10_000))) {
+      if (!(await within(results.idle(), ms))) {
         const { acked, failed, awaitingReply } = results.unconfirmed();
         logger.error(
           "Job results not confirmed by the server before exiting: it fails these jobs when their reservations expire and retries them as their retry option allows" +

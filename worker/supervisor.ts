@@ -24,9 +24,9 @@ import { defaultLogger, type SwitchableLogger } from "./_logging.ts";
 import { CrashLoopError } from "./manager_errors.ts";
 import type { ManagerOptions, Settings } from "./manager_options.ts";
 import { afterExit } from "./_supervisor_policy.ts";
+import { KILL_GRACE_MS } from "./_supervisor_child.ts";
 
-/** How long after the forwarded SIGTERM, beyond `shutdownTimeout`, a child is killed. */
-export const KILL_GRACE_MS = 2000;
+export { KILL_GRACE_MS };
 
 /** What a supervisor is made from: the Manager's pieces, and the runtime's. */
 export interface SupervisorOptions {
