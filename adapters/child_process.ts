@@ -86,6 +86,43 @@ export interface ChildProcesses {
 }
 
 /**
+ * The environment variable that tells a child where to report its health
+ * (a 127.0.0.1 URL of its supervisor), set when the supervisor serves
+ * `healthPort`.
+ */
+export const HEALTH_REPORT_ENV = "FAKTORY_HEALTH_REPORT_URL";
+
+/**
+ * A variable the supervisor set for this process. Synchronous on every
+ * runtime; on Deno it reads the variable only when allowed to, and never
+ * prompts.
+ *
+ * @param name The variable.
+ * @returns Its value, or undefined when unset or not allowed.
+ *
+ * @example
+ * ```ts ignore
+ * import { HEALTH_REPORT_ENV, readChildEnv } from "./child_process.ts";
+ * console.log(readChildEnv(HEALTH_REPORT_ENV) ?? "no supervisor probes");
+ * ```
+ */
+export function readChildEnv(name: string): string | undefined {
+  const g = globalThis as unknown as {
+    Deno?: {
+      env: { get(name: string): string | undefined };
+      permissions: {
+        querySync(d: { name: "env"; variable: string }): { state: string };
+      };
+    };
+    process?: { env: Record<string, string | undefined> };
+  };
+  if (!g.Deno) return g.process?.env[name];
+  const allowed = g.Deno.permissions.querySync({ name: "env", variable: name })
+    .state === "granted";
+  return allowed ? g.Deno.env.get(name) : undefined;
+}
+
+/**
  * The slot index the supervisor gave this process (from
  * `FAKTORY_WORKER_INDEX`), or undefined outside a child. Synchronous on
  * every runtime; on Deno it reads the variable only when allowed to, and
@@ -100,23 +137,7 @@ export interface ChildProcesses {
  * ```
  */
 export function readWorkerIndex(): number | undefined {
-  const g = globalThis as unknown as {
-    Deno?: {
-      env: { get(name: string): string | undefined };
-      permissions: {
-        querySync(d: { name: "env"; variable: string }): { state: string };
-      };
-    };
-    process?: { env: Record<string, string | undefined> };
-  };
-  let value: string | undefined;
-  if (g.Deno) {
-    const allowed = g.Deno.permissions.querySync({
-      name: "env",
-      variable: WORKER_INDEX_ENV,
-    }).state === "granted";
-    value = allowed ? g.Deno.env.get(WORKER_INDEX_ENV) : undefined;
-  } else value = g.process?.env[WORKER_INDEX_ENV];
+  const value = readChildEnv(WORKER_INDEX_ENV);
   if (value === undefined || !/^\d{1,3}$/.test(value)) return undefined;
   return Number(value);
 }

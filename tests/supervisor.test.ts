@@ -381,10 +381,6 @@ test('new Manager() checks processes (1..256 or "auto") and restart, naming the 
       /^RangeError: restart\.initial must be a number from 0 to 2147483647 ms/,
     ],
   ];
-  assert.throws(
-    () => new Manager({ processes: 2, healthPort: 9000 }),
-    /^RangeError: healthPort cannot be combined with processes 2/,
-  );
   for (const [restart, message] of bad) {
     assert.throws(
       () => new Manager({ processes: 2, restart } as ManagerOptions),

@@ -14,6 +14,8 @@ import { FaktoryError } from "../core/errors.ts";
 import { describeThrown } from "../core/failure.ts";
 import type { Logger } from "./logger.ts";
 import type { WorkerHealth } from "./health.ts";
+import type { HealthSettings } from "./_health.ts";
+import { reportEvery, runReporting } from "./_health_report.ts";
 
 const JSON_HEADERS = {
   "content-type": "application/json; charset=utf-8",
@@ -59,8 +61,9 @@ export function healthHandler(health: () => WorkerHealth): HttpHandler {
 
 /** What {@linkcode runWithProbes} needs. */
 export interface ProbeOptions {
-  readonly port: number | undefined;
-  readonly host: string;
+  readonly settings: HealthSettings & { readonly heartbeatInterval: number };
+  /** The slot of this process, when a supervisor started it. */
+  readonly processIndex: number | undefined;
   health(): WorkerHealth;
   readonly logger: Logger;
   /** Told the base URL once listening, and undefined once closed. */
@@ -74,7 +77,9 @@ export interface Runnable {
 }
 
 /**
- * Runs the session, serving the probes meanwhile when a port is set.
+ * Runs the session, serving the probes meanwhile when a port is set. A
+ * child of a supervisor serves nothing: it reports its health to the
+ * supervisor, which serves the port.
  *
  * @throws {FaktoryError} When the probe server cannot listen (the port is
  *   taken, the address is not local); the session is stopped first.
@@ -83,7 +88,16 @@ export async function runWithProbes(
   options: ProbeOptions,
   session: Runnable,
 ): Promise<void> {
-  const { port, host, logger } = options;
+  const { settings, processIndex, logger } = options;
+  const { healthPort: port, healthHost: host } = settings;
+  if (processIndex !== undefined) {
+    return await runReporting({
+      index: processIndex,
+      every: reportEvery(settings.heartbeatInterval),
+      health: () => options.health(),
+      logger,
+    }, session);
+  }
   if (port === undefined) return await session.run();
   let server: HttpServer;
   try {

@@ -7,7 +7,9 @@
  * @module
  */
 
+import { HEALTH_REPORT_ENV } from "../adapters/child_process.ts";
 import type { Platform } from "../adapters/transport.ts";
+import type { ManagerOptions, Settings } from "./manager_options.ts";
 
 /** How long after the forwarded SIGTERM, beyond `shutdownTimeout`, a child is killed. */
 export const KILL_GRACE_MS = 2000;
@@ -46,4 +48,29 @@ export function watchSupervisor(
     gone();
   }, every);
   return () => clearInterval(timer);
+}
+
+/**
+ * The environment variables a child reads besides its slot (on Deno, the
+ * children's flags must allow them): the server's URL variables unless the
+ * `url` option is set, and where to report health with `healthPort`.
+ */
+export function childEnv(
+  o: { readonly options: ManagerOptions; readonly settings: Settings },
+  platform: Pick<Platform, "env">,
+): string[] {
+  const health = o.settings.healthPort === undefined ? [] : [HEALTH_REPORT_ENV];
+  if (o.options.url !== undefined) return health;
+  let provider: string | undefined;
+  try {
+    provider = platform.env("FAKTORY_PROVIDER");
+  } catch {
+    // not allowed here: the children's flags decide for themselves
+  }
+  return [
+    ...health,
+    "FAKTORY_URL",
+    "FAKTORY_PROVIDER",
+    ...provider ? [provider] : [],
+  ];
 }

@@ -79,4 +79,49 @@ export interface WorkerHealth {
     readonly live: readonly HealthCheck[];
     readonly ready: readonly HealthCheck[];
   };
+  /** In a supervisor (`processes` above 1): each child, by slot. */
+  readonly processes?: readonly ProcessHealth[];
+}
+
+/**
+ * What a supervisor knows of one child: where it stands, and its own
+ * health as it last reported it.
+ *
+ * - `state`: the child's Manager state once it reports; before that
+ *   `starting`, and `restarting` (waiting for its restart), `given up` or
+ *   `exited` when no child runs in the slot.
+ *
+ * @example
+ * ```ts
+ * import { Manager, type ProcessHealth } from "@x/faktory-worker";
+ * const mgr = new Manager({ processes: 2 });
+ * const down: ProcessHealth[] = (mgr.health().processes ?? [])
+ *   .filter((p) => !p.ready);
+ * console.log(down.length); // 0: none started yet
+ * ```
+ */
+export interface ProcessHealth {
+  /** The slot, 0..N-1. */
+  readonly index: number;
+  /** The child's process id; null while none runs in the slot. */
+  readonly pid: number | null;
+  /** Whether the child runs and reported itself ready, recently. */
+  readonly ready: boolean;
+  /** Whether the child reported itself live, recently. */
+  readonly live: boolean;
+  /** The child's state (see above). */
+  readonly state:
+    | ManagerState
+    | "starting"
+    | "restarting"
+    | "given up"
+    | "exited";
+  /** When the server last accepted the child's heartbeat; null if never. */
+  readonly lastHeartbeat: Date | null;
+  /** When the child last reported its health; null if never. */
+  readonly lastReport: Date | null;
+  /** Jobs the child runs now, as it last reported. */
+  readonly busy: number;
+  /** Why it is not ready, or that it is. */
+  readonly detail: string;
 }

@@ -48,7 +48,7 @@ export type { ManagerOptions } from "./manager_options.ts";
 export type { ManagerState } from "./_lifecycle.ts";
 export type { JobOutcome } from "./_registry.ts";
 export type { MetricsMeter, WorkerStats } from "./metrics.ts";
-export type { HealthCheck, WorkerHealth } from "./health.ts";
+export type { HealthCheck, ProcessHealth, WorkerHealth } from "./health.ts";
 export {
   CrashLoopError,
   ReservationExpiredError,
@@ -196,7 +196,7 @@ export class Manager {
    * intervals), with the checks behind each verdict, from memory.
    */
   health(): WorkerHealth {
-    return assess({
+    return this.#supervisor?.health() ?? assess({
       state: this.#lifecycle.state,
       heartbeatInterval: this.#settings.heartbeatInterval,
       busy: this.busy,
@@ -317,6 +317,7 @@ export class Manager {
         settings: this.#settings,
         lifecycle: this.#lifecycle,
         logger: this.#logger,
+        listening: (url) => this.#healthUrl = url,
       });
       return this.#runPromise = this.#supervisor.run();
     }
@@ -338,8 +339,8 @@ export class Manager {
       metrics: this.#metrics,
     });
     return this.#runPromise = runWithProbes({
-      port: this.#settings.healthPort,
-      host: this.#settings.healthHost,
+      settings: this.#settings,
+      processIndex: index,
       health: () => this.health(),
       logger: this.#logger,
       listening: (url) => this.#healthUrl = url,

@@ -264,13 +264,6 @@ export function settingsFrom(options: ManagerOptions): Settings {
   oneOf("logFormat", options.logFormat, ["text", "json"]);
   checkMeter(options.meter);
   const processes = processesFrom(options.processes);
-  if (processes !== 1 && options.healthPort !== undefined) {
-    throw new RangeError(
-      `healthPort cannot be combined with processes ${
-        JSON.stringify(processes)
-      }: every child process would serve the same port (run one process per container, or leave processes at 1)`,
-    );
-  }
   return {
     processes,
     restart: restartFrom(options.restart),

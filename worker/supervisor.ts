@@ -15,6 +15,7 @@ import {
   type ChildProcesses,
   type ChildSignal,
   type Command,
+  HEALTH_REPORT_ENV,
   WORKER_INDEX_ENV,
 } from "../adapters/child_process.ts";
 import { defaultChildProcesses, defaultPlatform } from "../adapters/runtime.ts";
@@ -24,7 +25,9 @@ import { defaultLogger, type SwitchableLogger } from "./_logging.ts";
 import { CrashLoopError } from "./manager_errors.ts";
 import type { ManagerOptions, Settings } from "./manager_options.ts";
 import { afterExit } from "./_supervisor_policy.ts";
-import { KILL_GRACE_MS } from "./_supervisor_child.ts";
+import { childEnv, KILL_GRACE_MS } from "./_supervisor_child.ts";
+import { type SlotView, SupervisorHealth } from "./_supervisor_health.ts";
+import type { WorkerHealth } from "./health.ts";
 
 export { KILL_GRACE_MS };
 
@@ -42,6 +45,8 @@ export interface SupervisorOptions {
   readonly now?: () => number;
   /** How long after `shutdownTimeout` a child is killed, in ms. @default {KILL_GRACE_MS} */
   readonly killGrace?: number;
+  /** Told the probes' base URL while `healthPort` is served. */
+  readonly listening?: (url: string | undefined) => void;
 }
 
 /** One slot: index i runs one child at a time, restarted in place. */
@@ -83,6 +88,7 @@ export class Supervisor {
   #force: ReturnType<typeof setTimeout> | undefined;
   #shutdown: Promise<void> | undefined;
   #hurried = false;
+  #health: SupervisorHealth | undefined;
   /** True once run() knows which slots there are (or that there are none). */
   #settled = false;
   readonly #allDone: Promise<void>;
@@ -111,7 +117,8 @@ export class Supervisor {
         ? Math.max(1, Math.min(256, platform.cores() || 1))
         : settings.processes;
       try {
-        this.#command = children.self(this.#childEnv(platform));
+        this.#command = children.self(childEnv(this.#o, platform));
+        if (settings.healthPort !== undefined) await this.#serveHealth();
       } catch (err) {
         lifecycle.fire("fail");
         this.#settle();
@@ -144,13 +151,13 @@ export class Supervisor {
         void this.terminate("error");
         this.#settle();
         await this.#allDone;
-        this.#finish();
+        await this.#finish();
         throw err;
       }
     }
     this.#settle();
     await this.#allDone;
-    this.#finish();
+    await this.#finish();
     if (this.#givenUp.length > 0) {
       const [first] = this.#givenUp;
       throw new CrashLoopError(
@@ -158,6 +165,11 @@ export class Supervisor {
         first?.error ? { cause: first.error } : undefined,
       );
     }
+  }
+
+  /** With `healthPort`: the supervisor's health, from its children's reports. */
+  health(): WorkerHealth | undefined {
+    return this.#health?.health();
   }
 
   /** Forwards SIGTSTP: the children stop fetching. No child is started again. */
@@ -223,6 +235,7 @@ export class Supervisor {
     try {
       child = this.#children!.spawn(cmd, args, {
         [WORKER_INDEX_ENV]: String(slot.index),
+        ...this.#health ? { [HEALTH_REPORT_ENV]: this.#health.reportUrl } : {},
       });
     } catch (err) {
       if (first) throw err;
@@ -318,26 +331,41 @@ export class Supervisor {
     if (this.#slots.every((s) => s.done)) this.#resolveAllDone();
   }
 
-  #finish(): void {
+  async #finish(): Promise<void> {
     const { lifecycle, logger } = this.#o;
     clearTimeout(this.#force);
     for (const remove of this.#removeSignals.splice(0)) remove();
+    await this.#health?.close();
     lifecycle.fire("stop"); // from running or quiet, when every child ended by itself
     if (lifecycle.fire("finish") !== undefined) {
       logger.info("Supervisor stopped");
     }
   }
 
-  /** The environment variables a child reads (on Deno, its flags must allow them). */
-  #childEnv(platform: Platform): string[] {
-    if (this.#o.options.url !== undefined) return [];
-    let provider: string | undefined;
-    try {
-      provider = platform.env("FAKTORY_PROVIDER");
-    } catch {
-      // not allowed here: the children's flags decide for themselves
-    }
-    return ["FAKTORY_URL", "FAKTORY_PROVIDER", ...provider ? [provider] : []];
+  /** Serves the probes, answered from the children's reports. */
+  async #serveHealth(): Promise<void> {
+    const { lifecycle, logger, settings } = this.#o;
+    this.#health = new SupervisorHealth({
+      settings,
+      logger,
+      state: () => lifecycle.state,
+      slots: () => this.#slots.map((s) => this.#view(s)),
+      now: this.#now,
+      ...this.#o.listening ? { listening: this.#o.listening } : {},
+    });
+    await this.#health.start();
+  }
+
+  #view(slot: Slot): SlotView {
+    const pid = slot.child?.pid;
+    const state = slot.child
+      ? "running"
+      : this.#givenUp.some((g) => g.index === slot.index)
+      ? "given up"
+      : slot.done
+      ? "exited"
+      : "restarting";
+    return { index: slot.index, pid, state };
   }
 
   /** Picks the console logger's level from FAKTORY_LOG_LEVEL, unless told otherwise. */
