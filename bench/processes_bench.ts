@@ -5,7 +5,9 @@
 // server in its own process, or against FAKTORY_URL when set (with a queue of its own).
 // This file is also the children's program: with `processes: 2` the supervisor starts it again,
 // and `Manager.isChild` sends the children straight to their worker.
-// Usage: <runtime> bench/processes_bench.ts [jobs]
+// With --noop, no-op jobs instead, concurrency 20 (the default) per process: what a second
+// process adds when the worker's own CPU per job, not the jobs, is the limit.
+// Usage: <runtime> bench/processes_bench.ts [jobs] [--noop]
 import process from "node:process";
 import { Client, createJob, detectRuntime, Manager } from "../mod.ts";
 import { serveInChild } from "./_serve.ts";
@@ -24,11 +26,11 @@ function worker(processes: number, url: string, queue: string, work: number) {
   const mgr = new Manager({
     url,
     processes,
-    concurrency: 1,
+    concurrency: work === 0 ? 20 : 1,
     queues: [queue],
     logLevel: "warn",
   });
-  mgr.register("Spin", () => void spin(work));
+  mgr.register("Spin", work === 0 ? () => {} : () => void spin(work));
   return mgr;
 }
 
@@ -44,7 +46,10 @@ if (Manager.isChild) {
   process.exit(0);
 }
 
-const total = Number(process.argv.find((a) => /^\d+$/.test(a)) ?? 500);
+const noop = process.argv.includes("--noop");
+const total = Number(
+  process.argv.find((a) => /^\d+$/.test(a)) ?? (noop ? 5000 : 500),
+);
 const runtime = detectRuntime();
 const external = process.env.FAKTORY_URL;
 const server = external ? undefined : await serveInChild();
@@ -52,11 +57,11 @@ const url = external ?? server!.url;
 const queue = `bench-cpu-${Math.random().toString(36).slice(2, 8)}`;
 const producer = await Client.connect(url);
 
-// Iterations for 20 ms on this machine, measured here and passed to the children.
+// Iterations for 20 ms on this machine, measured here and passed to the children (0: no-op).
 spin(1e6); // warm-up
 const started = performance.now();
 spin(2e7);
-const work = Math.round(2e7 / (performance.now() - started) * 20);
+const work = noop ? 0 : Math.round(2e7 / (performance.now() - started) * 20);
 Object.assign(process.env, {
   BENCH_URL: url,
   BENCH_QUEUE: queue,
@@ -94,10 +99,13 @@ async function rate(processes: number): Promise<number> {
 
 const one = await rate(1);
 const two = await rate(2);
+const kind = noop
+  ? "no-op jobs (concurrency 20 per process)"
+  : `CPU-bound jobs (${work} iterations, about 20 ms each)`;
 console.log(
   `${runtime.padEnd(5)} ${
     external ? "faktory" : "embedded"
-  } CPU-bound jobs (${work} iterations, about 20 ms each), ${total} jobs: processes 1: ${one} jobs/s, processes 2: ${two} jobs/s, ratio ${
+  } ${kind}, ${total} jobs: processes 1: ${one} jobs/s, processes 2: ${two} jobs/s, ratio ${
     (two / one).toFixed(2)
   }x`,
 );
