@@ -5,8 +5,8 @@
 // Jobs are pushed as the worker drains them (at most 20,000 waiting), so the server holds
 // little. Against FAKTORY_URL (a real Faktory: the target), else the embedded server in its own
 // process. Runs once, from Node, whatever runtimes it measures (scripts/bench_all.ts starts it).
-// Usage: tsx bench/mem_bench.ts [node] [deno] [bun] [--jobs=N] [--every=N] [--concurrency=N]
-//   --jobs (MEM_BENCH_JOBS): jobs of the soak, default 500,000 (50,000 without FAKTORY_URL)
+// Usage: tsx bench/mem_bench.ts [node] [deno] [bun] [--soak=N] [--every=N] [--concurrency=N]
+//   --soak (MEM_BENCH_SOAK): jobs of the soak, default 500,000 (50,000 without FAKTORY_URL)
 //   --every (MEM_BENCH_EVERY): a sample every N jobs, default jobs / 10
 //   --concurrency (MEM_BENCH_CONCURRENCY): default 20
 // Runtime flags reach the workers through the environment (NODE_OPTIONS, DENO_V8_FLAGS).
@@ -37,12 +37,12 @@ const flag = (name: string, env: string) =>
     process.env[env];
 const external = process.env.FAKTORY_URL;
 const jobs = Number(
-  flag("jobs", "MEM_BENCH_JOBS") ?? (external ? 500_000 : 50_000),
+  flag("soak", "MEM_BENCH_SOAK") ?? (external ? 500_000 : 50_000),
 );
 const every = Number(flag("every", "MEM_BENCH_EVERY") ?? jobs / 10);
 const concurrency = Number(flag("concurrency", "MEM_BENCH_CONCURRENCY") ?? 20);
 for (
-  const [name, n] of [["jobs", jobs], ["every", every], [
+  const [name, n] of [["soak", jobs], ["every", every], [
     "concurrency",
     concurrency,
   ]] as const
