@@ -13,7 +13,6 @@
 import { spawn, spawnSync } from "node:child_process";
 import {
   closeSync,
-  existsSync,
   mkdtempSync,
   openSync,
   readFileSync,
