@@ -1,5 +1,6 @@
 // `npm run bench`: runs every benchmark in bench/ on Node, Deno and Bun, one after another, then
-// bench/cpu_bench.ts once (it starts the workers of each runtime itself, Go's too if given).
+// bench/cpu_bench.ts and bench/mem_bench.ts once each (they start the workers of each runtime
+// themselves, Go's too if given).
 // Usage: tsx scripts/bench_all.ts [node|deno|bun ...] [server|worker|cpu ...] [args] [-- args]
 // Runtimes and benchmark names narrow the run; other args (numbers, --flags, anything after
 // `--`) go to every benchmark: `npm run bench cpu -- --quick` works although npm eats the `--`.
@@ -40,13 +41,15 @@ if (unknown.length > 0) {
   );
   process.exit(2);
 }
+/** Benchmarks that run once, from Node, and start each runtime's worker themselves. */
+const once = ["cpu", "mem"];
 const runs = (name: string) =>
   wantedBenches.length === 0 || wantedBenches.includes(name);
 let failed = false;
 for (const [runtime, cmd, pre] of runtimes) {
   if (wantedRuntimes.length > 0 && !wantedRuntimes.includes(runtime)) continue;
   for (const name of names) {
-    if (name === "cpu" || !runs(name)) continue;
+    if (once.includes(name) || !runs(name)) continue;
     const r = spawnSync(cmd, [
       ...pre,
       join("bench", `${name}_bench.ts`),
@@ -58,11 +61,12 @@ for (const [runtime, cmd, pre] of runtimes) {
     if (r.status !== 0) failed = true;
   }
 }
-if (runs("cpu")) {
+for (const name of once) {
+  if (!runs(name)) continue;
   const r = spawnSync(process.execPath, [
     "--import",
     "tsx",
-    join("bench", "cpu_bench.ts"),
+    join("bench", `${name}_bench.ts`),
     ...wantedRuntimes,
     ...extra,
   ], { cwd: root, stdio: "inherit" });
