@@ -22,6 +22,13 @@ export const KEEPALIVE_DELAY_MS = 30_000;
  */
 export const CLOSE_GRACE_MS = 1000;
 
+/**
+ * What {@linkcode SocketCore.write} returns when the runtime took the bytes at
+ * once: one settled promise shared by every such write, so a writer can skip
+ * waiting on it.
+ */
+export const ACCEPTED: Promise<void> = Promise.resolve();
+
 /** The runtime calls a {@linkcode SocketCore} needs. */
 export interface RawSocket {
   /**
@@ -106,7 +113,7 @@ export class SocketCore implements Socket {
       this.#queue.push(bytes.subarray(Math.max(taken, 0)));
       this.#blocked = true;
     } else if (this.#raw.full?.()) this.#blocked = true;
-    return this.#blocked ? this.#wait() : Promise.resolve();
+    return this.#blocked ? this.#wait() : ACCEPTED;
   }
 
   /**

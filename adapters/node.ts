@@ -23,6 +23,7 @@ import { KEEPALIVE_DELAY_MS, SocketCore } from "./_socket.ts";
 export function wrapNode(
   sock: net.Socket,
   handlers?: SocketHandlers,
+  reader?: Reader,
 ): SocketCore {
   sock.setNoDelay(true);
   const core = new SocketCore({
@@ -41,11 +42,38 @@ export function wrapNode(
       sock.once("close", () => clearTimeout(force));
     },
   }, handlers);
-  sock.on("data", (b: Uint8Array) => core.data(b));
+  if (reader) reader.core = core;
+  else sock.on("data", (b: Uint8Array) => core.data(b));
   sock.on("drain", () => core.drained());
   sock.on("error", (err) => core.failed(err));
   sock.once("close", () => core.finish());
   return core;
+}
+
+/**
+ * Where a plain TCP client socket reads: one buffer of its own, reused for
+ * every read (handlers copy what they keep), so no read allocates.
+ */
+interface Reader {
+  core: SocketCore | undefined;
+  readonly onread: {
+    readonly buffer: Uint8Array;
+    callback(n: number, buffer: Uint8Array): void;
+  };
+}
+
+/** Bytes of a client socket's read buffer: most replies fit in one read. */
+const READ_BUFFER_BYTES = 16 * 1024;
+
+function reader(): Reader {
+  const r: Reader = {
+    core: undefined,
+    onread: {
+      buffer: new Uint8Array(READ_BUFFER_BYTES),
+      callback: (n, buffer) => void r.core?.data(buffer.subarray(0, n)),
+    },
+  };
+  return r;
 }
 
 /**
@@ -62,6 +90,7 @@ export const nodeTransport: ClientTransport = {
   name: "node",
   connect(options: ConnectOptions, handlers: SocketHandlers): Promise<Socket> {
     const secure = options.tls !== undefined && options.tls !== false;
+    const plain = secure ? undefined : reader();
     const sock: net.Socket = secure
       ? tls.connect({
         host: options.host,
@@ -71,12 +100,16 @@ export const nodeTransport: ClientTransport = {
           (net.isIP(options.host) ? undefined : options.host),
         ca: caList(options.tls),
       } as tls.ConnectionOptions)
-      : net.connect({ host: options.host, port: options.port });
+      : net.connect({
+        host: options.host,
+        port: options.port,
+        onread: plain!.onread,
+      } as net.NetConnectOpts);
     sock.setKeepAlive(true, KEEPALIVE_DELAY_MS);
     const attempt = new Promise<Socket>((resolve, reject) => {
       sock.once(secure ? "secureConnect" : "connect", () => {
         sock.off("error", reject);
-        resolve(wrapNode(sock, handlers));
+        resolve(wrapNode(sock, handlers, plain));
       });
       sock.once("error", reject);
     });

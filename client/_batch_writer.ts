@@ -7,6 +7,7 @@
  */
 
 import type { Socket } from "../adapters/transport.ts";
+import { ACCEPTED } from "../adapters/_socket.ts";
 
 /** One connection's outgoing bytes, written once per turn. */
 export class BatchWriter {
@@ -44,7 +45,7 @@ export class BatchWriter {
     } catch (err) {
       written = Promise.reject(err);
     }
-    written.catch(this.#onError);
+    if (written !== ACCEPTED) written.catch(this.#onError);
   }
 
   /** Forgets what is queued: the connection is gone. */

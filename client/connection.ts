@@ -35,6 +35,7 @@ import {
 } from "./_open.ts";
 import { BatchWriter } from "./_batch_writer.ts";
 import { onAbort } from "./_abort.ts";
+import { ReadTimer } from "./_read_timer.ts";
 
 export type {
   ClientTransport,
@@ -60,10 +61,6 @@ function settle(entry: Pending, event: ReplyEvent<Pending>): void {
 }
 
 const DEFAULT_TIMEOUT = 10_000;
-// How long an elapsed read timeout still waits for input that already
-// arrived but was not read yet (see #timeoutElapsed): one turn of the event
-// loop suffices on every runtime; a few ms leave a margin.
-const READ_GRACE_MS = 10;
 // Password hash iterations between two turns of the event loop (a few ms).
 const HASH_SLICE = 20_000;
 
@@ -88,8 +85,7 @@ export class Connection {
   #greeted: { resolve(): void; reject(e: unknown): void } | undefined;
   #socket: Socket | undefined;
   #out: BatchWriter | undefined;
-  #timer: ReturnType<typeof setTimeout> | undefined;
-  #received = 0; // chunks read so far, to tell late input from none
+  readonly #reads: ReadTimer;
   #connectedAt = 0; // Date.now() when the socket connected
   /** The address this connection talks to (password masked when printed). */
   readonly address: ServerAddress;
@@ -97,6 +93,16 @@ export class Connection {
   private constructor(address: ServerAddress, options: ConnectionOptions) {
     this.address = address;
     this.#timeout = options.timeout ?? DEFAULT_TIMEOUT;
+    this.#reads = new ReadTimer(
+      this.#timeout,
+      () => this.#proto.pending > 0 || this.#proto.state === "greeting",
+      () =>
+        this.#teardown(
+          this.#noGreeting(false) ?? new TimeoutError(
+            `No reply to ${this.#proto.awaiting} within ${this.#timeout} ms from ${this.address}`,
+          ),
+        ),
+    );
     const max = options.maxReplyBytes;
     this.#proto = new ClientProtocol({
       peer: peerOf(address),
@@ -143,7 +149,7 @@ export class Connection {
       signal.addEventListener("abort", abortConnect, { once: true });
       try {
         if (signal.aborted) throw aborted();
-        conn.#armTimer();
+        conn.#reads.arm();
         await conn.#handshake(identity, address.password, signal);
         return conn;
       } catch (err) {
@@ -248,7 +254,7 @@ export class Connection {
     } catch (err) {
       return Promise.reject(err);
     }
-    if (this.#proto.pending === 1) this.#armTimer();
+    if (this.#proto.pending === 1) this.#reads.arm();
     if (signal) {
       // One listener per signal, however many requests share it.
       entry.unlisten = onAbort(signal, () => {
@@ -288,35 +294,8 @@ export class Connection {
     socket?.close();
   }
 
-  #armTimer(): void {
-    clearTimeout(this.#timer);
-    const proto = this.#proto;
-    if (proto.pending === 0 && proto.state !== "greeting") {
-      this.#timer = undefined;
-      return;
-    }
-    this.#timer = setTimeout(() => this.#timeoutElapsed(), this.#timeout);
-  }
-
-  /**
-   * The read timeout ran out. After the event loop was blocked (a handler
-   * hogging the CPU), this timer can fire before input that already arrived
-   * was read: give I/O one more turn, and time out only if nothing came.
-   */
-  #timeoutElapsed(): void {
-    const received = this.#received;
-    this.#timer = setTimeout(() => {
-      if (this.#received !== received) return this.#armTimer(); // input came: wait again
-      this.#teardown(
-        this.#noGreeting(false) ?? new TimeoutError(
-          `No reply to ${this.#proto.awaiting} within ${this.#timeout} ms from ${this.address}`,
-        ),
-      );
-    }, READ_GRACE_MS);
-  }
-
   #onData(chunk: Uint8Array): void {
-    this.#received++;
+    this.#reads.received();
     const proto = this.#proto;
     proto.receive(chunk);
     for (;;) {
@@ -328,7 +307,7 @@ export class Connection {
         return;
       }
       if (event === undefined) break;
-      this.#armTimer();
+      this.#reads.arm();
       if (event.type === "hi") {
         this.#greeted?.resolve();
         this.#greeted = undefined;
@@ -369,7 +348,7 @@ export class Connection {
    * that will get no reply. Running it again does nothing more.
    */
   #teardown(error: Error, closeSocket = true): void {
-    clearTimeout(this.#timer);
+    this.#reads.stop();
     const lost = this.#proto.transportClosed(error);
     const reason = this.#proto.reason ?? error;
     this.#greeted?.reject(reason);

@@ -191,7 +191,9 @@ test("Manager socket count is bounded and follows demand, not concurrency", asyn
   await r.close();
 });
 
-for (const action of ["garbage", "cut-reply", "close-after"] as const) {
+// A garbage reply (not RESP) ends the connection while the server may still run the FETCH
+// sent with the ACK: fetch_pipelining.test.ts shows that job coming back after its reservation.
+for (const action of ["cut-reply", "close-after"] as const) {
   test(`A bad reply to ACK (${action}) strands no job: every job runs and no reservation is left`, async () => {
     const r = await rig({ concurrency: 3 });
     const seen = new Set<string>();

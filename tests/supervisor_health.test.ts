@@ -69,7 +69,7 @@ class FakeChildren implements ChildProcesses {
 
   /** The child running now in slot `index`. */
   slot(index: number): FakeChild {
-    return this.started.findLast((c) =>
+    return [...this.started].reverse().find((c) =>
       c.running && c.env.FAKTORY_WORKER_INDEX === String(index)
     )!;
   }

@@ -145,21 +145,15 @@ class Fetcher {
           slots.release();
           break;
         }
-        if (results.ready) {
-          // Never pipeline a FETCH behind unanswered results: if a result's
-          // reply is bad, the connection is closed, and a FETCH the server
-          // already ran would strand its job until the reservation expires.
-          await results.sendAllOn(conn);
-          if (conn.closed) {
-            slots.release();
-            this.#failed(new ConnectionClosedError("A result's reply failed"));
-            continue;
-          }
-          if (!gate.fetching) {
-            slots.release(); // stopped meanwhile: a FETCH now would only wait
-            break;
-          }
-        }
+        // The results of finished jobs ride in the same write as the FETCH
+        // (one system call per job, not two). Replies come in order, so the
+        // results are settled before the job arrives. A connection that drops
+        // meanwhile loses both replies: the results are sent again, and the
+        // FETCH was either never run or its job is in the reply lost with
+        // it, as for any FETCH. Only a reply that is not RESP at all ends the
+        // connection while the server may still run the FETCH: that job comes
+        // back when its reservation ends.
+        if (results.ready) results.sendAllOn(conn);
         let job: Job | null;
         try {
           job = await conn.request({

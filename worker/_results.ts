@@ -95,17 +95,15 @@ export class Results {
   }
 
   /**
-   * Sends every ready result on `conn`.
-   *
-   * @returns Resolves when each of them got its reply or lost its connection;
-   *   never rejects.
+   * Sends every ready result on `conn`, in one write with whatever else is
+   * issued on it in this turn. Each result ends on its own reply (see
+   * {@linkcode Results.idle}).
    */
-  sendAllOn(conn: Connection): Promise<void> {
-    if (this.#pending.length === 0) return Promise.resolve();
-    const sent = this.#pending.splice(0).map((result) =>
-      this.#send(conn, result)
-    );
-    return Promise.all(sent).then(() => {});
+  sendAllOn(conn: Connection): void {
+    const pending = this.#pending;
+    const n = pending.length;
+    for (let i = 0; i < n; i++) this.#send(conn, pending[i]!);
+    pending.length = 0;
   }
 
   /** Makes `conn` the standby connection, and sends ready results on it. */
@@ -122,7 +120,7 @@ export class Results {
     // Without a ready standby connection, results wait for a fetcher or for
     // the next attach(). No polling.
     if (conn && !conn.closed && conn.state === "ready") {
-      void this.sendAllOn(conn);
+      this.sendAllOn(conn);
     }
   }
 
@@ -181,9 +179,9 @@ export class Results {
     }, this.#options.flushDelay);
   }
 
-  #send(conn: Connection, result: Result): Promise<void> {
+  #send(conn: Connection, result: Result): void {
     this.#inFlight.add(result);
-    return conn.request(result).then(
+    conn.request(result).then(
       () => {
         if (this.#warned) {
           this.#options.logger.info("Job results are being delivered again", {
