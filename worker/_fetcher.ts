@@ -13,7 +13,7 @@
  */
 
 import { describeThrown } from "../core/failure.ts";
-import { ConnectionClosedError, JobTooLargeError } from "../core/errors.ts";
+import { JobTooLargeError } from "../core/errors.ts";
 import type { Job } from "../core/job.ts";
 import type { QueueOrder } from "../core/queues.ts";
 import type { Connection } from "../client/connection.ts";
