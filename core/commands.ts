@@ -279,6 +279,22 @@ export function encodeCommand(command: Command): string {
   return `${commandLine(command)}\r\n`;
 }
 
+// The last FETCH line and the frozen queue list it was built from: a worker
+// with a fixed queue order sends the same line every time, so it is checked
+// and joined once, not once per job.
+let lastQueues: readonly string[] | undefined;
+let lastFetch = "";
+
+function fetchLine(queues: readonly string[]): string {
+  if (queues === lastQueues) return lastFetch;
+  const line = `FETCH ${queues.map(checkQueueName).join(" ")}`;
+  if (Object.isFrozen(queues)) {
+    lastQueues = queues;
+    lastFetch = line;
+  }
+  return line;
+}
+
 function commandLine(command: Command): string {
   switch (command.type) {
     case "FLUSH":
@@ -301,7 +317,7 @@ function commandLine(command: Command): string {
       if (!Array.isArray(command.queues) || command.queues.length === 0) {
         throw new LocalProtocolError("FETCH needs at least one queue");
       }
-      return `FETCH ${command.queues.map(checkQueueName).join(" ")}`;
+      return fetchLine(command.queues);
     }
     case "ACK":
       return `ACK ${json({ jid: jsonString(command.jid, "jid", "ACK") })}`;

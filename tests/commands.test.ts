@@ -365,3 +365,18 @@ test("decodeResult raises RemoteProtocolError for replies of the wrong shape", (
     );
   }
 });
+
+test("FETCH with a frozen queue list is encoded once and reused; a bad name is still refused", () => {
+  const queues = Object.freeze(["critical", "default"]);
+  const first = encodeCommand({ type: "FETCH", queues });
+  assert.equal(first, "FETCH critical default\r\n");
+  assert.equal(encodeCommand({ type: "FETCH", queues }), first);
+  assert.equal(
+    encodeCommand({ type: "FETCH", queues: ["bulk"] }),
+    "FETCH bulk\r\n",
+  );
+  assert.equal(encodeCommand({ type: "FETCH", queues }), first);
+  const bad = Object.freeze(["ok", "not ok"]);
+  assert.throws(() => encodeCommand({ type: "FETCH", queues: bad }));
+  assert.throws(() => encodeCommand({ type: "FETCH", queues: bad }));
+});
