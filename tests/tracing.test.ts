@@ -144,7 +144,7 @@ test("tracePush and traceJobs carry one trace from a push through the job to the
       assert.equal(s.status.code, SpanStatusCode.UNSET);
     }
     assert.deepEqual(sendSignUp.attributes, {
-      "messaging.system.name": "faktory",
+      "messaging.system": "faktory",
       "messaging.operation.type": "send",
       "messaging.operation.name": "send",
       "messaging.destination.name": "default",
@@ -152,7 +152,7 @@ test("tracePush and traceJobs carry one trace from a push through the job to the
       "faktory.job.type": "SignUp",
     });
     assert.deepEqual(processSignUp.attributes, {
-      "messaging.system.name": "faktory",
+      "messaging.system": "faktory",
       "messaging.operation.type": "process",
       "messaging.operation.name": "process",
       "messaging.destination.name": "default",

@@ -182,7 +182,7 @@ function messaging(
   jid: string,
 ): Attributes {
   return {
-    "messaging.system.name": "faktory",
+    "messaging.system": "faktory",
     "messaging.operation.type": operation,
     "messaging.operation.name": operation,
     "messaging.destination.name": queue,

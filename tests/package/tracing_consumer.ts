@@ -198,7 +198,7 @@ check(
   "the job's span continues the push's trace",
 );
 check(
-  processed.attributes["messaging.system.name"] === "faktory" &&
+  processed.attributes["messaging.system"] === "faktory" &&
     processed.attributes["faktory.job.type"] === "SignUp",
   "the job's span carries the messaging attributes",
 );
