@@ -16,6 +16,7 @@ const steps: [string, string, string[]][] = [
     "tests/",
     "scripts/",
     "examples/",
+    "deploy/",
     "bench/",
     "typecheck/job_definitions.ts",
   ]],

@@ -164,7 +164,7 @@ try {
   const files = execFileSync("tar", ["-tzf", tarball], { encoding: "utf8" })
     .split("\n").filter(Boolean);
   const leaked = files.filter((f) =>
-    /\/(tests|bench|scripts|examples)\/|\.test\.|fixtures/.test(f)
+    /\/(tests|bench|scripts|examples|deploy)\/|\.test\.|fixtures/.test(f)
   );
   const required = [
     "package/dist/mod.js",

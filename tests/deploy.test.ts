@@ -5,6 +5,7 @@
 // quieted before SIGTERM and probed on the port the worker serves. Nothing here runs docker.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import {
   at,
   deployFile,
@@ -16,6 +17,7 @@ import {
   unitSections,
   workerShutdownTimeout,
 } from "./_deploy.ts";
+import { root } from "./_spawn.ts";
 
 const shutdownSeconds = workerShutdownTimeout() / 1000;
 
@@ -157,5 +159,43 @@ test("deploy/kubernetes.yaml: quiet in preStop, then SIGTERM within the grace pe
       healthPort,
       `${probe} on HEALTH_PORT`,
     );
+  }
+});
+
+test("README's Deploy section quotes the deploy files as they are", () => {
+  const readme = readFileSync(`${root}README.md`, "utf8");
+  const section = readme.slice(
+    readme.indexOf("\n## Deploy\n"),
+    readme.indexOf("\n## ", readme.indexOf("\n## Deploy\n") + 1),
+  );
+  const quoted = [
+    ...section.matchAll(/```(ts|dockerfile|ini)\n([\s\S]*?)```/g),
+  ];
+  assert.equal(quoted.length, 3, "worker options, Dockerfile and unit lines");
+  const files = {
+    ts: deployFile("worker.ts"),
+    dockerfile: deployFile("Dockerfile.node"),
+    ini: deployFile("faktory-worker.service"),
+  };
+  for (const [, lang, code] of quoted) {
+    for (const line of code!.split("\n")) {
+      const text = line.replace(/\s+\/\/ .*$/, "").trim();
+      if (text === "" || text.startsWith("#") || text.startsWith("//")) {
+        continue;
+      }
+      assert.ok(
+        files[lang as keyof typeof files].includes(text),
+        `deploy files have "${text}"`,
+      );
+    }
+  }
+  const yaml = deployFile("kubernetes.yaml");
+  for (
+    const pattern of [
+      /terminationGracePeriodSeconds: \d+/,
+      /kill -TSTP 1; sleep \d+/,
+    ]
+  ) {
+    assert.equal(pattern.exec(section)?.[0], pattern.exec(yaml)?.[0]);
   }
 });
