@@ -138,9 +138,12 @@ class Fetcher {
     const { gate, slots, results, runner } = this.#o;
     try {
       while (gate.fetching) {
-        const conn = await this.#connection();
+        // Fast paths first: an open connection and a free slot need no
+        // await (each would cost a turn of the microtask queue per job).
+        const open = this.#conn;
+        const conn = open && !open.closed ? open : await this.#connection();
         if (!conn) break;
-        if (!(await slots.acquire())) break;
+        if (!slots.tryAcquire() && !(await slots.acquire())) break;
         if (!gate.fetching) {
           slots.release();
           break;

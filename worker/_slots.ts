@@ -27,6 +27,13 @@ export class Slots {
     return new Promise((resolve) => this.#waiters.push(resolve));
   }
 
+  /** Takes a slot now if one is free; whether it did. */
+  tryAcquire(): boolean {
+    if (this.#free === 0) return false;
+    this.#free--;
+    return true;
+  }
+
   release(): void {
     const next = this.#waiters.shift();
     if (next) next(true);
