@@ -10,6 +10,7 @@ import {
   addressInUse,
   answer,
   type HttpHandler,
+  internalError,
   type HttpServeOptions,
   type HttpServer,
 } from "./http.ts";
@@ -50,7 +51,7 @@ export async function serveBun(
       fetch: (request) => answer(handler, request, options.onError),
       error(error) {
         options.onError?.(error);
-        return new Response("Internal Server Error\n", { status: 500 });
+        return internalError();
       },
     });
   } catch (err) {

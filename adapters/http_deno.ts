@@ -9,6 +9,7 @@ import {
   addressInUse,
   answer,
   type HttpHandler,
+  internalError,
   type HttpServeOptions,
   type HttpServer,
 } from "./http.ts";
@@ -47,7 +48,7 @@ export async function serveDeno(
       onListen() {}, // no "Listening on" line
       onError(error) {
         options.onError?.(error);
-        return new Response("Internal Server Error\n", { status: 500 });
+        return internalError();
       },
     }, (request) => answer(handler, request, options.onError));
   } catch (err) {

@@ -2,7 +2,7 @@
 // beforehand, and measured from outside (/proc) once DONE_LOG holds every job; then it gets
 // SIGTERM and shuts down gracefully. Also the idle floor of a runtime.
 import { type ChildProcess, spawn } from "node:child_process";
-import { closeSync, openSync, readFileSync, statSync } from "node:fs";
+import { closeSync, openSync, readFileSync, rmSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
@@ -180,4 +180,39 @@ export async function idleFloor(
     await exited(child, 5_000);
     current = undefined;
   }
+}
+
+/** What a benchmark leaves behind: its worker, its queue, its client, its server, its folder. */
+export interface Leftovers {
+  worker(): ChildProcess | undefined;
+  readonly client: Client;
+  /** The queue to remove, on a server that is not the benchmark's own. */
+  readonly queue: string | undefined;
+  readonly server: { stop(): Promise<void> } | undefined;
+  readonly dir: string;
+}
+
+/**
+ * Returns the clean-up of a benchmark (it runs once, however often called),
+ * and runs it on Ctrl-C before exiting: the worker stops gracefully first, so
+ * no job stays reserved.
+ */
+export function cleanUpOnce(leftovers: Leftovers): () => Promise<void> {
+  let cleaned: Promise<void> | undefined;
+  const cleanUp = () =>
+    cleaned ??= (async () => {
+      const worker = leftovers.worker();
+      if (worker) await stop(worker, "worker").catch(() => {});
+      if (leftovers.queue !== undefined) {
+        await leftovers.client.removeQueues([leftovers.queue]).catch(() => {});
+      }
+      await leftovers.client.close().catch(() => {});
+      await leftovers.server?.stop();
+      rmSync(leftovers.dir, { recursive: true, force: true });
+    })();
+  process.once("SIGINT", () => {
+    console.log("\ninterrupted: cleaning up");
+    void cleanUp().then(() => process.exit(130));
+  });
+  return cleanUp;
 }

@@ -10,20 +10,20 @@
 // Usage: tsx bench/cpu_bench.ts [node] [deno] [bun] [--quick] [--rounds=N] [--jobs=LONG,SHORT]
 //   [--concurrency=N]; settings in bench/_cpu_config.ts, how to run it in bench/README.md.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync } from "node:fs";
 import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import process from "node:process";
 import { Client } from "../mod.ts";
 import { cpuConfig } from "./_cpu_config.ts";
 import {
+  cleanUpOnce,
   current,
   entryOf,
   fill,
   idleFloor,
   measureRun,
   type RunPlace,
-  stop,
   type WorkerCommand,
 } from "./_cpu_run.ts";
 import { hasProc } from "./_proc.ts";
@@ -83,20 +83,12 @@ const place: RunPlace = {
   root,
 };
 
-let cleaned: Promise<void> | undefined;
-/** Stops a running worker, removes the queue and the scratch folder; once. */
-function cleanUp(): Promise<void> {
-  return cleaned ??= (async () => {
-    if (current) await stop(current, "worker").catch(() => {});
-    if (external) await client.removeQueues([queue]).catch(() => {});
-    await client.close().catch(() => {});
-    await server?.stop();
-    rmSync(dir, { recursive: true, force: true });
-  })();
-}
-process.once("SIGINT", () => {
-  console.log("\ninterrupted: cleaning up");
-  void cleanUp().then(() => process.exit(130));
+const cleanUp = cleanUpOnce({
+  worker: () => current,
+  client,
+  queue: external ? queue : undefined,
+  server,
+  dir,
 });
 
 const info = await client.info();

@@ -16,7 +16,6 @@ import {
   mkdtempSync,
   openSync,
   readFileSync,
-  rmSync,
   statSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
@@ -24,7 +23,7 @@ import { join, resolve } from "node:path";
 import process from "node:process";
 import { Client, createJob } from "../mod.ts";
 import { type Runtime, RUNTIMES } from "./_cpu_config.ts";
-import { idleFloor, stop } from "./_cpu_run.ts";
+import { cleanUpOnce, idleFloor, stop } from "./_cpu_run.ts";
 import { hasProc, rssBytes } from "./_proc.ts";
 import { serveInChild } from "./_serve.ts";
 
@@ -98,19 +97,12 @@ const mb = (bytes: number | null | undefined) =>
   bytes === null || bytes === undefined ? "-" : (bytes / 1048576).toFixed(1);
 let child: ReturnType<typeof spawn> | undefined;
 
-let cleaned: Promise<void> | undefined;
-function cleanUp(): Promise<void> {
-  return cleaned ??= (async () => {
-    if (child) await stop(child, "worker").catch(() => {});
-    if (external) await client.removeQueues([queue]).catch(() => {});
-    await client.close().catch(() => {});
-    await server?.stop();
-    rmSync(dir, { recursive: true, force: true });
-  })();
-}
-process.once("SIGINT", () => {
-  console.log("\ninterrupted: cleaning up");
-  void cleanUp().then(() => process.exit(130));
+const cleanUp = cleanUpOnce({
+  worker: () => child,
+  client,
+  queue: external ? queue : undefined,
+  server,
+  dir,
 });
 
 function readProbe(path: string): Probe | undefined {

@@ -5,10 +5,10 @@
 // compares their versions), and tsconfig.json "paths" (how tsx and Bun resolve the package's
 // own names in this repository) agree with deno.json "imports".
 // Prints every violation and exits non-zero if there is one.
-import { readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
+import { readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import process from "node:process";
-import { fileURLToPath } from "node:url";
+import { isMain } from "./_is_main.ts";
 
 function tsFiles(root: string, dir: string): string[] {
   const abs = join(root, dir);
@@ -342,16 +342,4 @@ function main(): void {
   console.log("layers and manifests: ok");
 }
 
-/** Whether this file is the program being run (not a module a test imported). */
-function isMain(): boolean {
-  try {
-    const script = process.argv[1];
-    return script !== undefined &&
-      realpathSync(resolve(script)) ===
-        realpathSync(fileURLToPath(import.meta.url));
-  } catch {
-    return false;
-  }
-}
-
-if (isMain()) main();
+if (isMain(import.meta.url)) main();

@@ -4,10 +4,10 @@
 // "## X.Y.Z - YYYY-MM-DD"), and package.json has a repository.url (npm provenance needs it),
 // naming $GITHUB_REPOSITORY when that is set. Prints one line per problem, exits non-zero on any.
 // Usage: tsx scripts/check_version.ts [--tag vX.Y.Z]
-import { readFileSync, realpathSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import process from "node:process";
-import { fileURLToPath } from "node:url";
+import { isMain } from "./_is_main.ts";
 
 /** The manifests' fields this check reads. */
 export interface Manifests {
@@ -174,16 +174,4 @@ function main(): void {
   );
 }
 
-/** Whether this file is the program being run (not a module a test imported). */
-function isMain(): boolean {
-  try {
-    const script = process.argv[1];
-    return script !== undefined &&
-      realpathSync(resolve(script)) ===
-        realpathSync(fileURLToPath(import.meta.url));
-  } catch {
-    return false;
-  }
-}
-
-if (isMain()) main();
+if (isMain(import.meta.url)) main();

@@ -3,10 +3,10 @@
 // network). Prints one line per problem and exits non-zero on any.
 // Usage: tsx scripts/check_workflows.ts
 import { validateWorkflow, type ValidationError } from "@action-validator/core";
-import { readdirSync, readFileSync, realpathSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import process from "node:process";
-import { fileURLToPath } from "node:url";
+import { isMain } from "./_is_main.ts";
 
 /** One line per error; of a `oneOf`'s alternatives, the one that came closest to matching. */
 function lines(errors: readonly ValidationError[]): string[] {
@@ -51,16 +51,4 @@ function main(): void {
   console.log(`workflows: ${files.join(", ")} match the schema`);
 }
 
-/** Whether this file is the program being run (not a module a test imported). */
-function isMain(): boolean {
-  try {
-    const script = process.argv[1];
-    return script !== undefined &&
-      realpathSync(resolve(script)) ===
-        realpathSync(fileURLToPath(import.meta.url));
-  } catch {
-    return false;
-  }
-}
-
-if (isMain()) main();
+if (isMain(import.meta.url)) main();

@@ -4,11 +4,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import process from "node:process";
-import type {
-  ChildExit,
-  ChildProcess,
-  ChildProcesses,
-} from "../adapters/child_process.ts";
 import type { Platform } from "../adapters/transport.ts";
 import { CrashLoopError, LocalProtocolError, Manager } from "../mod.ts";
 import { Lifecycle } from "../worker/_lifecycle.ts";
@@ -20,63 +15,8 @@ import {
   settingsFrom,
 } from "../worker/manager_options.ts";
 import { Supervisor } from "../worker/supervisor.ts";
+import { type FakeChild, FakeChildren } from "./_fake_children.ts";
 import { captureLogger, rig, until } from "./_manager_util.ts";
-
-class FakeChild implements ChildProcess {
-  readonly pid: number;
-  readonly index: string | undefined;
-  readonly signals: string[] = [];
-  readonly exited: Promise<ChildExit>;
-  #exit!: (e: ChildExit) => void;
-  #done = false;
-
-  constructor(pid: number, env: Readonly<Record<string, string>>) {
-    this.pid = pid;
-    this.index = env.FAKTORY_WORKER_INDEX;
-    this.exited = new Promise((resolve) => this.#exit = resolve);
-  }
-
-  get running(): boolean {
-    return !this.#done;
-  }
-
-  exit(code: number | null, signal: string | null = null): void {
-    if (this.#done) return;
-    this.#done = true;
-    this.#exit({ code, signal });
-  }
-
-  kill(signal: string): boolean {
-    if (this.#done) return false;
-    this.signals.push(signal);
-    if (signal === "SIGKILL") this.exit(null, "SIGKILL");
-    return true;
-  }
-}
-
-class FakeChildren implements ChildProcesses {
-  readonly started: FakeChild[] = [];
-  refuse: Error | undefined;
-  #pid = 100;
-
-  self() {
-    return { cmd: "runtime", args: ["main.ts"] };
-  }
-
-  spawn(_cmd: string, _args: readonly string[], env: Record<string, string>) {
-    if (this.refuse) throw this.refuse;
-    const child = new FakeChild(++this.#pid, env);
-    this.started.push(child);
-    return child;
-  }
-
-  /** The children running now, by slot index. */
-  running(): Map<string | undefined, FakeChild> {
-    return new Map(
-      this.started.filter((c) => c.running).map((c) => [c.index, c]),
-    );
-  }
-}
 
 function fakePlatform(cores = 2) {
   const listeners = new Map<string, () => void>();

@@ -5,11 +5,6 @@
 // supervisor_health_process.test.ts.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import type {
-  ChildExit,
-  ChildProcess,
-  ChildProcesses,
-} from "../adapters/child_process.ts";
 import type { Platform } from "../adapters/transport.ts";
 import { Manager, type WorkerHealth } from "../mod.ts";
 import { Lifecycle } from "../worker/_lifecycle.ts";
@@ -20,60 +15,8 @@ import {
   settingsFrom,
 } from "../worker/manager_options.ts";
 import { Supervisor } from "../worker/supervisor.ts";
+import { FakeChildren } from "./_fake_children.ts";
 import { captureLogger, until } from "./_manager_util.ts";
-
-class FakeChild implements ChildProcess {
-  readonly exited: Promise<ChildExit>;
-  #exit!: (e: ChildExit) => void;
-  #done = false;
-
-  constructor(
-    readonly pid: number,
-    readonly env: Readonly<Record<string, string>>,
-  ) {
-    this.exited = new Promise((resolve) => this.#exit = resolve);
-  }
-
-  get running(): boolean {
-    return !this.#done;
-  }
-
-  exit(code: number | null, signal: string | null = null): void {
-    if (this.#done) return;
-    this.#done = true;
-    this.#exit({ code, signal });
-  }
-
-  kill(signal: string): boolean {
-    if (this.#done) return false;
-    if (signal === "SIGTERM" || signal === "SIGKILL") this.exit(0);
-    return true;
-  }
-}
-
-class FakeChildren implements ChildProcesses {
-  readonly started: FakeChild[] = [];
-  needs: readonly string[] | undefined;
-  #pid = 100;
-
-  self(env?: readonly string[]) {
-    this.needs = env;
-    return { cmd: "runtime", args: ["main.ts"] };
-  }
-
-  spawn(_cmd: string, _args: readonly string[], env: Record<string, string>) {
-    const child = new FakeChild(++this.#pid, env);
-    this.started.push(child);
-    return child;
-  }
-
-  /** The child running now in slot `index`. */
-  slot(index: number): FakeChild {
-    return [...this.started].reverse().find((c) =>
-      c.running && c.env.FAKTORY_WORKER_INDEX === String(index)
-    )!;
-  }
-}
 
 const platform: Platform = {
   hostname: () => "test",
@@ -108,7 +51,9 @@ function childHealth(ready: boolean, at: number): WorkerHealth {
 }
 
 function supervisor(options: ManagerOptions) {
-  const children = new FakeChildren();
+  const children = new FakeChildren((child, signal) => {
+    if (signal === "SIGTERM" || signal === "SIGKILL") child.exit(0);
+  });
   const logger = captureLogger();
   const lifecycle = new Lifecycle();
   lifecycle.fire("run");

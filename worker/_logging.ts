@@ -104,6 +104,26 @@ export function defaultLogger(
 }
 
 /**
+ * Points `logger` at the console logger at FAKTORY_LOG_LEVEL, unless the
+ * options chose a logger or a level themselves; says once if the variable
+ * could not be used.
+ */
+export function applyEnvLogLevel(
+  options: {
+    readonly logger?: unknown;
+    readonly logLevel?: LogLevel;
+    readonly logFormat?: LogFormat;
+  },
+  logger: SwitchableLogger,
+  env: (name: string) => string | undefined,
+): void {
+  if (options.logger || options.logLevel) return;
+  const chosen = defaultLogger(undefined, options.logFormat, env);
+  logger.sink = chosen.logger;
+  if (chosen.note) logger.warn(chosen.note);
+}
+
+/**
  * A logger that writes to a sink which can be swapped later (the default
  * console logger's level is only known once `run()` can read the
  * environment). Every part of the worker logs through one of these, jobs

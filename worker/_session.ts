@@ -17,7 +17,7 @@ import { FetcherPool } from "./_fetcher.ts";
 import { Jobs } from "./_jobs.ts";
 import type { Lifecycle } from "./_lifecycle.ts";
 import { Link } from "./_link.ts";
-import { defaultLogger, type SwitchableLogger } from "./_logging.ts";
+import { applyEnvLogLevel, type SwitchableLogger } from "./_logging.ts";
 import {
   type ConnectionOptionsFor,
   connectionOptionsFor,
@@ -144,7 +144,11 @@ export class Session {
     const { events, lifecycle, logger, registry, settings, wid } = this.#o;
     const platform = await defaultPlatform();
     if (this.#closed.signal.aborted) return await this.#finished; // stopped meanwhile
-    this.#setUpLogger(platform);
+    applyEnvLogLevel(
+      this.#o.options,
+      this.#o.logger,
+      (name) => platform.env(name),
+    );
     if (registry.size === 0) logger.warn("No job handlers are registered");
     const connect = this.#connect = connectionOptionsFor(
       this.#o.options,
@@ -347,19 +351,6 @@ export class Session {
       logger: this.#o.logger,
     }));
     return await fn(await this.#shared.get());
-  }
-
-  /** Picks the console logger's level from FAKTORY_LOG_LEVEL, unless told otherwise. */
-  #setUpLogger(platform: Platform): void {
-    const { options, logger } = this.#o;
-    if (options.logger || options.logLevel) return;
-    const chosen = defaultLogger(
-      undefined,
-      options.logFormat,
-      (name) => platform.env(name),
-    );
-    logger.sink = chosen.logger;
-    if (chosen.note) logger.warn(chosen.note);
   }
 
   /**

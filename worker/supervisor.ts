@@ -21,7 +21,7 @@ import {
 import { defaultChildProcesses, defaultPlatform } from "../adapters/runtime.ts";
 import type { Platform } from "../adapters/transport.ts";
 import type { Lifecycle } from "./_lifecycle.ts";
-import { defaultLogger, type SwitchableLogger } from "./_logging.ts";
+import { applyEnvLogLevel, type SwitchableLogger } from "./_logging.ts";
 import { CrashLoopError } from "./manager_errors.ts";
 import type { ManagerOptions, Settings } from "./manager_options.ts";
 import { afterExit } from "./_supervisor_policy.ts";
@@ -111,7 +111,11 @@ export class Supervisor {
     const { lifecycle, logger, settings } = this.#o;
     const platform = this.#o.platform ?? await defaultPlatform();
     const children = this.#o.children ?? await defaultChildProcesses();
-    this.#setUpLogger(platform);
+    applyEnvLogLevel(
+      this.#o.options,
+      this.#o.logger,
+      (name) => platform.env(name),
+    );
     if (lifecycle.state === "running") {
       const count = settings.processes === "auto"
         ? Math.max(1, Math.min(256, platform.cores() || 1))
@@ -366,19 +370,6 @@ export class Supervisor {
       ? "exited"
       : "restarting";
     return { index: slot.index, pid, state };
-  }
-
-  /** Picks the console logger's level from FAKTORY_LOG_LEVEL, unless told otherwise. */
-  #setUpLogger(platform: Platform): void {
-    const { options, logger } = this.#o;
-    if (options.logger || options.logLevel) return;
-    const chosen = defaultLogger(
-      undefined,
-      options.logFormat,
-      (name) => platform.env(name),
-    );
-    logger.sink = chosen.logger;
-    if (chosen.note) logger.warn(chosen.note);
   }
 
   #installSignals(platform: Platform): void {
