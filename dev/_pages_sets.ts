@@ -144,8 +144,9 @@ export function setPage(ctx: Ctx, p: SetPage): Html {
     <tbody>${jobs.length === 0
       ? html`
         <tr>
-          <td colspan="${cols}" class="empty">No ${p.title
-            .toLowerCase()} jobs.</td>
+          <td colspan="${cols}" class="empty">${p.set === "retries"
+            ? "No jobs wait for a retry."
+            : `No ${p.title.toLowerCase()} jobs.`}</td>
         </tr>
       `
       : jobs.map((job) =>

@@ -542,3 +542,11 @@ test("createDashboard() never shows the server's password", async () => {
     await server.stop();
   }
 });
+
+test("createDashboard() says in words that a set is empty", async () => {
+  await withDashboard(async (env) => {
+    assert.match(await env.text("/retries"), /No jobs wait for a retry\./);
+    assert.match(await env.text("/scheduled"), /No scheduled jobs\./);
+    assert.match(await env.text("/dead"), /No dead jobs\./);
+  });
+});
