@@ -10,9 +10,9 @@ import {
   addressInUse,
   answer,
   type HttpHandler,
-  internalError,
   type HttpServeOptions,
   type HttpServer,
+  internalError,
 } from "./http.ts";
 
 /** The options of Bun.serve the adapter passes. */

@@ -9,9 +9,9 @@ import {
   addressInUse,
   answer,
   type HttpHandler,
-  internalError,
   type HttpServeOptions,
   type HttpServer,
+  internalError,
 } from "./http.ts";
 
 interface DenoHttpServer {
