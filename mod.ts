@@ -94,4 +94,4 @@ export {
   type LogFormat,
   type Logger,
   type LogLevel,
-} from "./worker/logger.ts";
+} from "./client/logger.ts";

@@ -14,9 +14,9 @@ import {
   enterpriseOptionsIn,
   type FaktoryEdition,
 } from "../core/job_enterprise.ts";
-import type { Logger } from "../worker/logger.ts";
-import { asLogger } from "../worker/_logging.ts";
-import { consoleLogger } from "../worker/logger.ts";
+import type { Logger } from "./logger.ts";
+import { asLogger } from "./_user_logger.ts";
+import { consoleLogger } from "./logger.ts";
 
 /** The options already named, per server (`host:port`), in this process. */
 const named = new Map<string, Set<string>>();

@@ -38,7 +38,7 @@ import {
   pushArguments,
 } from "./_client_helpers.ts";
 import type { JobDefinition } from "./jobs.ts";
-import type { Logger } from "../worker/logger.ts";
+import type { Logger } from "./logger.ts";
 import { warnIgnoredOptions, warningsTo } from "./_edition.ts";
 import { peerOf } from "./_open.ts";
 import {

@@ -6,7 +6,7 @@
 
 import { describeThrown } from "../core/failure.ts";
 import type { EventListener, ManagerEvents } from "./events.ts";
-import type { Logger } from "./logger.ts";
+import type { Logger } from "../client/logger.ts";
 
 /** A minimal typed emitter whose listener errors are logged, not thrown. */
 export class Emitter {

@@ -20,7 +20,7 @@ import type { Connection } from "../client/connection.ts";
 import type { Emitter } from "./_emitter.ts";
 import { isFatal } from "./_fatal.ts";
 import type { Runner } from "./_jobs.ts";
-import type { Logger } from "./logger.ts";
+import type { Logger } from "../client/logger.ts";
 import type { Reconnect, Wakeup } from "./_reconnect.ts";
 import type { Results } from "./_results.ts";
 import type { Slots } from "./_slots.ts";

@@ -12,7 +12,7 @@ import { HEALTH_REPORT_ENV, readChildEnv } from "../adapters/child_process.ts";
 import { defaultPlatform } from "../adapters/runtime.ts";
 import { describeThrown } from "../core/failure.ts";
 import type { WorkerHealth } from "./health.ts";
-import type { Logger } from "./logger.ts";
+import type { Logger } from "../client/logger.ts";
 
 /** How often a child reports its health, in ms, for a heartbeat interval. */
 export function reportEvery(heartbeatInterval: number): number {

@@ -12,7 +12,7 @@ import { defaultHttpServe } from "../adapters/runtime.ts";
 import type { HttpHandler, HttpServer } from "../adapters/http.ts";
 import { FaktoryError } from "../core/errors.ts";
 import { describeThrown } from "../core/failure.ts";
-import type { Logger } from "./logger.ts";
+import type { Logger } from "../client/logger.ts";
 import type { WorkerHealth } from "./health.ts";
 import type { HealthSettings } from "./_health.ts";
 import { reportEvery, runReporting } from "./_health_report.ts";

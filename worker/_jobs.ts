@@ -13,7 +13,7 @@ import { type Job, reservationSeconds } from "../core/job.ts";
 import type { Client } from "../client/client.ts";
 import { JobAbort, jobContext } from "./context.ts";
 import type { Emitter } from "./_emitter.ts";
-import type { Logger } from "./logger.ts";
+import type { Logger } from "../client/logger.ts";
 import type { Metrics, Tally } from "./_metrics.ts";
 import type { Progress } from "./_progress.ts";
 import {

@@ -17,7 +17,7 @@ import type { Client } from "../client/client.ts";
 import type { Emitter } from "./_emitter.ts";
 import { isFatal } from "./_fatal.ts";
 import type { ManagerState } from "./_lifecycle.ts";
-import type { Logger } from "./logger.ts";
+import type { Logger } from "../client/logger.ts";
 import type { Reconnect, Wakeup } from "./_reconnect.ts";
 import type { Results } from "./_results.ts";
 

@@ -11,7 +11,7 @@
 
 import { EnterpriseOnlyError } from "../core/errors.ts";
 import { describeThrown } from "../core/failure.ts";
-import type { Logger } from "./logger.ts";
+import type { Logger } from "../client/logger.ts";
 
 /** One worker's progress reports: whether the server tracks them, and whether they fail. */
 export class Progress {

@@ -17,7 +17,7 @@ import {
   type Middleware,
 } from "./context.ts";
 import type { Progress } from "./_progress.ts";
-import type { Logger } from "./logger.ts";
+import type { Logger } from "../client/logger.ts";
 import { UnknownJobTypeError } from "./manager_errors.ts";
 
 /**

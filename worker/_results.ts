@@ -20,7 +20,7 @@ import { describeThrown } from "../core/failure.ts";
 import type { Command } from "../core/commands.ts";
 import { LocalProtocolError, ServerError } from "../core/errors.ts";
 import type { Connection } from "../client/connection.ts";
-import type { Logger } from "./logger.ts";
+import type { Logger } from "../client/logger.ts";
 import { backoff } from "./_reconnect.ts";
 
 /** An ACK or a FAIL waiting to be delivered. */

@@ -24,7 +24,7 @@ import { type HealthReport, reportEvery } from "./_health_report.ts";
 import { healthHandler } from "./_health_server.ts";
 import type { ManagerState } from "./_lifecycle.ts";
 import type { HealthCheck, ProcessHealth, WorkerHealth } from "./health.ts";
-import type { Logger } from "./logger.ts";
+import type { Logger } from "../client/logger.ts";
 import type { Settings } from "./manager_options.ts";
 
 /** Where a slot stands, as the supervisor sees it. */

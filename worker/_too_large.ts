@@ -9,7 +9,7 @@
  */
 
 import type { JobTooLargeError } from "../core/errors.ts";
-import type { Logger } from "./logger.ts";
+import type { Logger } from "../client/logger.ts";
 import type { Result } from "./_results.ts";
 
 /** Where the FAIL goes and who hears of it. */

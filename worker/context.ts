@@ -10,7 +10,7 @@ import { formatTime, type Job, type JsonValue } from "../core/job.ts";
 import { type Batch, fillBatch } from "../client/batch.ts";
 import type { Client } from "../client/client.ts";
 import { shown } from "../core/_shown.ts";
-import type { Logger } from "./logger.ts";
+import type { Logger } from "../client/logger.ts";
 import type { Progress } from "./_progress.ts";
 
 /**

@@ -25,9 +25,10 @@ import type { EventListener, ManagerEvents } from "./events.ts";
 import { Emitter } from "./_emitter.ts";
 import { randomJid } from "../client/jobs.ts";
 import type { JobDefinition } from "../client/jobs.ts";
-import { consoleLogger } from "./logger.ts";
+import { consoleLogger } from "../client/logger.ts";
 import { Lifecycle, type ManagerState } from "./_lifecycle.ts";
-import { asLogger, SwitchableLogger } from "./_logging.ts";
+import { asLogger } from "../client/_user_logger.ts";
+import { SwitchableLogger } from "./_logging.ts";
 import {
   type ManagerOptions,
   type Settings,
