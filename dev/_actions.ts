@@ -6,7 +6,8 @@
  * @module
  */
 
-import type { FaktoryServer, JobSet, ServerAdmin } from "../testing/mod.ts";
+import type { FaktoryServer } from "../server/server.ts";
+import type { JobSet, ServerAdmin } from "../server/admin.ts";
 import { SET_PAGES, type SetAction } from "./_pages_sets.ts";
 
 /** The largest form accepted, in bytes. */

@@ -6,7 +6,8 @@
  * @module
  */
 
-import type { FaktoryServer, ServerAdmin } from "../testing/mod.ts";
+import type { FaktoryServer } from "../server/server.ts";
+import type { ServerAdmin } from "../server/admin.ts";
 import { type Html, html, type HtmlValue, raw } from "./_html.ts";
 import { type Info, summaryOf } from "./_stats.ts";
 import { ASSET_VERSION } from "./_static.ts";

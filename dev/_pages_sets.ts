@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { JobSet } from "../testing/mod.ts";
+import type { JobSet } from "../server/admin.ts";
 import { type Html, html } from "./_html.ts";
 import {
   buttonForm,

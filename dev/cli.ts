@@ -14,11 +14,8 @@ import {
   defaultProcess,
   defaultServerTransport,
 } from "../adapters/runtime.ts";
-import {
-  DataFileError,
-  FaktoryServer,
-  type FaktoryServerOptions,
-} from "../testing/mod.ts";
+import { DataFileError } from "../server/_data_file.ts";
+import { FaktoryServer, type FaktoryServerOptions } from "../server/server.ts";
 import {
   type DevOptions,
   HELP,

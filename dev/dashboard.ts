@@ -8,7 +8,8 @@
  * @module
  */
 
-import { type FaktoryServer, ServerAdmin } from "../testing/mod.ts";
+import type { FaktoryServer } from "../server/server.ts";
+import { ServerAdmin } from "../server/admin.ts";
 import { act, readForm } from "./_actions.ts";
 import type { Html } from "./_html.ts";
 import type { Ctx } from "./_layout.ts";

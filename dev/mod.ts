@@ -23,7 +23,7 @@
  * @module
  */
 
-import type { FaktoryServer } from "../testing/mod.ts";
+import type { FaktoryServer } from "../server/server.ts";
 import { main } from "./cli.ts";
 
 export { runDev } from "./cli.ts";

@@ -36,6 +36,7 @@ const steps: [string, string, string[]][] = [
     "adapters/",
     "client/",
     "worker/",
+    "server/",
     "testing/",
     "tracing/",
     "dev/",

@@ -67,6 +67,7 @@ const ROOMS = [
   "adapters",
   "client",
   "worker",
+  "server",
   "testing",
   "tracing",
   "dev",
@@ -143,10 +144,10 @@ function coreProblems(root: string): string[] {
   return problems;
 }
 
-/** client/, worker/, testing/, tracing/ and dev/ use web-standard globals; only adapters/ name a runtime. */
+/** Every room but core/ and adapters/ uses web-standard globals; only adapters/ name a runtime. */
 function webStandardProblems(root: string): string[] {
   const problems: string[] = [];
-  for (const dir of ["client", "worker", "testing", "tracing", "dev"]) {
+  for (const dir of ROOMS.filter((r) => r !== "core" && r !== "adapters")) {
     for (const { rel, src } of sources(root, [dir])) {
       for (const spec of specifiers(src)) {
         // tracing/ has a narrower rule of its own (peerProblems).

@@ -170,6 +170,7 @@ try {
     "package/dist/mod.js",
     "package/dist/mod.js.map",
     "package/dist/testing/mod.d.ts",
+    "package/dist/server/server.js",
     "package/dist/tracing/mod.js",
     "package/dist/tracing/mod.d.ts",
     "package/CHANGELOG.md",

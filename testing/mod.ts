@@ -4,7 +4,9 @@
  * It answers as open-source Faktory 1.8; with `enterprise: true` it also
  * emulates Faktory Pro/Enterprise unique and expiring jobs, batches and job
  * tracking (see {@linkcode FaktoryServerOptions} for what it chooses where
- * Enterprise's behaviour is not documented).
+ * Enterprise's behaviour is not documented). The server itself lives in
+ * `server/`; this entry point re-exports it with {@linkcode runInline}, which
+ * runs one job through a Manager without any server.
  *
  * @example
  * ```ts ignore
@@ -28,7 +30,7 @@ export {
   type FaktoryServerOptions,
   type Fault,
   type WorkerInfo,
-} from "./server.ts";
+} from "../server/server.ts";
 export { type InlineOptions, runInline } from "./inline.ts";
-export { DataFileError } from "./_data_file.ts";
-export { type JobPage, type JobSet, ServerAdmin } from "./admin.ts";
+export { DataFileError } from "../server/_data_file.ts";
+export { type JobPage, type JobSet, ServerAdmin } from "../server/admin.ts";

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { globMatch } from "../testing/_glob.ts";
+import { globMatch } from "../server/_glob.ts";
 
 test("globMatch matches Redis glob syntax: * ? [..] [^..] ranges and escapes", () => {
   const cases: [string, string, boolean][] = [

@@ -6,7 +6,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Client } from "../mod.ts";
 import { FaktoryServer } from "../testing/mod.ts";
-import { LineBuffer } from "../testing/_line_buffer.ts";
+import { LineBuffer } from "../server/_line_buffer.ts";
 import { RawConn } from "./_fidelity.ts";
 import { withServer } from "./_seeded.ts";
 

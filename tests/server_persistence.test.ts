@@ -24,7 +24,7 @@ import {
   type FaktoryServerOptions,
   ServerAdmin,
 } from "../testing/mod.ts";
-import { decodeDataFile } from "../testing/_data_file.ts";
+import { decodeDataFile } from "../server/_data_file.ts";
 import { until } from "./_manager_util.ts";
 import { seededRandom, TEST_START } from "./_seeded.ts";
 import { exitWithin, runtime, start, writeScript } from "./_spawn.ts";
