@@ -5,6 +5,8 @@
  * @module
  */
 
+import { isLoopback } from "../dashboard/_security.ts";
+
 /** What `faktory-worker dev` runs with. */
 export interface DevOptions {
   /** Address both servers bind. */
@@ -66,18 +68,6 @@ const FLAGS_WITH_VALUE = new Set([
   "--password",
   "--data",
 ]);
-
-/**
- * Whether an address is on this machine only (127.0.0.0/8, ::1, localhost).
- *
- * @param host An address or host name.
- * @returns True for a loopback address.
- */
-export function isLoopback(host: string): boolean {
-  const h = host.toLowerCase();
-  return h === "localhost" || h === "::1" ||
-    /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
-}
 
 /** A value from the command line, quoted on one line whatever it holds. */
 const quote = (value: string) => JSON.stringify(value);

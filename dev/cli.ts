@@ -19,7 +19,6 @@ import { FaktoryServer, type FaktoryServerOptions } from "../server/server.ts";
 import {
   type DevOptions,
   HELP,
-  isLoopback,
   parseCommandLine,
   parseDevArgs,
 } from "./_args.ts";
@@ -30,7 +29,8 @@ import {
   NOTHING,
   type Snapshot,
 } from "./_log.ts";
-import { createDashboard } from "./dashboard.ts";
+import { createDashboard } from "../dashboard/dashboard.ts";
+import { isLoopback } from "../dashboard/_security.ts";
 
 /** Where the command writes. */
 export interface Output {

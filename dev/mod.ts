@@ -27,7 +27,10 @@ import type { FaktoryServer } from "../server/server.ts";
 import { main } from "./cli.ts";
 
 export { runDev } from "./cli.ts";
-export { createDashboard, type DashboardOptions } from "./dashboard.ts";
+export {
+  createDashboard,
+  type DashboardOptions,
+} from "../dashboard/dashboard.ts";
 export type { FaktoryServer };
 
 // `deno run jsr:@x/faktory-worker/dev` (and Bun, and Node 24+, running this

@@ -39,6 +39,7 @@ const steps: [string, string, string[]][] = [
     "server/",
     "testing/",
     "tracing/",
+    "dashboard/",
     "dev/",
   ]],
   ["every export has an @example", process.execPath, [

@@ -70,6 +70,7 @@ const ROOMS = [
   "server",
   "testing",
   "tracing",
+  "dashboard",
   "dev",
 ];
 

@@ -174,6 +174,7 @@ try {
     "package/dist/tracing/mod.js",
     "package/dist/tracing/mod.d.ts",
     "package/CHANGELOG.md",
+    "package/dist/dashboard/dashboard.js",
     "package/dist/dev/bin.js",
   ];
   const missing = required.filter((f) => !files.includes(f));

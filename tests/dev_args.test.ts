@@ -1,11 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import {
-  DEFAULTS,
-  isLoopback,
-  parseCommandLine,
-  parseDevArgs,
-} from "../dev/_args.ts";
+import { DEFAULTS, parseCommandLine, parseDevArgs } from "../dev/_args.ts";
+import { isLoopback } from "../dashboard/_security.ts";
 import { serverOptions } from "../dev/cli.ts";
 import { changes, loggedTransport, logLine, NOTHING } from "../dev/_log.ts";
 import type { Accept } from "../adapters/listen.ts";

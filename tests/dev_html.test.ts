@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { escapeHtml, html, raw } from "../dev/_html.ts";
+import { escapeHtml, html, raw } from "../dashboard/_html.ts";
 
 test("html`` escapes & < > \" ' in every interpolated value", () => {
   const evil = `<script>alert("x")</script> & 'quoted'`;

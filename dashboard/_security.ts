@@ -8,8 +8,6 @@
  * @module
  */
 
-import { isLoopback } from "./_args.ts";
-
 /** The Content-Security-Policy of every response: no inline script or style. */
 export const CSP: string = [
   "default-src 'none'",
@@ -21,6 +19,18 @@ export const CSP: string = [
   "frame-ancestors 'none'",
   "base-uri 'none'",
 ].join("; ");
+
+/**
+ * Whether an address is on this machine only (127.0.0.0/8, ::1, localhost).
+ *
+ * @param host An address or host name.
+ * @returns True for a loopback address.
+ */
+export function isLoopback(host: string): boolean {
+  const h = host.toLowerCase();
+  return h === "localhost" || h === "::1" ||
+    /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
+}
 
 /** Adds the security headers to a response's headers. */
 export function secure(headers: Headers): Headers {
