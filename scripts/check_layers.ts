@@ -1,5 +1,5 @@
 // Enforces the architecture: core/ is pure (imports only core/, names no runtime API, timer,
-// clock or randomness), only adapters/ name a runtime, only tracing/ imports @opentelemetry/api
+// clock or randomness), no import runs back up the layers (RANKS), only adapters/ name a runtime, only tracing/ imports @opentelemetry/api
 // (the optional peer: every other entry point loads without it), no source file exceeds 400
 // lines, the JSR and npm manifests have the same name and exports (scripts/check_version.ts
 // compares their versions), and tsconfig.json "paths" (how tsx and Bun resolve the package's
@@ -74,6 +74,23 @@ const ROOMS = [
   "dev",
 ];
 
+/**
+ * What each room may import besides its own files, lowest layer first: core < adapters <
+ * client < worker < server < testing; the dashboard sits on the server (and the client), the
+ * command line on the dashboard. core/ and tracing/ have rules of their own (coreProblems,
+ * peerProblems); "." is the main entry points, mod.ts and protocol.ts.
+ */
+const RANKS: Record<string, readonly string[]> = {
+  adapters: ["core"],
+  client: ["core", "adapters"],
+  worker: ["core", "adapters", "client"],
+  server: ["core", "adapters"],
+  testing: ["core", "adapters", "client", "worker", "server"],
+  dashboard: ["core", "adapters", "client", "server"],
+  dev: ["core", "adapters", "client", "server", "dashboard"],
+  ".": ["core", "adapters", "client", "worker"],
+};
+
 interface Source {
   /** The path from the root. */
   rel: string;
@@ -114,6 +131,7 @@ export function layerProblems(root: string): string[] {
   const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
   return [
     ...coreProblems(root),
+    ...rankProblems(root),
     ...webStandardProblems(root),
     ...peerProblems(root, deno, pkg),
     ...sizeProblems(root),
@@ -141,6 +159,30 @@ function coreProblems(root: string): string[] {
         }
       }
     });
+  }
+  return problems;
+}
+
+/** No import runs back up the layers: each room imports only the rooms RANKS names. */
+function rankProblems(root: string): string[] {
+  const problems: string[] = [];
+  for (const file of sources(root)) {
+    const room = file.rel.includes("/") ? file.rel.split("/")[0]! : ".";
+    const allowed = RANKS[room];
+    if (!allowed) continue;
+    for (const spec of specifiers(file.src)) {
+      if (!spec.startsWith(".")) continue;
+      const target = targetOf(root, file, spec);
+      const to = target.includes("/") ? target.split("/")[0]! : ".";
+      // Loading tracing/ is peerProblems' to report.
+      if (to === room || allowed.includes(to) || to === "tracing") continue;
+      const name = room === "." ? "the main entry" : `${room}/`;
+      problems.push(
+        `${file.rel}: ${name} imports ${spec}; it may import only ${
+          allowed.map((r) => `${r}/`).join(", ")
+        } and its own files`,
+      );
+    }
   }
   return problems;
 }

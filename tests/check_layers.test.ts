@@ -1,5 +1,6 @@
-// scripts/check_layers.ts on this checkout and on small trees that break one rule each: only
-// tracing/ may import @opentelemetry/api, and nothing else may load tracing/.
+// scripts/check_layers.ts on this checkout and on small trees that break one rule each: no
+// import runs back up the layers, only tracing/ may import @opentelemetry/api, and nothing else
+// may load tracing/.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -21,7 +22,13 @@ const CLEAN: Record<string, string> = {
     'import { CRLF } from "../core/resp.ts";\nexport class Client {\n  crlf = CRLF;\n}\n',
   "worker/manager.ts":
     'import { Client } from "../client/client.ts";\nexport class Manager {\n  client?: Client;\n}\n',
+  "server/server.ts":
+    'import { CRLF } from "../core/resp.ts";\nexport class FaktoryServer {\n  crlf = CRLF;\n}\n',
   "testing/mod.ts": 'export { CRLF } from "../core/resp.ts";\n',
+  "dashboard/dashboard.ts":
+    'import type { FaktoryServer } from "../server/server.ts";\nexport const dashboard = (s: FaktoryServer) => s;\n',
+  "dev/cli.ts":
+    'import { dashboard } from "../dashboard/dashboard.ts";\nimport { FaktoryServer } from "../server/server.ts";\nexport const main = () => dashboard(new FaktoryServer());\n',
   "tracing/mod.ts": [
     'import { type Tracer, trace } from "@opentelemetry/api";',
     'import type { Client } from "../mod.ts";',
@@ -216,5 +223,43 @@ test("layerProblems() reports a runtime API named in worker/ code, not a word in
   });
   assert.deepEqual(problems, [
     "worker/names.ts:3: worker/ names a runtime API; move it into adapters/: export const pid = () => process.pid;",
+  ]);
+});
+
+test("layerProblems() reports an import that runs back up the layers, or across to a sibling", () => {
+  const problems = problemsWith({
+    "client/client.ts":
+      `import type { Manager } from "../worker/manager.ts";\n${
+        CLEAN["client/client.ts"]
+      }export type M = Manager;\n`,
+    "server/server.ts": `import { Client } from "../client/client.ts";\n${
+      CLEAN["server/server.ts"]
+    }export const c = Client;\n`,
+    "dashboard/dashboard.ts": `export * from "../testing/mod.ts";\n${
+      CLEAN["dashboard/dashboard.ts"]
+    }`,
+    "worker/manager.ts": `${
+      CLEAN["worker/manager.ts"]
+    }export const cli = () => import("../dev/cli.ts");\n`,
+    "mod.ts": `${CLEAN["mod.ts"]}export * from "./server/server.ts";\n`,
+  });
+  const only = (rooms: string) =>
+    `it may import only ${rooms} and its own files`;
+  assert.deepEqual(problems, [
+    `mod.ts: the main entry imports ./server/server.ts; ${
+      only("core/, adapters/, client/, worker/")
+    }`,
+    `client/client.ts: client/ imports ../worker/manager.ts; ${
+      only("core/, adapters/")
+    }`,
+    `worker/manager.ts: worker/ imports ../dev/cli.ts; ${
+      only("core/, adapters/, client/")
+    }`,
+    `server/server.ts: server/ imports ../client/client.ts; ${
+      only("core/, adapters/")
+    }`,
+    `dashboard/dashboard.ts: dashboard/ imports ../testing/mod.ts; ${
+      only("core/, adapters/, client/, server/")
+    }`,
   ]);
 });
