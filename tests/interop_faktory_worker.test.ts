@@ -286,3 +286,41 @@ test("faktory-worker connects with a password from the URL and says HELLO with i
   }
   assert.deepEqual(ref.errors, []);
 });
+
+test("faktory-worker's MUTATE requeue puts retries and scheduled jobs back as they were, as Faktory 1.8 does", async () => {
+  let now = Date.parse("2030-01-01T00:00:00Z");
+  const server = await FaktoryServer.start({
+    host: "127.0.0.1",
+    port: 0,
+    fetchTimeout: 100,
+    taskInterval: 0,
+    now: () => now,
+  });
+  const client = new faktory.Client({ url: server.url, wid: "ref-mutate-1" });
+  try {
+    const failed = client.job("Failed", 1);
+    failed.queue = "interop";
+    await failed.push();
+    const later = client.job("Later", 2);
+    later.queue = "interop";
+    later.at = new Date(now + 3_600_000);
+    await later.push();
+    const job = await client.fetch("interop");
+    await client.fail(job.jid, new Error("boom"));
+    now += 5_000;
+    // Faktory pushes the stored bytes back on the queue: no new enqueued_at.
+    await client.retries.withJids(failed.jid).requeue();
+    await client.scheduled.ofType("Later").requeue();
+    const [retried, scheduled] = server.queue("interop");
+    assert.equal(retried!.jid, failed.jid);
+    assert.equal(retried!.enqueued_at, "2030-01-01T00:00:00Z");
+    assert.equal(scheduled!.jid, later.jid);
+    assert.equal(scheduled!.enqueued_at, undefined);
+    assert.equal(scheduled!.at, later.at);
+    assert.deepEqual(server.retries(), []);
+    assert.deepEqual(server.scheduled(), []);
+  } finally {
+    await client.close();
+    await server.stop();
+  }
+});
