@@ -306,7 +306,8 @@ test("faktory-worker's MUTATE requeue puts retries and scheduled jobs back as th
     later.at = new Date(now + 3_600_000);
     await later.push();
     const job = await client.fetch("interop");
-    await client.fail(job.jid, new Error("boom"));
+    assert.equal(job?.jid, failed.jid);
+    await client.fail(failed.jid, new Error("boom"));
     now += 5_000;
     // Faktory pushes the stored bytes back on the queue: no new enqueued_at.
     await client.retries.withJids(failed.jid).requeue();
