@@ -76,7 +76,7 @@ export interface JobFailure {
   /** Failures so far. */
   readonly retry_count: number;
   /** Retries left. */
-  readonly retry_remaining?: number;
+  readonly remaining?: number;
   /** When the job last failed. */
   readonly failed_at?: string;
   /** When the job runs again. */

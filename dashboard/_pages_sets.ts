@@ -219,7 +219,7 @@ export function jobPage(
           row(
             "Retries",
             `${String(f.retry_count ?? 0)} done, ${
-              String(f.retry_remaining ?? 0)
+              String(f.remaining ?? 0)
             } left (retry ${String(job.retry ?? "")})`,
           ),
           row("First failed", when(ctx, f.failed_at)),

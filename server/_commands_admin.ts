@@ -78,6 +78,6 @@ export function mutate(ctx: CommandContext, payload: string): Out {
     all ? () => true : mutateMatcher(op.filter),
     server.options.now(),
   );
-  for (const job of requeue) server.enqueue(job);
+  for (const job of requeue) server.enqueue(job, true); // as stored
   return OK;
 }

@@ -7,6 +7,7 @@
 
 import { sortedObject } from "./_go_json.ts";
 import type { ServerState } from "./_server_state.ts";
+import { iso } from "./_stored_job.ts";
 
 /** The Faktory version the embedded server answers as. */
 const VERSION = "1.8.0";
@@ -40,7 +41,7 @@ export function infoJson(server: ServerState): string {
       total_processed: stats.processed,
       total_queues: stats.queues.length,
     },
-    now: date.toISOString(),
+    now: iso(now),
     server: {
       command_count: server.commands(),
       connections: server.connections,

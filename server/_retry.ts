@@ -11,7 +11,7 @@ export function orderFailure(
 ): Record<string, unknown> {
   const order = [
     "retry_count",
-    "retry_remaining",
+    "remaining",
     "failed_at",
     "next_at",
     "message",

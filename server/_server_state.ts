@@ -162,10 +162,11 @@ export class ServerState {
 
   /**
    * Puts a job on its queue, or hands it straight to a blocked FETCH (an
-   * expired Enterprise job is dropped instead).
+   * expired Enterprise job is dropped instead). It gets a new `enqueued_at`
+   * unless `asStored` (MUTATE requeue, which pushes the stored job as it is).
    */
-  enqueue(job: StoredJob): void {
-    job.update({ enqueued_at: iso(this.options.now()) });
+  enqueue(job: StoredJob, asStored = false): void {
+    if (!asStored) job.update({ enqueued_at: iso(this.options.now()) });
     const i = this.#waiterFor(job.queue);
     if (i === -1) this.store.push(job);
     else if (this.#handOut(job, this.#waiters[i]!.wid)) {

@@ -221,11 +221,11 @@ export class Store {
     const previous = job.fields.failure as Record<string, unknown> | undefined;
     const count = previous ? Number(previous.retry_count) + 1 : 0;
     const remaining = previous
-      ? Math.max(Number(previous.retry_remaining) - 1, 0)
+      ? Math.max((Number(previous.remaining) || 0) - 1, 0)
       : retry;
     const record: Record<string, unknown> = {
       retry_count: count,
-      retry_remaining: remaining,
+      remaining,
       failed_at: previous?.failed_at ?? iso(now),
       message: failure.message,
       errtype: failure.errtype,

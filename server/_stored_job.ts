@@ -60,9 +60,12 @@ export function goOrder(job: Record<string, unknown>): Record<string, unknown> {
   return out;
 }
 
-/** RFC 3339 UTC text of a time in ms. */
+/**
+ * RFC 3339 UTC text of a time in ms, as Go's RFC3339Nano writes it: trailing
+ * zeros of the fraction dropped, `2030-01-01T00:00:00.5Z`, `...00:00Z`.
+ */
 export function iso(ms: number): string {
-  return new Date(ms).toISOString();
+  return new Date(ms).toISOString().replace(/\.?0*Z$/, "Z");
 }
 
 /** RFC 3339 UTC text of a time in whole seconds, as `2030-01-01T00:00:00Z`. */

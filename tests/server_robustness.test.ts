@@ -101,7 +101,7 @@ test("FaktoryServer FAIL and reservation expiry of a job with a huge retry_count
             jobtype: "T",
             args: [],
             retry: 100000,
-            failure: { retry_count: 2000, retry_remaining: 98000 },
+            failure: { retry_count: 2000, remaining: 98000 },
           })
         }\r\n`,
       );
