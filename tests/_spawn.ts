@@ -25,8 +25,18 @@ export function start(
     : runtime === "deno"
     ? ["run", ...denoFlags]
     : [];
-  const child = spawn(process.execPath, [...pre, file], {
-    cwd: root,
+  return startCommand(process.execPath, [...pre, file], root, env);
+}
+
+/** Starts `cmd` in `cwd`, with this environment plus `env`, collecting its output. */
+export function startCommand(
+  cmd: string,
+  args: string[],
+  cwd: string,
+  env: Record<string, string>,
+): Child {
+  const child = spawn(cmd, args, {
+    cwd,
     env: { ...process.env, NO_COLOR: "1", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });

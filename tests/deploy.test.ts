@@ -189,6 +189,15 @@ test("README's Deploy section quotes the deploy files as they are", () => {
       );
     }
   }
+  // The Node build for systemd: the unit's comment and the README give the image's tsc line.
+  const tsc = /npx tsc [^`\n]*?deploy\/worker\.ts/;
+  const built = dockerStages(files.dockerfile).flat().find((i) =>
+    i.op === "RUN" && tsc.test(i.args)
+  );
+  assert.ok(built, "Dockerfile.node runs npx tsc");
+  const line = tsc.exec(built.args)![0].replace(/\s+/g, " ");
+  assert.equal(tsc.exec(section.replace(/\n/g, " "))?.[0], line);
+  assert.equal(tsc.exec(files.ini)?.[0], line);
   const yaml = deployFile("kubernetes.yaml");
   for (
     const pattern of [

@@ -7,6 +7,7 @@ import process from "node:process";
 import { spawn } from "node:child_process";
 import { rmSync } from "node:fs";
 import { Client, createJob } from "../mod.ts";
+import { defaultPlatform } from "../adapters/runtime.ts";
 import { FaktoryServer, type FaktoryServerOptions } from "../testing/mod.ts";
 import { until } from "./_manager_util.ts";
 import {
@@ -207,6 +208,88 @@ test(`processes: 2 on ${runtime}: SIGTERM to the supervisor loses no ACK, and it
       rmSync(file, { force: true });
     }
   });
+});
+
+test(`processes: 2 on ${runtime}: SIGTSTP to the supervisor makes both children quiet: no FETCH after it, the running job finishes and is ACKed; SIGTERM then exits 0`, async () => {
+  await withServer({}, async (server, client) => {
+    const file = script("procs-quiet", SUPERVISED);
+    const w = start(file, { FAKTORY_URL: server.url });
+    try {
+      await twoWorkers(server, w);
+      const running = createJob("Work", [1500]);
+      await client.push(running);
+      await until(() => server.busy().length === 1, 10_000, w.output());
+
+      process.kill(w.child.pid!, "SIGTSTP");
+      await until(
+        () =>
+          w.output().match(/Quiet: no new jobs will be fetched/g)?.length === 2,
+        10_000,
+        w.output(),
+      );
+      // A FETCH already waiting on the server may still bring one job; the server answers it
+      // within its fetch timeout (300 ms). After that, no child fetches.
+      await new Promise((r) => setTimeout(r, 400));
+      const fetches = server.commands("FETCH");
+      const later = createJob("Work", [0]);
+      await client.push(later);
+
+      await until(() => ranBy(w.output()).has(running.jid), 10_000, w.output());
+      await until(() => server.busy().length === 0, 5000, w.output());
+      assert.equal((await client.info()).faktory.total_processed, 1, "ACKed");
+      assert.deepEqual(server.retries(), [], "nothing FAILed");
+      assert.match(w.output(), /Quiet: the processes fetch no new jobs/);
+
+      process.kill(w.child.pid!, "SIGTERM");
+      assert.equal(await exitWithin(w, 10_000), 0, w.output());
+      assert.equal(server.commands("FETCH"), fetches, "no FETCH once quiet");
+      assert.deepEqual(server.queue("default").map((j) => j.jid), [later.jid]);
+      assert.deepEqual(server.busy(), []);
+      assert.equal(
+        w.output().match(/Process exited process=\d pid=\d+ code=0/g)?.length,
+        2,
+        w.output(),
+      );
+    } finally {
+      w.child.kill("SIGKILL");
+      rmSync(file, { force: true });
+    }
+  });
+});
+
+test(`processes: "auto" on ${runtime}: one child per core the runtime reports`, async () => {
+  const cores = (await defaultPlatform()).cores();
+  const expected = Math.max(1, Math.min(256, cores || 1));
+  // Each child exits 0 at once (not started again): no server, no connection.
+  const file = writeScript(
+    "procs-auto",
+    `import process from "node:process";
+import { Manager } from "@x/faktory-worker";
+if (Manager.isChild) {
+  console.log(\`child \${Manager.processIndex} pid=\${process.pid}\`);
+  process.exit(0);
+}
+const mgr = new Manager({ processes: "auto" });
+await mgr.run();
+process.exit(0);
+`,
+  );
+  const w = start(file, {});
+  try {
+    assert.equal(await exitWithin(w, 30_000), 0, w.output());
+    const out = w.output();
+    assert.match(out, new RegExp(`Supervisor started processes=${expected} `));
+    const children = [...out.matchAll(/^child (\d+) pid=(\d+)$/gm)];
+    assert.deepEqual(
+      children.map((m) => Number(m[1])).sort((a, b) => a - b),
+      Array.from({ length: expected }, (_, i) => i),
+      out,
+    );
+    assert.equal(new Set(children.map((m) => m[2])).size, expected, out);
+  } finally {
+    w.child.kill("SIGKILL");
+    rmSync(file, { force: true });
+  }
 });
 
 test(`processes: 2 on ${runtime} with handleSignals: false: terminate() in the supervisor still stops the children gracefully`, async () => {
