@@ -10,7 +10,7 @@ import { spawnSync } from "node:child_process";
 import { join, resolve } from "node:path";
 import process from "node:process";
 import { Client, createJob, detectRuntime, Manager } from "../mod.ts";
-import { PER_PAGE } from "../dev/_pages_queues.ts";
+import { PER_PAGE } from "../dashboard/_pages_queues.ts";
 import { type DevChild, startDev } from "./_dev_child.ts";
 import { cpuMicros, hasProc } from "./_proc.ts";
 import { median, ratios } from "./_stats.ts";
