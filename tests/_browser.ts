@@ -40,13 +40,15 @@ export async function launch(): Promise<Browser> {
   });
 }
 
-/** A browser context logged in with `password`, 1280 pixels wide. */
+/** A browser context (logged in with `password`, if any), 1280 pixels wide. */
 export async function loggedIn(
   browser: Browser,
-  password: string,
+  password?: string,
 ): Promise<BrowserContext> {
   const context = await browser.newContext({
-    httpCredentials: { username: "anyone", password },
+    ...(password === undefined
+      ? {}
+      : { httpCredentials: { username: "anyone", password } }),
     viewport: { width: 1280, height: 800 },
   });
   context.setDefaultTimeout(10_000);
