@@ -164,7 +164,8 @@ try {
   const files = execFileSync("tar", ["-tzf", tarball], { encoding: "utf8" })
     .split("\n").filter(Boolean);
   const leaked = files.filter((f) =>
-    /\/(tests|bench|scripts|examples|deploy)\/|\.test\.|fixtures/.test(f)
+    /\/(tests|bench|scripts|examples|deploy|docs)\/|\.test\.|fixtures|\.png$/
+      .test(f)
   );
   const required = [
     "package/dist/mod.js",
@@ -320,11 +321,11 @@ try {
     /package ok: 100 jobs/,
   );
   step(
-    "deno publish --dry-run",
+    "deno publish --dry-run (no docs/ images in the JSR package)",
     bin("deno"),
     ["publish", "--dry-run", "--allow-dirty"],
     root,
-    /Success/,
+    /^(?![\s\S]*docs\/)[\s\S]*Success/,
   );
 } finally {
   rmSync(work, { recursive: true, force: true });

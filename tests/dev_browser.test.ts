@@ -2,72 +2,33 @@
 // playwright-core): hostile job data stays text, actions need their token
 // and the same origin, the password is required, pages update live, and
 // Retry now works. Node only; skipped when /usr/bin/chromium is missing.
+// The dashboard in a real browser (Debian's Chromium, driven by
+// playwright-core): hostile job data stays text, actions need their token
+// and the same origin, the password is required, pages update live, and
+// every action does what it says on the server: Retry now, Delete and Kill
+// (one job and a selection), Quiet and Stop of a worker process, pause,
+// resume and clear of a queue. Skipped, loudly, when /usr/bin/chromium is
+// missing.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { Locator, Page } from "playwright-core";
 import { Client } from "../mod.ts";
-import { FaktoryServer } from "../testing/mod.ts";
-import { createDashboard } from "../dev/mod.ts";
-import { defaultHttpServe } from "../adapters/runtime.ts";
-import { runtime } from "./_spawn.ts";
+import { FaktoryServer, ServerAdmin } from "../testing/mod.ts";
+import {
+  browserSkip,
+  count,
+  type Dom,
+  launch,
+  loggedIn,
+  serveDashboard,
+  watched,
+} from "./_browser.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
 const PASSWORD = "browser-pw";
 const EVIL = ["<script>alert(1)</script>", '"><img src=x onerror=alert(2)>'];
-const skip = runtime !== "node"
-  ? "the browser test runs on Node only"
-  : !existsSync(CHROMIUM)
-  ? `no Chromium at ${CHROMIUM} (apt-get install chromium)`
-  : false;
-
-async function launch(): Promise<Browser> {
-  const { chromium } = await import("playwright-core");
-  return await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--no-first-run",
-    ],
-  });
-}
-
-/** A page that records dialogs, console errors and uncaught errors. */
-async function watched(context: BrowserContext) {
-  const page = await context.newPage();
-  const alerts: string[] = [];
-  const errors: string[] = [];
-  page.on("dialog", (d) => {
-    if (d.type() === "confirm") return void d.accept();
-    alerts.push(`${d.type()}: ${d.message()}`);
-    void d.dismiss();
-  });
-  page.on("console", (m) => {
-    // A refused action's page is an expected failed load; anything else is not.
-    if (m.type() === "error" && !/Failed to load resource/.test(m.text())) {
-      errors.push(m.text());
-    }
-  });
-  page.on("pageerror", (e) => errors.push(`uncaught: ${e.message}`));
-  return { page, alerts, errors };
-}
-
-/** The little of the DOM the page callbacks use (Deno's checker has no DOM types). */
-interface Dom {
-  document: {
-    querySelectorAll(
-      selector: string,
-    ): ArrayLike<unknown> & Iterable<{ remove(): void }>;
-    querySelector(selector: string): { textContent: string | null } | null;
-  };
-}
+const skip = browserSkip("dev_browser");
 
 let retried = 0;
 
@@ -93,27 +54,38 @@ function injected(page: Page): Promise<number> {
   );
 }
 
+/** The jids of a list of jobs. */
+const jids = (jobs: Record<string, unknown>[]) => jobs.map((j) => j.jid);
+
+/** Clicks a button of `page` (accepting its confirm) and waits for the notice. */
+async function press(page: Page, button: Locator, done: RegExp) {
+  await Promise.all([page.waitForURL(done), button.click()]);
+  await page.locator(".notice").waitFor();
+}
+
+/** The row of a table that has a cell or link with exactly this text. */
+function row(page: Page, text: string): Locator {
+  return page.locator("tbody tr").filter({
+    has: page.getByText(text, { exact: true }),
+  });
+}
+
 test("dashboard in Chromium", { skip }, async (t) => {
   const server = await FaktoryServer.start({
     taskInterval: 0,
     fetchTimeout: 50,
   });
-  const serve = await defaultHttpServe();
-  const web = await serve(
-    { port: 0 },
-    createDashboard(server, { password: PASSWORD, pollInterval: 200 }),
-  );
-  const base = `http://127.0.0.1:${web.port}`;
+  const { web, base } = await serveDashboard(server, {
+    password: PASSWORD,
+    pollInterval: 200,
+  });
   const client = await Client.connect({
     url: server.url,
     wid: "browser-w1",
     hostname: "<img src=x onerror=alert(6)>",
   });
   const browser = await launch();
-  const context = await browser.newContext({
-    httpCredentials: { username: "anyone", password: PASSWORD },
-  });
-  context.setDefaultTimeout(10_000);
+  const context = await loggedIn(browser, PASSWORD);
   try {
     await t.test("a wrong or missing password is refused", async () => {
       for (const creds of [{ username: "u", password: "wrong" }, undefined]) {
@@ -171,10 +143,7 @@ test("dashboard in Chromium", { skip }, async (t) => {
     await t.test("an action without its token is refused", async () => {
       // Its own context: live updates are turned off (the setting is kept),
       // else the next refresh would put the token back.
-      const own = await browser.newContext({
-        httpCredentials: { username: "anyone", password: PASSWORD },
-      });
-      own.setDefaultTimeout(10_000);
+      const own = await loggedIn(browser, PASSWORD);
       const { page } = await watched(own);
       await page.goto(`${base}/retries`);
       await page.locator("[data-poll-select]").selectOption("0");
@@ -286,6 +255,141 @@ test("dashboard in Chromium", { skip }, async (t) => {
       );
       assert.deepEqual(server.queue(`evil${retried}`).map((j) => j.jid), [jid]);
       assert.ok(!server.retries().some((j) => j.jid === jid));
+      assert.deepEqual(errors, []);
+      await page.close();
+    });
+
+    await t.test("Delete and Kill, on a job's page and on a selection, change the server's sets", async () => {
+      const [one, two, three, four, five] = [
+        await hostileRetry(client),
+        await hostileRetry(client),
+        await hostileRetry(client),
+        await hostileRetry(client),
+        await hostileRetry(client),
+      ];
+      const { page, errors } = await watched(context);
+      const button = (name: string) =>
+        page.getByRole("button", { name, exact: true });
+      await page.goto(`${base}/retries/${one}`);
+      await press(page, button("Delete"), /\/retries\?done=discard&n=1$/);
+      assert.ok(!jids(server.retries()).includes(one));
+      assert.ok(!jids(server.dead()).includes(one));
+      await page.goto(`${base}/retries/${two}`);
+      await press(page, button("Kill"), /\/retries\?done=kill&n=1$/);
+      assert.ok(!jids(server.retries()).includes(two));
+      assert.ok(jids(server.dead()).includes(two));
+
+      await page.goto(`${base}/retries`);
+      await page.locator(`input[name=key][value="${three}"]`).check();
+      await press(page, button("Delete"), /done=discard&n=1$/);
+      assert.ok(!jids(server.retries()).includes(three));
+      assert.ok(!jids(server.dead()).includes(three));
+      for (const jid of [four, five]) {
+        await page.locator(`input[name=key][value="${jid}"]`).check();
+      }
+      assert.equal(
+        await page.locator("[data-selected]").innerText(),
+        "2 selected",
+      );
+      await press(page, button("Kill"), /done=kill&n=2$/);
+      assert.match(await page.locator(".notice").innerText(), /2 jobs/);
+      for (const jid of [four, five]) {
+        assert.ok(!jids(server.retries()).includes(jid));
+        assert.ok(jids(server.dead()).includes(jid));
+      }
+      assert.deepEqual(errors, []);
+      await page.close();
+    });
+
+    await t.test("the Retries list and the Dead count update live, without a reload", async () => {
+      const { page, errors } = await watched(context);
+      await page.goto(`${base}/retries`);
+      await page.evaluate(() => {
+        (window as unknown as { marker: number }).marker = 7;
+      });
+      const dead = page.locator("[data-stat=dead]");
+      const before = count(await dead.innerText());
+      const jid = await hostileRetry(client);
+      const listed = page.locator(`input[name=key][value="${jid}"]`);
+      await listed.waitFor({ timeout: 10_000 });
+      new ServerAdmin(server).mutate("retries", "kill", [jid]);
+      await listed.waitFor({ state: "detached", timeout: 10_000 });
+      await page.waitForFunction(
+        (n) =>
+          (globalThis as unknown as Dom).document.querySelector(
+            "[data-stat=dead]",
+          )?.textContent === String(n),
+        before + 1,
+        { timeout: 10_000 },
+      );
+      assert.equal(
+        await page.evaluate(() =>
+          (window as unknown as { marker?: number }).marker
+        ),
+        7,
+      );
+      assert.deepEqual(errors, []);
+      await page.close();
+    });
+
+    await t.test("Quiet, then Stop, on /busy: the process's heartbeat turns quiet, then terminate", async () => {
+      const worker = await Client.connect({
+        url: server.url,
+        wid: "browser-w2",
+        hostname: "worker-host",
+      });
+      try {
+        assert.equal(await worker.beat(), null);
+        const { page, errors } = await watched(context);
+        await page.goto(`${base}/busy`);
+        const quiet = row(page, "browser-w2").getByRole("button", {
+          name: "Quiet",
+          exact: true,
+        });
+        await press(page, quiet, /\/busy\?done=quiet&n=1$/);
+        assert.equal(await worker.beat(), "quiet");
+        const stop = row(page, "browser-w2").getByRole("button", {
+          name: "Stop",
+          exact: true,
+        });
+        await press(page, stop, /\/busy\?done=stop&n=1$/);
+        assert.equal(await worker.beat(), "terminate");
+        const states = Object.fromEntries(
+          server.workers().map((w) => [w.wid, w.state]),
+        );
+        assert.equal(states["browser-w1"], "running"); // only the one clicked
+        assert.deepEqual(errors, []);
+        await page.close();
+      } finally {
+        await worker.close();
+      }
+    });
+
+    await t.test("Pause, Resume and Clear on /queues act on that queue only", async () => {
+      await client.push("Report", [1], { queue: "reports" });
+      await client.push("Report", [2], { queue: "reports" });
+      const admin = new ServerAdmin(server);
+      const { page, errors } = await watched(context);
+      const button = (name: string) =>
+        row(page, "reports").getByRole("button", { name, exact: true });
+      await page.goto(`${base}/queues`);
+      await press(page, button("Pause"), /\/queues\?done=pause&n=1$/);
+      assert.deepEqual(admin.pausedQueues(), ["reports"]);
+      await row(page, "reports").locator(".badge.paused").waitFor();
+      await press(page, button("Resume"), /\/queues\?done=resume&n=1$/);
+      assert.deepEqual(admin.pausedQueues(), []);
+      await page.goto(`${base}/queues/reports`);
+      assert.equal(await page.locator("tbody tr").count(), 2);
+      await press(
+        page,
+        page.getByRole("button", { name: "Clear", exact: true }),
+        /\/queues\?done=clear&n=1$/,
+      );
+      assert.ok(
+        !("reports" in server.queues()),
+        JSON.stringify(server.queues()),
+      );
+      assert.ok("q" in server.queues()); // the others stay
       assert.deepEqual(errors, []);
       await page.close();
     });
