@@ -178,3 +178,41 @@ test(
     }
   },
 );
+
+test(
+  "Deno without --allow-env: new Manager() and new Pool() leave FAKTORY_URL for run() to report; with it they refuse tcp://",
+  {
+    skip,
+  },
+  async () => {
+    const file = writeScript(
+      "perm-construct",
+      [
+        'import { Manager, Pool } from "@x/faktory-worker";',
+        "new Pool();",
+        "new Manager({ handleSignals: false });",
+        'console.log("constructed");',
+      ].join("\n"),
+    );
+    try {
+      // A permission flag is needed: a bare `deno run` spawned from Deno gets them all.
+      const denied = start(file, { FAKTORY_URL: "tcp://" }, [
+        "--allow-net=127.0.0.1",
+        "--no-prompt",
+      ]);
+      assert.equal(await exitWithin(denied, 20_000), 0, denied.output());
+      assert.match(denied.output(), /constructed/);
+      const allowed = start(file, { FAKTORY_URL: "tcp://" }, [
+        "--allow-env=FAKTORY_URL,FAKTORY_PROVIDER",
+        "--no-prompt",
+      ]);
+      assert.notEqual(await exitWithin(allowed, 20_000), 0, allowed.output());
+      assert.match(
+        allowed.output(),
+        /LocalProtocolError: FAKTORY_URL must name a host, as in tcp:\/\/localhost:7419, got "tcp:\/\/"/,
+      );
+    } finally {
+      rmSync(file, { force: true });
+    }
+  },
+);
