@@ -7,6 +7,8 @@
  * @module
  */
 
+import { ENV_DENIED, readEnvSync } from "./env.ts";
+
 /** The environment variable that tells a child its slot, 0..N-1. */
 export const WORKER_INDEX_ENV = "FAKTORY_WORKER_INDEX";
 
@@ -107,19 +109,8 @@ export const HEALTH_REPORT_ENV = "FAKTORY_HEALTH_REPORT_URL";
  * ```
  */
 export function readChildEnv(name: string): string | undefined {
-  const g = globalThis as unknown as {
-    Deno?: {
-      env: { get(name: string): string | undefined };
-      permissions: {
-        querySync(d: { name: "env"; variable: string }): { state: string };
-      };
-    };
-    process?: { env: Record<string, string | undefined> };
-  };
-  if (!g.Deno) return g.process?.env[name];
-  const allowed = g.Deno.permissions.querySync({ name: "env", variable: name })
-    .state === "granted";
-  return allowed ? g.Deno.env.get(name) : undefined;
+  const value = readEnvSync(name);
+  return value === ENV_DENIED ? undefined : value;
 }
 
 /**

@@ -15,7 +15,7 @@ import {
   type FaktoryEdition,
 } from "../core/job_enterprise.ts";
 import type { Logger } from "./logger.ts";
-import { asLogger } from "./_user_logger.ts";
+import { asLogger, SwitchableLogger } from "./_user_logger.ts";
 import { consoleLogger } from "./logger.ts";
 
 /** The options already named, per server (`host:port`), in this process. */
@@ -48,9 +48,16 @@ export class EditionCache {
   }
 }
 
-/** Where a client's warnings go: its logger (pino adapted), else the console. */
+/**
+ * Where a client's warnings go: its logger (pino adapted), else the console;
+ * a logger that throws or rejects is reported once on standard error and
+ * ignored, so logging never changes what a push returns.
+ */
 export function warningsTo(logger: Logger | undefined): Logger {
-  return logger ? asLogger(logger) : consoleLogger("warn");
+  if (logger instanceof SwitchableLogger) return logger; // a Pool's, already wrapped
+  return new SwitchableLogger(
+    logger ? asLogger(logger) : consoleLogger("warn"),
+  );
 }
 
 /**

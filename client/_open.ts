@@ -22,6 +22,7 @@ import type {
 } from "../adapters/transport.ts";
 import { shown } from "../core/_shown.ts";
 import type { ConnectionOptions } from "./connection_options.ts";
+import { ENV_DENIED, readEnvSync } from "../adapters/env.ts";
 
 /** The longest delay a timer takes (2^31 - 1 ms, about 24.8 days); longer ones fire at once. */
 export const MAX_TIMER_MS: number = 2 ** 31 - 1;
@@ -33,7 +34,8 @@ export const DEFAULT_CONNECT_TIMEOUT = 10_000;
  * Refuses options no connection could work with, before anything connects:
  * each message names the option, the value and what is allowed.
  *
- * @throws {LocalProtocolError} For an invalid option (the URL included, when given).
+ * @throws {LocalProtocolError} For an invalid option: the URL included, or
+ *   without one the environment's (see {@linkcode checkEnvUrl}).
  */
 export function checkOptions(options: ConnectionOptions): void {
   const {
@@ -54,7 +56,7 @@ export function checkOptions(options: ConnectionOptions): void {
   if (url !== undefined) {
     if (typeof url !== "string") refuse("url must be a string", url);
     ServerAddress.parse(url);
-  }
+  } else checkEnvUrl();
   if (password !== undefined && typeof password !== "string") {
     refuse("password must be a string", password);
   }
@@ -117,6 +119,28 @@ export function resolveAddress(
     parsed.tls || (options.tls !== undefined && options.tls !== false),
     options.password ?? parsed.password,
   );
+}
+
+/**
+ * Checks the URL the environment gives (FAKTORY_PROVIDER's variable, else
+ * FAKTORY_URL) as connecting would read it, so a bad one fails where the
+ * options are given. A variable Deno may not read is left for the connect to
+ * report, naming the flag.
+ *
+ * @throws {LocalProtocolError} Naming the variable and its value.
+ */
+export function checkEnvUrl(): void {
+  const denied = new Error("Not allowed to read the environment");
+  const env = (name: string): string | undefined => {
+    const value = readEnvSync(name);
+    if (value === ENV_DENIED) throw denied;
+    return value;
+  };
+  try {
+    ServerAddress.parse(resolveUrl(env), urlVariable(env));
+  } catch (err) {
+    if (err !== denied) throw err;
+  }
 }
 
 /** The variable `resolveUrl` read the URL from. */

@@ -40,6 +40,7 @@ import {
 import type { JobDefinition } from "./jobs.ts";
 import type { Logger } from "./logger.ts";
 import { warnIgnoredOptions, warningsTo } from "./_edition.ts";
+import { checkLogger } from "./_user_logger.ts";
 import { peerOf } from "./_open.ts";
 import {
   pushBulkThrough,
@@ -68,7 +69,8 @@ export interface ClientOptions extends ConnectionOptions {
   /**
    * Where the client warns: Pro or Enterprise job options pushed to the
    * open-source server, which ignores them (once per process, server and
-   * option). A pino logger is recognised, as for the Manager.
+   * option). A pino logger is recognised, as for the Manager; a logger
+   * that throws or rejects is reported once on standard error and ignored.
    *
    * @default {the console, warnings only}
    */
@@ -131,10 +133,12 @@ export class Client extends ClientAdmin {
    * @returns The connected client.
    * @throws {ConnectError} When the server cannot be reached.
    * @throws {AuthenticationError} When the password is wrong.
+   * @throws {TypeError} When `logger` lacks a logger's methods (before connecting).
    */
   static async connect(options: ClientOptions | string = {}): Promise<Client> {
     const opts = typeof options === "string" ? { url: options } : options;
-    const { middleware, logger: _, ...connection } = opts;
+    const { middleware, logger, ...connection } = opts;
+    if (logger !== undefined) checkLogger(logger);
     for (const mw of middleware ?? []) checkMiddleware(mw);
     return new Client(await Connection.open(connection), opts);
   }

@@ -7,6 +7,8 @@
 import { ConnectionClosedError } from "../core/errors.ts";
 import { Client, type ClientOptions } from "./client.ts";
 import { checkOptions } from "./_open.ts";
+import { warningsTo } from "./_edition.ts";
+import { checkLogger } from "./_user_logger.ts";
 
 /**
  * Options for a {@linkcode Pool}.
@@ -60,6 +62,7 @@ export class Pool {
    *
    * @param options Connection options and the pool size.
    * @throws {RangeError} When the size is not a positive integer.
+   * @throws {TypeError} When `logger` lacks a logger's methods.
    * @throws {LocalProtocolError} For invalid connection options (checked here,
    *   not at the first borrow).
    */
@@ -69,8 +72,13 @@ export class Pool {
       throw new RangeError(`Pool size must be a positive integer, got ${size}`);
     }
     checkOptions(clientOptions);
+    const { logger } = clientOptions;
+    if (logger !== undefined) checkLogger(logger);
     this.#size = size;
-    this.#options = clientOptions;
+    // One wrapped logger for every client: a failing one is reported once.
+    this.#options = logger === undefined
+      ? clientOptions
+      : { ...clientOptions, logger: warningsTo(logger) };
   }
 
   /** Connections currently open (idle or lent). */

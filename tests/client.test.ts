@@ -23,6 +23,7 @@ import {
 } from "./_replay.ts";
 import { type Exchange, exchanges, loadTranscript } from "./_transcripts.ts";
 import { connectionOf } from "../client/_connection_of.ts";
+import { forgetWarnings } from "../client/_edition.ts";
 import { FaktoryServer } from "../testing/mod.ts";
 
 const LAB = { hostname: "lab-host", pid: 4242, labels: ["lab"] } as const;
@@ -704,5 +705,81 @@ test("Connection writes the commands issued in one turn in one socket write", as
     await client.close();
   } finally {
     await server.stop();
+  }
+});
+
+/** Runs `fn` with console.error captured; returns what it printed. */
+async function stderrOf(fn: () => Promise<void>): Promise<string[]> {
+  const lines: string[] = [];
+  const original = console.error;
+  console.error = (...args: unknown[]) => void lines.push(args.join(" "));
+  try {
+    await fn();
+  } finally {
+    console.error = original;
+  }
+  return lines;
+}
+
+test("Client.push() resolves though the client's logger throws or rejects in warn(): reported once on stderr", async () => {
+  const quiet = () => {};
+  const loggers = {
+    throws: {
+      debug: quiet,
+      info: quiet,
+      error: quiet,
+      warn(): void {
+        throw new Error("warn broken");
+      },
+    },
+    rejects: {
+      debug: quiet,
+      info: quiet,
+      error: quiet,
+      warn: (): Promise<void> => Promise.reject(new Error("warn broken")),
+    },
+  };
+  for (const [how, logger] of Object.entries(loggers)) {
+    forgetWarnings();
+    const server = await FaktoryServer.start();
+    try {
+      const stderr = await stderrOf(async () => {
+        const client = await Client.connect({ url: server.url, logger });
+        const jid = await client.push("X", [], { uniqueFor: 60 });
+        assert.match(jid, /^[0-9a-f]{24}$/, how);
+        await client.push("X", [], { expiresIn: 60 });
+        await client.close();
+        await new Promise((r) => setTimeout(r, 0)); // a late rejection lands
+      });
+      assert.equal(server.queue("default").length, 2, how);
+      assert.equal(stderr.length, 1, `${how}: ${stderr.join("\n")}`);
+      assert.match(stderr[0]!, /logger failed in warn\(\).*warn broken/);
+    } finally {
+      await server.stop();
+    }
+  }
+});
+
+test("Client.connect() refuses a logger without a logger's shape, before connecting", async () => {
+  const quiet = () => {};
+  for (
+    const [logger, message] of [
+      [
+        42,
+        /^logger must be an object with debug, info, warn and error methods, got 42$/,
+      ],
+      [
+        { debug: quiet, info: quiet, error: quiet },
+        /^logger\.warn must be a function/,
+      ],
+    ] as const
+  ) {
+    await assert.rejects(
+      Client.connect({
+        url: "tcp://127.0.0.1:1",
+        logger: logger as unknown as ClientOptions["logger"] & object,
+      }),
+      (e) => e instanceof TypeError && message.test(e.message),
+    );
   }
 });

@@ -3,12 +3,13 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import process from "node:process";
-import { rmSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import { FaktoryServer } from "../testing/mod.ts";
 import { until } from "./_manager_util.ts";
 import {
   exitWithin,
   readmeBlocks,
+  root,
   runtime,
   start,
   writeScript,
@@ -42,6 +43,39 @@ test(
         /LocalProtocolError: Deno denied reading the environment variable FAKTORY_PROVIDER: run with --allow-env=FAKTORY_URL,FAKTORY_PROVIDER/,
       );
       assert.equal(server.queue("mail").length, 0);
+    } finally {
+      rmSync(file, { force: true });
+      await server.stop();
+    }
+  },
+);
+
+test(
+  "Deno with exactly the README's producer flags (its host:port narrowed to the test server's) runs the README producer",
+  {
+    skip,
+  },
+  async () => {
+    const readme = readFileSync(`${root}README.md`, "utf8");
+    const command = /`deno run (--allow-net=localhost:7419 [^`]*) producer\.ts`/
+      .exec(readme);
+    assert.ok(command, "the README gives the producer's deno run command");
+    const server = await FaktoryServer.start();
+    const file = writeScript("perm-producer", producer);
+    try {
+      const flags = command[1]!.split(" ").map((flag) =>
+        flag.startsWith("--allow-net=")
+          ? `--allow-net=127.0.0.1:${server.port}`
+          : flag
+      );
+      const p = start(file, { FAKTORY_URL: server.url }, [
+        ...flags,
+        "--no-prompt",
+      ]);
+      assert.equal(await exitWithin(p, 20_000), 0, p.output());
+      assert.match(p.output(), /^pushed [0-9a-f]{24}$/m);
+      assert.doesNotMatch(p.output(), /WARN|ERROR/);
+      assert.equal(server.queue("mail").length, 1);
     } finally {
       rmSync(file, { force: true });
       await server.stop();
@@ -175,6 +209,44 @@ test(
     } finally {
       rmSync(file, { force: true });
       await server.stop();
+    }
+  },
+);
+
+test(
+  "Deno without --allow-env: new Manager() and new Pool() leave FAKTORY_URL for run() to report; with it they refuse tcp://",
+  {
+    skip,
+  },
+  async () => {
+    const file = writeScript(
+      "perm-construct",
+      [
+        'import { Manager, Pool } from "@x/faktory-worker";',
+        "new Pool();",
+        "new Manager({ handleSignals: false });",
+        'console.log("constructed");',
+      ].join("\n"),
+    );
+    try {
+      // A permission flag is needed: a bare `deno run` spawned from Deno gets them all.
+      const denied = start(file, { FAKTORY_URL: "tcp://" }, [
+        "--allow-net=127.0.0.1",
+        "--no-prompt",
+      ]);
+      assert.equal(await exitWithin(denied, 20_000), 0, denied.output());
+      assert.match(denied.output(), /constructed/);
+      const allowed = start(file, { FAKTORY_URL: "tcp://" }, [
+        "--allow-env=FAKTORY_URL,FAKTORY_PROVIDER",
+        "--no-prompt",
+      ]);
+      assert.notEqual(await exitWithin(allowed, 20_000), 0, allowed.output());
+      assert.match(
+        allowed.output(),
+        /LocalProtocolError: FAKTORY_URL must name a host, as in tcp:\/\/localhost:7419, got "tcp:\/\/"/,
+      );
+    } finally {
+      rmSync(file, { force: true });
     }
   },
 );

@@ -45,7 +45,17 @@ test(`examples/worker.ts on ${runtime}: runs jobs, goes quiet on SIGTSTP, stops 
 test(`examples/demo.ts (npm start) on ${runtime}: runs to completion and exits by itself`, async () => {
   const demo = start("examples/demo.ts", { FAKTORY_URL: "" });
   assert.equal(await demo.exited, 0, demo.output());
-  assert.match(demo.output(), /Done in [\d.]+ s: \d+ succeeded/);
+  const out = demo.output();
+  assert.match(out, /Done in [\d.]+ s: \d+ succeeded/);
+  assert.doesNotMatch(out, /\bWARN\b/, "the demo warns of nothing");
+  // A progress line is printed only when it changes.
+  const progress = out.split("\n").filter((l) =>
+    /^ +\d+ succeeded, \d+ failed, \d+ running, \d+ queued$/.test(l)
+  );
+  assert.ok(progress.length >= 1, out);
+  progress.forEach((line, i) =>
+    assert.notEqual(line, progress[i - 1], `repeated progress line\n${out}`)
+  );
 });
 
 test(`examples/demo.ts (npm start) on ${runtime}: SIGINT mid-run ends it within the shutdown timeout`, async () => {

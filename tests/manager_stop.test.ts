@@ -28,8 +28,10 @@ test("Manager.stop() on the embedded server with its defaults does not wait out 
   await mgr.stop();
   await running;
   const took = Date.now() - started;
-  // Before, stop() waited for the blocked FETCH: about 2000 ms.
-  assert.ok(took < 1000, `stop() took ${took} ms`);
+  console.log(`stop() took ${took} ms`);
+  // Before, stop() waited for the blocked FETCH: about 2000 ms. It must take
+  // well under 250 ms.
+  assert.ok(took < 250, `stop() took ${took} ms`);
   await client.close();
   await server.stop();
 });

@@ -210,6 +210,70 @@ test("Client.connect() refuses FAKTORY_URL=tcp:// naming the variable, without c
   assert.deepEqual(tried, []);
 });
 
+/** Runs `fn` with the given variables set (undefined: unset), then restores them. */
+function withEnv(
+  vars: Record<string, string | undefined>,
+  fn: () => void,
+): void {
+  const saved = Object.fromEntries(
+    Object.keys(vars).map((name) => [name, process.env[name]]),
+  );
+  const set = (values: Record<string, string | undefined>) => {
+    for (const [name, value] of Object.entries(values)) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  };
+  try {
+    set(vars);
+    fn();
+  } finally {
+    set(saved);
+  }
+}
+
+test("new Manager() and new Pool() without url refuse a FAKTORY_URL (or FAKTORY_PROVIDER's variable) with no host, naming it", () => {
+  const make = {
+    Manager: () => new Manager({ handleSignals: false, logger: quiet }),
+    Pool: () => new Pool(),
+  };
+  const cases: [Record<string, string | undefined>, RegExp][] = [
+    [
+      { FAKTORY_PROVIDER: undefined, FAKTORY_URL: "tcp://" },
+      /^FAKTORY_URL must name a host, as in tcp:\/\/localhost:7419, got "tcp:\/\/"$/,
+    ],
+    [
+      { FAKTORY_PROVIDER: "MY_FAKTORY", MY_FAKTORY: "tcp://" },
+      /^MY_FAKTORY must name a host, .* got "tcp:\/\/"$/,
+    ],
+    [
+      { FAKTORY_PROVIDER: "MY_FAKTORY", MY_FAKTORY: undefined },
+      /^FAKTORY_PROVIDER names MY_FAKTORY, but MY_FAKTORY is not set$/,
+    ],
+  ];
+  for (const [what, construct] of Object.entries(make)) {
+    for (const [vars, message] of cases) {
+      withEnv(vars, () =>
+        assert.throws(
+          construct,
+          (e) => e instanceof LocalProtocolError && message.test(e.message),
+          `${what} ${JSON.stringify(vars)}`,
+        ));
+    }
+    withEnv(
+      { FAKTORY_PROVIDER: undefined, FAKTORY_URL: "tcp://" },
+      () =>
+        void (what === "Pool"
+          ? new Pool({ url: "tcp://127.0.0.1:7419" })
+          : new Manager({ url: "tcp://127.0.0.1:7419", handleSignals: false })),
+    );
+    withEnv(
+      { FAKTORY_PROVIDER: undefined, FAKTORY_URL: "tcp://127.0.0.1:7419" },
+      () => void construct(),
+    );
+  }
+});
+
 test("ctx.trackProgress() refuses a reserveUntil more than a day ahead or invalid, naming the argument", async () => {
   const mgr = new Manager({ handleSignals: false, logger: quiet });
   const errors: unknown[] = [];

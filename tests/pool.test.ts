@@ -153,3 +153,36 @@ test("Pool of size 1: a push a middleware holds ends at its abort, and the next 
   await pool.close();
   await server.stop();
 });
+
+test("new Pool() refuses a logger without a logger's shape", () => {
+  assert.throws(
+    () => new Pool({ logger: 42 as unknown as Console }),
+    /^TypeError: logger must be an object with debug, info, warn and error methods, got 42$/,
+  );
+});
+
+test("Pool: a push resolves though the logger's warn() throws", async () => {
+  const server = await FaktoryServer.start();
+  const quiet = () => {};
+  const logger = {
+    debug: quiet,
+    info: quiet,
+    error: quiet,
+    warn(): void {
+      throw new Error("warn broken");
+    },
+  };
+  const original = console.error;
+  const stderr: string[] = [];
+  console.error = (...args: unknown[]) => void stderr.push(args.join(" "));
+  try {
+    const pool = new Pool({ url: server.url, logger });
+    await pool.with((c) => c.push("X", [], { uniqueFor: 60 }));
+    await pool.close();
+    assert.equal(server.queue("default").length, 1);
+    assert.equal(stderr.length, 1, stderr.join("\n"));
+  } finally {
+    console.error = original;
+    await server.stop();
+  }
+});

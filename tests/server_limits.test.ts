@@ -9,6 +9,7 @@ import { FaktoryServer } from "../testing/mod.ts";
 import { LineBuffer } from "../server/_line_buffer.ts";
 import { RawConn } from "./_fidelity.ts";
 import { withServer } from "./_seeded.ts";
+import { until } from "./_manager_util.ts";
 
 /** A raw connection that has said HELLO (as a worker when `wid` is given). */
 async function raw(server: FaktoryServer, wid?: string): Promise<RawConn> {
@@ -33,6 +34,36 @@ async function settled(read: () => number, ms = 300): Promise<number> {
 
 const err = (message: string) => ({ type: "error", code: "ERR", message });
 
+/**
+ * The event loop should never stall for more than 50 ms while the server
+ * works through a pipeline (it runs 10 ms slices); asserted with a slack
+ * factor of 2 for a busy CI machine. The measured stall is printed.
+ */
+const MAX_STALL_MS = 50 * 2;
+
+/**
+ * Measures how long the event loop stalls: the longest gap between ticks of
+ * a 5 ms interval, less the interval. `stop()` clears it and returns the
+ * stall in ms.
+ */
+function stallProbe(): { stop(): number } {
+  const every = 5;
+  let last = performance.now();
+  let longest = 0;
+  const timer = setInterval(() => {
+    const now = performance.now();
+    longest = Math.max(longest, now - last);
+    last = now;
+  }, every);
+  return {
+    stop() {
+      clearInterval(timer);
+      longest = Math.max(longest, performance.now() - last);
+      return Math.max(0, longest - every);
+    },
+  };
+}
+
 test("FaktoryServer keeps serving other clients while it works through 200,000 lines pipelined behind a blocking FETCH", async () => {
   await withServer({ fetchTimeout: 200 }, async (server) => {
     const flood = await raw(server, "w-flood");
@@ -42,6 +73,7 @@ test("FaktoryServer keeps serving other clients while it works through 200,000 l
     flood.write(
       "FETCH empty\r\n" + 'ACK {"jid":"0123456789ab"}\r\n'.repeat(lines),
     );
+    const probe = stallProbe();
     // Its FETCH times out just after the flood's; then comes its INFO.
     other.write("FETCH empty\r\nINFO\r\n");
     const [fetched, info] = await other.take(2, 120_000);
@@ -50,9 +82,45 @@ test("FaktoryServer keeps serving other clients while it works through 200,000 l
     assert.equal(info?.type, "bulk");
     assert.ok(ms < 200 + 1500, `the other client's INFO took ${ms} ms`);
     const replies = await flood.take(lines + 1, 120_000);
+    const stall = probe.stop();
+    console.log(`longest event-loop stall: ${stall.toFixed(1)} ms`);
+    assert.ok(stall < MAX_STALL_MS, `the event loop stalled ${stall} ms`);
     assert.equal(replies.length, lines + 1);
     assert.deepEqual(replies.at(-1), { type: "simple", value: "OK" });
     assert.equal(server.commands("ACK"), lines);
+    flood.close();
+    other.close();
+  });
+});
+
+test("FaktoryServer keeps serving other clients while it works through 1 MiB of bare newlines behind a blocking FETCH", async () => {
+  await withServer({ fetchTimeout: 200 }, async (server) => {
+    const flood = await raw(server, "w-flood");
+    const other = await raw(server, "w-other");
+    flood.write("FETCH empty\r\n" + "\n".repeat(1 << 20) + "INFO\r\n");
+    const probe = stallProbe();
+    const started = Date.now();
+    other.write("FETCH empty\r\nINFO\r\n");
+    const [fetched, info] = await other.take(2, 120_000);
+    const ms = Date.now() - started;
+    assert.deepEqual(fetched, { type: "bulk", value: null });
+    assert.equal(info?.type, "bulk");
+    assert.ok(ms < 200 + 1500, `the other client's INFO took ${ms} ms`);
+    await until(
+      () => {
+        const last = flood.replies.at(-1);
+        return (last?.type === "bulk" && last.value !== null) || flood.closed;
+      },
+      120_000,
+      "the flood's last INFO",
+    );
+    const stall = probe.stop();
+    console.log(`longest event-loop stall: ${stall.toFixed(1)} ms`);
+    assert.ok(stall < MAX_STALL_MS, `the event loop stalled ${stall} ms`);
+    assert.equal(flood.closed, false, "the flooding connection stays open");
+    assert.deepEqual(flood.replies[0], { type: "bulk", value: null });
+    // Each empty line is answered, as an unknown command; then the INFO.
+    assert.equal(flood.replies.length, 1 + (1 << 20) + 1);
     flood.close();
     other.close();
   });
@@ -69,6 +137,22 @@ test("FaktoryServer closes a connection that floods newlines behind a blocking F
       err(
         "too much pipelined input: over 16777216 bytes wait behind a blocked command",
       ),
+    ]);
+    const other = await raw(server);
+    other.write("INFO\r\n");
+    assert.equal((await other.take(1))[0]?.type, "bulk");
+    other.close();
+  });
+});
+
+test("FaktoryServer closes a connection that sends over 16 KiB before HELLO with -ERR line too long", async () => {
+  await withServer({}, async (server) => {
+    const conn = await RawConn.open(server.port);
+    await conn.take(1); // the greeting
+    conn.write("x".repeat(20 * 1024));
+    assert.ok(await conn.eof(5000), "closed");
+    assert.deepEqual(conn.replies, [
+      err("line too long: over 16384 bytes without a newline"),
     ]);
     const other = await raw(server);
     other.write("INFO\r\n");

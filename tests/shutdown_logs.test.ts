@@ -32,72 +32,79 @@ function complaints(out: string): string[] {
   return out.split("\n").filter((l) => /^\[faktory\] (WARN|ERROR) /.test(l));
 }
 
-test(`worker process on ${runtime}: a second SIGINT FAILs running jobs, delivers them, and logs only what is true`, async () => {
-  const server = await FaktoryServer.start({ fetchTimeout: 300 });
-  const client = await Client.connect(server.url);
-  const file = writeScript("shutdown-twice", WORKER);
-  const polite = createJob("Polite", []);
-  const stubborn = createJob("Stubborn", []);
-  const quick = createJob("Quick", []);
-  try {
-    await client.pushBulk([polite, stubborn, quick]);
-    const w = start(file, { FAKTORY_URL: server.url });
+// SIGTERM (how an orchestrator stops a process) and SIGINT (Ctrl-C) alike.
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  test(`worker process on ${runtime}: a second ${signal} FAILs running jobs, delivers them, and logs only what is true`, async () => {
+    const server = await FaktoryServer.start({ fetchTimeout: 300 });
+    const client = await Client.connect(server.url);
+    const file = writeScript(`shutdown-twice-${signal}`, WORKER);
+    const polite = createJob("Polite", []);
+    const stubborn = createJob("Stubborn", []);
+    const quick = createJob("Quick", []);
     try {
-      await until(
-        () =>
-          w.output().includes("polite running") &&
-          w.output().includes("stubborn running") &&
-          server.busy().length === 2 && server.queue("default").length === 0,
-        20_000,
-        "both slow jobs running, the quick one done",
-      );
-      process.kill(w.child.pid!, "SIGINT");
-      await until(() => w.output().includes("Shutting down"), 5000, "shutdown");
-      process.kill(w.child.pid!, "SIGINT");
-      assert.equal(await exitWithin(w, 5000), 0, w.output());
-      const out = w.output();
+      await client.pushBulk([polite, stubborn, quick]);
+      const w = start(file, { FAKTORY_URL: server.url });
+      try {
+        await until(
+          () =>
+            w.output().includes("polite running") &&
+            w.output().includes("stubborn running") &&
+            server.busy().length === 2 && server.queue("default").length === 0,
+          20_000,
+          "both slow jobs running, the quick one done",
+        );
+        process.kill(w.child.pid!, signal);
+        await until(
+          () => w.output().includes("Shutting down"),
+          5000,
+          "shutdown",
+        );
+        process.kill(w.child.pid!, signal);
+        assert.equal(await exitWithin(w, 5000), 0, w.output());
+        const out = w.output();
 
-      // The server got every result: no reservation left, both slow jobs FAILed.
-      assert.equal(server.busy().length, 0, out);
-      const retried = server.retries().map((j) => j.jid).sort();
-      assert.deepEqual(retried, [polite.jid, stubborn.jid].sort(), out);
-      for (const job of server.retries()) {
-        const failure = job.failure as Record<string, unknown>;
-        assert.equal(failure.errtype, "ShutdownTimeoutError", out);
+        // The server got every result: no reservation left, both slow jobs FAILed.
+        assert.equal(server.busy().length, 0, out);
+        const retried = server.retries().map((j) => j.jid).sort();
+        assert.deepEqual(retried, [polite.jid, stubborn.jid].sort(), out);
+        for (const job of server.retries()) {
+          const failure = job.failure as Record<string, unknown>;
+          assert.equal(failure.errtype, "ShutdownTimeoutError", out);
+        }
+
+        // So no line claims a result was lost.
+        const lines = complaints(out);
+        assert.ok(
+          !lines.some((l) => /not deliver|undelivered|not delivered/i.test(l)),
+          out,
+        );
+        assert.ok(!lines.some((l) => l.startsWith("[faktory] ERROR")), out);
+        // The lines that speak of the FAILed jobs name both, and say they were delivered.
+        const failing = lines.find((l) =>
+          /failing the jobs still running/.test(l)
+        );
+        assert.ok(failing?.includes(polite.jid), out);
+        assert.ok(failing?.includes(stubborn.jid), out);
+        const ignored = lines.find((l) => /ignored their abort signal/.test(l));
+        assert.ok(ignored?.includes(stubborn.jid), out);
+        assert.ok(!ignored?.includes(polite.jid), out);
+        assert.match(
+          out,
+          new RegExp(
+            `^\\[faktory\\] INFO Job results delivered .*failed=\\[[^\\]]*"${polite.jid}"`,
+            "m",
+          ),
+        );
+      } finally {
+        w.child.kill("SIGKILL");
       }
-
-      // So no line claims a result was lost.
-      const lines = complaints(out);
-      assert.ok(
-        !lines.some((l) => /not deliver|undelivered|not delivered/i.test(l)),
-        out,
-      );
-      assert.ok(!lines.some((l) => l.startsWith("[faktory] ERROR")), out);
-      // The lines that speak of the FAILed jobs name both, and say they were delivered.
-      const failing = lines.find((l) =>
-        /failing the jobs still running/.test(l)
-      );
-      assert.ok(failing?.includes(polite.jid), out);
-      assert.ok(failing?.includes(stubborn.jid), out);
-      const ignored = lines.find((l) => /ignored their abort signal/.test(l));
-      assert.ok(ignored?.includes(stubborn.jid), out);
-      assert.ok(!ignored?.includes(polite.jid), out);
-      assert.match(
-        out,
-        new RegExp(
-          `^\\[faktory\\] INFO Job results delivered .*failed=\\[[^\\]]*"${polite.jid}"`,
-          "m",
-        ),
-      );
     } finally {
-      w.child.kill("SIGKILL");
+      rmSync(file, { force: true });
+      await client.close();
+      await server.stop();
     }
-  } finally {
-    rmSync(file, { force: true });
-    await client.close();
-    await server.stop();
-  }
-});
+  });
+}
 
 test(`worker process on ${runtime}: results the server refuses until exit are logged at error, by jid, as left to the reservation timeout`, async () => {
   const server = await FaktoryServer.start({ fetchTimeout: 300 });

@@ -2,12 +2,11 @@
  * How the Manager picks its logger: the user's (checked and wrapped by
  * `client/_user_logger.ts`), or the console logger at the level from the
  * options or FAKTORY_LOG_LEVEL; and the one logger every part of the worker
- * writes through, which contains a logger that throws.
+ * writes through (`SwitchableLogger`, from `client/_user_logger.ts`).
  *
  * @module
  */
 
-import { describeThrown } from "../core/failure.ts";
 import {
   consoleLogger,
   isLogLevel,
@@ -15,6 +14,9 @@ import {
   type Logger,
   type LogLevel,
 } from "../client/logger.ts";
+import { SwitchableLogger } from "../client/_user_logger.ts";
+
+export { SwitchableLogger };
 
 /**
  * The default console logger: `level` if given, else FAKTORY_LOG_LEVEL, else
@@ -69,65 +71,4 @@ export function applyEnvLogLevel(
   const chosen = defaultLogger(undefined, options.logFormat, env);
   logger.sink = chosen.logger;
   if (chosen.note) logger.warn(chosen.note);
-}
-
-/**
- * A logger that writes to a sink which can be swapped later (the default
- * console logger's level is only known once `run()` can read the
- * environment). Every part of the worker logs through one of these, jobs
- * too (`ctx.logger`). A sink that throws, or returns a promise that
- * rejects, is contained: logging never changes what happens to a job or to
- * the Manager. The first failure is reported once on standard error.
- */
-export class SwitchableLogger implements Logger {
-  sink: Logger;
-  #reported = false;
-
-  constructor(sink: Logger) {
-    this.sink = sink;
-  }
-
-  // Arrow functions, so a handler may pass `ctx.logger.info` around unbound.
-  readonly debug = (m: string, f?: Record<string, unknown>): void =>
-    this.#write("debug", m, f);
-  readonly info = (m: string, f?: Record<string, unknown>): void =>
-    this.#write("info", m, f);
-  readonly warn = (m: string, f?: Record<string, unknown>): void =>
-    this.#write("warn", m, f);
-  readonly error = (m: string, f?: Record<string, unknown>): void =>
-    this.#write("error", m, f);
-
-  #write(
-    level: LogLevel,
-    message: string,
-    fields: Record<string, unknown> | undefined,
-  ): void {
-    try {
-      const result: unknown = this.sink[level](message, fields);
-      if (
-        typeof (result as PromiseLike<unknown> | undefined)?.then === "function"
-      ) {
-        (result as PromiseLike<unknown>).then(
-          undefined,
-          (err: unknown) => this.#failed(level, err),
-        );
-      }
-    } catch (err) {
-      this.#failed(level, err);
-    }
-  }
-
-  #failed(level: LogLevel, err: unknown): void {
-    if (this.#reported) return;
-    this.#reported = true;
-    try {
-      console.error(
-        `[faktory] The logger failed in ${level}() (${
-          describeThrown(err)
-        }); its failures are ignored from now on`,
-      );
-    } catch {
-      // Not even standard error: nothing more to do.
-    }
-  }
 }
