@@ -4,6 +4,7 @@
 // passwords does not hold up a legitimate client.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import process from "node:process";
 import { Client } from "../mod.ts";
 import { FaktoryServer } from "../testing/mod.ts";
 import { LineBuffer } from "../server/_line_buffer.ts";
@@ -36,29 +37,43 @@ const err = (message: string) => ({ type: "error", code: "ERR", message });
 
 /**
  * The event loop should never stall for more than 50 ms while the server
- * works through a pipeline (it runs 10 ms slices); asserted with a slack
- * factor of 2 for a busy CI machine. The measured stall is printed.
+ * works through a pipeline (it runs 10 ms slices). The probe counts CPU time,
+ * so other processes busy on the machine do not make it flaky.
  */
-const MAX_STALL_MS = 50 * 2;
+const MAX_STALL_MS = 50;
 
 /**
  * Measures how long the event loop stalls: the longest gap between ticks of
- * a 5 ms interval, less the interval. `stop()` clears it and returns the
- * stall in ms.
+ * a 5 ms interval, less the interval, counting only the time the process
+ * was working (its CPU time over the gap): on a machine whose cores are
+ * busy with other tests, a gap while the process waits to be scheduled is
+ * not the server's stall. `stop()` clears it and returns the stall in ms
+ * (wall-clock figure printed beside it).
  */
 function stallProbe(): { stop(): number } {
   const every = 5;
+  const cpuMs = () => {
+    const { user, system } = process.cpuUsage();
+    return (user + system) / 1000;
+  };
   let last = performance.now();
+  let lastCpu = cpuMs();
   let longest = 0;
-  const timer = setInterval(() => {
+  let longestWall = 0;
+  const tick = () => {
     const now = performance.now();
-    longest = Math.max(longest, now - last);
+    const cpu = cpuMs();
+    longestWall = Math.max(longestWall, now - last);
+    longest = Math.max(longest, Math.min(now - last, cpu - lastCpu));
     last = now;
-  }, every);
+    lastCpu = cpu;
+  };
+  const timer = setInterval(tick, every);
   return {
     stop() {
       clearInterval(timer);
-      longest = Math.max(longest, performance.now() - last);
+      tick();
+      console.log(`longest wall-clock gap: ${longestWall.toFixed(1)} ms`);
       return Math.max(0, longest - every);
     },
   };
