@@ -9,15 +9,21 @@ import type { FaktoryServer } from "../testing/mod.ts";
 import { createDashboard, type DashboardOptions } from "../dev/mod.ts";
 import { defaultHttpServe } from "../adapters/runtime.ts";
 import type { HttpServer } from "../adapters/http.ts";
-import { root } from "./_spawn.ts";
+import { root, runtime } from "./_spawn.ts";
 
 export const CHROMIUM = "/usr/bin/chromium";
 
 /**
- * The skip reason of a browser test file, or false. A skip is said on
- * stderr too, in one line, so that a run without a browser is noticed.
+ * The skip reason of a browser test file, or false. The browser tests run on
+ * Node: what they check is the page and the server, and the dashboard's HTTP
+ * side on Deno and Bun is tested without a browser (dev_dashboard, dev_cli).
+ * A missing browser is said on stderr too, in one line, so that a run
+ * without one is noticed.
  */
 export function browserSkip(file: string): string | false {
+  if (runtime !== "node") {
+    return "a browser test: run on Node (the page and the server are the same on every runtime)";
+  }
   if (existsSync(CHROMIUM)) return false;
   const why = `no Chromium at ${CHROMIUM}; apt-get install -y chromium`;
   console.error(`${file}: SKIPPED — ${why}`);

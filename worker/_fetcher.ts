@@ -48,6 +48,8 @@ export interface FetcherOptions {
 export class FetcherPool {
   readonly #o: FetcherOptions;
   readonly #fetchers = new Set<Fetcher>();
+  /** Fetchers in the set whose loop ended (closing their connection). */
+  #ending = 0;
   #peak = 0;
 
   constructor(options: FetcherOptions) {
@@ -65,7 +67,7 @@ export class FetcherPool {
     return open;
   }
 
-  /** The most fetchers (connections) open at once so far. */
+  /** The most fetchers fetching at once so far (not counting one that retired and is closing). */
   get peak(): number {
     return this.#peak;
   }
@@ -78,16 +80,26 @@ export class FetcherPool {
   /** Adds a fetcher when another slot is free and the limit allows. */
   grow(): void {
     if (
-      this.#fetchers.size < this.#o.max && this.#o.slots.free > 0 &&
+      this.#fetching() < this.#o.max && this.#o.slots.free > 0 &&
       this.#o.gate.fetching
     ) {
       this.#spawn();
     }
   }
 
+  /** Fetchers still fetching: one that retired may still be closing its connection. */
+  #fetching(): number {
+    return this.#fetchers.size - this.#ending;
+  }
+
+  /** Called by a fetcher whose loop ended, before it closes its connection. */
+  ended(): void {
+    this.#ending++;
+  }
+
   /** Whether a fetcher whose FETCH came back empty should retire. */
   shouldRetire(): boolean {
-    return this.#fetchers.size > 1;
+    return this.#fetching() > 1;
   }
 
   /** Resolves when every fetcher has finished its loop and closed. */
@@ -112,9 +124,10 @@ export class FetcherPool {
   #spawn(): void {
     const fetcher = new Fetcher(this.#o, this);
     this.#fetchers.add(fetcher);
-    this.#peak = Math.max(this.#peak, this.#fetchers.size);
+    this.#peak = Math.max(this.#peak, this.#fetching());
     fetcher.done = fetcher.loop().finally(() => {
       this.#fetchers.delete(fetcher);
+      this.#ending--;
       // Keep one fetcher alive while fetching is allowed.
       if (this.#fetchers.size === 0 && this.#o.gate.fetching) this.#spawn();
     });
@@ -185,6 +198,7 @@ class Fetcher {
         this.#pool.grow();
       }
     } finally {
+      this.#pool.ended();
       const conn = this.#conn;
       this.#conn = undefined;
       if (conn) {
