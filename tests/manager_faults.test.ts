@@ -145,7 +145,13 @@ test("Manager says HELLO again when the server forgot it (unknown worker) and ca
   let done = 0;
   r.manager.register("N", () => void done++);
   void r.manager.run();
-  await until(() => r.server.workers().length === 1);
+  // Both connections said HELLO (the fetcher's comes before its FETCH, the
+  // control connection's before its BEAT): a HELLO after the reap would make
+  // the server know the worker again.
+  await until(() =>
+    r.server.workers().length === 1 && r.server.commands("FETCH") >= 1 &&
+    r.server.commands("BEAT") >= 1
+  );
   await new Promise((res) => setTimeout(res, 5));
   r.server.runTasks(); // reaps the worker: its next BEAT gets "unknown worker"
   assert.equal(r.server.workers().length, 0);
