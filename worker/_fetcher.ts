@@ -50,6 +50,8 @@ export class FetcherPool {
   readonly #fetchers = new Set<Fetcher>();
   /** Fetchers in the set whose loop ended (closing their connection). */
   #ending = 0;
+  /** Fetchers connecting (or reconnecting), holding no slot yet. */
+  #connecting = 0;
   #peak = 0;
 
   constructor(options: FetcherOptions) {
@@ -77,13 +79,26 @@ export class FetcherPool {
     if (this.#fetchers.size === 0) this.#spawn();
   }
 
-  /** Adds a fetcher when another slot is free and the limit allows. */
+  /**
+   * Adds a fetcher when a slot is free that no connecting fetcher will take
+   * (one that connects holds no slot yet) and the limit allows.
+   */
   grow(): void {
     if (
-      this.#fetching() < this.#o.max && this.#o.slots.free > 0 &&
-      this.#o.gate.fetching
+      this.#fetching() < this.#o.max &&
+      this.#o.slots.free > this.#connecting && this.#o.gate.fetching
     ) {
       this.#spawn();
+    }
+  }
+
+  /** Runs a fetcher's (re)connect, counted so that {@linkcode grow} leaves it a slot. */
+  async connecting<T>(connect: () => Promise<T>): Promise<T> {
+    this.#connecting++;
+    try {
+      return await connect();
+    } finally {
+      this.#connecting--;
     }
   }
 
@@ -154,7 +169,9 @@ class Fetcher {
         // Fast paths first: an open connection and a free slot need no
         // await (each would cost a turn of the microtask queue per job).
         const open = this.#conn;
-        const conn = open && !open.closed ? open : await this.#connection();
+        const conn = open && !open.closed ? open : await this.#pool.connecting(
+          () => this.#connection(),
+        );
         if (!conn) break;
         if (!slots.tryAcquire() && !(await slots.acquire())) break;
         if (!gate.fetching) {
