@@ -27,6 +27,11 @@ export interface ProcessControl {
    * never throws.
    */
   env(name: string): string | undefined;
+  /**
+   * Whether the runtime refuses to read this variable (Deno without
+   * `--allow-env` for it); absent where every variable can be read.
+   */
+  envDenied?(name: string): boolean;
   /** Ends the process with this code. */
   exit(code: number): never;
   /** Signal listeners, as {@linkcode Platform.onSignal}. */

@@ -28,6 +28,9 @@ export const denoProcess: ProcessControl = {
     const allowed = Deno.permissions.querySync({ name: "env", variable: name });
     return allowed.state === "granted" ? Deno.env.get(name) : undefined;
   },
+  envDenied: (name) =>
+    Deno.permissions.querySync({ name: "env", variable: name }).state !==
+      "granted",
   exit: (code) => Deno.exit(code),
   onSignal: denoPlatform.onSignal,
 };

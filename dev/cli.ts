@@ -91,7 +91,7 @@ function snapshot(server: FaktoryServer): Snapshot {
  */
 export async function serveDev(
   options: DevOptions,
-  proc: Pick<ProcessControl, "onSignal" | "exit">,
+  proc: Pick<ProcessControl, "onSignal" | "exit" | "envDenied">,
   io: Output = consoleOutput,
 ): Promise<number> {
   const fail = (line: string) => (io.err(`faktory-worker dev: ${line}`), 2);
@@ -143,6 +143,10 @@ export async function serveDev(
   io.out(`Dashboard on http://${hostPort(options.host, web.port)}/`);
   if (options.password !== undefined) {
     io.out("Both ask for the password (the dashboard: any user name)");
+  } else if (proc.envDenied?.("FAKTORY_PASSWORD")) {
+    io.out(
+      "No password: FAKTORY_PASSWORD was not read (Deno needs --allow-env=FAKTORY_PASSWORD)",
+    );
   }
   io.out("Press Ctrl-C to stop");
 

@@ -151,6 +151,11 @@ test("faktory-worker dev serves Faktory and the dashboard, logs connections, and
   await client.close();
   await c.waitFor(/connection closed \(0 open\)\n/);
   await stopsCleanly(c, "SIGINT");
+  // Deno runs it with --allow-net only: it says why no password was read.
+  const unread =
+    /\nNo password: FAKTORY_PASSWORD was not read \(Deno needs --allow-env=FAKTORY_PASSWORD\)\n/;
+  if (runtime === "deno") assert.match(c.stdout(), unread);
+  else assert.doesNotMatch(c.stdout(), /FAKTORY_PASSWORD/);
 });
 
 test("faktory-worker dev stops on SIGTERM, and --password guards both ports", async () => {
