@@ -7,7 +7,7 @@
  * @module
  */
 
-import { ENV_DENIED, readEnvSync } from "./env.ts";
+import { readEnvAllowed } from "./env.ts";
 
 /** The environment variable that tells a child its slot, 0..N-1. */
 export const WORKER_INDEX_ENV = "FAKTORY_WORKER_INDEX";
@@ -109,8 +109,7 @@ export const HEALTH_REPORT_ENV = "FAKTORY_HEALTH_REPORT_URL";
  * ```
  */
 export function readChildEnv(name: string): string | undefined {
-  const value = readEnvSync(name);
-  return value === ENV_DENIED ? undefined : value;
+  return readEnvAllowed(name);
 }
 
 /**

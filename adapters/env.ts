@@ -47,3 +47,19 @@ export function readEnvSync(
     return ENV_DENIED;
   }
 }
+
+/**
+ * A variable of this process's environment, or undefined when it is unset or
+ * Deno may not read it: {@linkcode readEnvSync} for callers that need not
+ * tell the two apart.
+ *
+ * @example
+ * ```ts ignore
+ * import { readEnvAllowed } from "./env.ts";
+ * const index = readEnvAllowed("FAKTORY_WORKER_INDEX");
+ * ```
+ */
+export function readEnvAllowed(name: string): string | undefined {
+  const value = readEnvSync(name);
+  return value === ENV_DENIED ? undefined : value;
+}

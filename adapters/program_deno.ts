@@ -6,31 +6,20 @@
 
 import type { ProcessControl } from "./program.ts";
 import { denoPlatform } from "./platform_deno.ts";
+import { ENV_DENIED, readEnvAllowed, readEnvSync } from "./env.ts";
 
 const Deno = (globalThis as unknown as {
   Deno: {
     readonly args: readonly string[];
-    env: { get(name: string): string | undefined };
     exit(code: number): never;
-    permissions: {
-      querySync(
-        descriptor: { name: "env"; variable: string },
-      ): { state: string };
-    };
   };
 }).Deno;
 
 /** The command-line process on Deno. */
 export const denoProcess: ProcessControl = {
   args: () => [...Deno.args],
-  env(name) {
-    // Asking first: reading without the permission would prompt or throw.
-    const allowed = Deno.permissions.querySync({ name: "env", variable: name });
-    return allowed.state === "granted" ? Deno.env.get(name) : undefined;
-  },
-  envDenied: (name) =>
-    Deno.permissions.querySync({ name: "env", variable: name }).state !==
-      "granted",
+  env: readEnvAllowed,
+  envDenied: (name) => readEnvSync(name) === ENV_DENIED,
   exit: (code) => Deno.exit(code),
   onSignal: denoPlatform.onSignal,
 };

@@ -34,8 +34,8 @@ export const DEFAULT_CONNECT_TIMEOUT = 10_000;
  * Refuses options no connection could work with, before anything connects:
  * each message names the option, the value and what is allowed.
  *
- * @throws {LocalProtocolError} For an invalid option: the URL included, or
- *   without one the environment's (see {@linkcode checkEnvUrl}).
+ * @throws {LocalProtocolError} For an invalid option (the URL included, when
+ *   given; constructors check the environment's with {@linkcode checkEnvUrl}).
  */
 export function checkOptions(options: ConnectionOptions): void {
   const {
@@ -56,7 +56,7 @@ export function checkOptions(options: ConnectionOptions): void {
   if (url !== undefined) {
     if (typeof url !== "string") refuse("url must be a string", url);
     ServerAddress.parse(url);
-  } else checkEnvUrl();
+  }
   if (password !== undefined && typeof password !== "string") {
     refuse("password must be a string", password);
   }

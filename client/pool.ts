@@ -6,7 +6,7 @@
 
 import { ConnectionClosedError } from "../core/errors.ts";
 import { Client, type ClientOptions } from "./client.ts";
-import { checkOptions } from "./_open.ts";
+import { checkEnvUrl, checkOptions } from "./_open.ts";
 import { warningsTo } from "./_edition.ts";
 import { checkLogger } from "./_user_logger.ts";
 
@@ -72,6 +72,7 @@ export class Pool {
       throw new RangeError(`Pool size must be a positive integer, got ${size}`);
     }
     checkOptions(clientOptions);
+    if (clientOptions.url === undefined) checkEnvUrl();
     const { logger } = clientOptions;
     if (logger !== undefined) checkLogger(logger);
     this.#size = size;

@@ -7,7 +7,7 @@
 
 import { type Html, html } from "./_html.ts";
 import { type Ctx, duration, layout, link, num } from "./_layout.ts";
-import { latencyText, queueLink, queueRows } from "./_pages_queues.ts";
+import { queueRows, queueTable } from "./_pages_queues.ts";
 
 /** GET / */
 export function homePage(ctx: Ctx): Html {
@@ -28,37 +28,12 @@ export function homePage(ctx: Ctx): Html {
     </div>
     <div id="home-queues" data-live-region>
       <h2>Queues</h2>
-      <div class="table-wrap">
-        <table>
-          <thead>
-            <tr>
-              <th>Queue</th>
-              <th class="num">Size</th>
-              <th class="num">Latency</th>
-              <th>Status</th>
-            </tr>
-          </thead>
-          <tbody>${queues.length === 0
-            ? html`
-              <tr>
-                <td colspan="4"
-                  class="empty">No queues yet. Point a worker or producer at the server and push a job.</td>
-              </tr>
-            `
-            : queues.map((q) =>
-              html`
-                <tr>
-                  <td>${queueLink(ctx, q.name)}</td>
-                  <td class="num">${num(q.size)}</td>
-                  <td class="num">${latencyText(q)}</td>
-                  <td>${q.paused
-                    ? html`<span class="badge paused">paused</span>`
-                    : html`<span class="muted">active</span>`}</td>
-                </tr>
-              `
-            )}</tbody>
-        </table>
-      </div>
+      ${queueTable(
+        ctx,
+        queues,
+        "No queues yet. Point a worker or producer at the server and push a job.",
+        false,
+      )}
       <h2>Faktory</h2>
       <div class="facts">${[
         fact(s.faktory_version, "Version"),

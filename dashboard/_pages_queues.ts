@@ -77,6 +77,52 @@ function queueActions(ctx: Ctx, q: QueueRow, back: string): Html {
   }</div>`;
 }
 
+/**
+ * The queues table the Home and Queues pages show: name, size, latency and
+ * status, with the pause/resume and clear buttons when `actions` is set.
+ */
+export function queueTable(
+  ctx: Ctx,
+  rows: readonly QueueRow[],
+  empty: string,
+  actions: boolean,
+): Html {
+  return html`
+    <div class="table-wrap">
+      <table>
+        <thead>
+          <tr>
+            <th>Queue</th>
+            <th class="num">Size</th>
+            <th class="num">Latency</th>
+            <th>Status</th>${actions ? html`<th>Actions</th>` : ""}
+          </tr>
+        </thead>
+        <tbody>${rows.length === 0
+          ? html`
+            <tr>
+              <td colspan="${actions ? 5 : 4}" class="empty">${empty}</td>
+            </tr>
+          `
+          : rows.map((q) =>
+            html`
+              <tr>
+                <td>${queueLink(ctx, q.name)}</td>
+                <td class="num">${num(q.size)}</td>
+                <td class="num">${latencyText(q)}</td>
+                <td>${q.paused
+                  ? html`<span class="badge paused">paused</span>`
+                  : html`<span class="muted">active</span>`}</td>${actions
+                  ? html`<td>${queueActions(ctx, q, "/queues")}</td>`
+                  : ""}
+              </tr>
+            `
+          )}</tbody>
+      </table>
+    </div>
+  `;
+}
+
 /** GET /queues */
 export function queuesPage(ctx: Ctx): Html {
   const rows = queueRows(ctx);
@@ -85,39 +131,12 @@ export function queuesPage(ctx: Ctx): Html {
       <div class="bar">
         <h1>Queues <span class="count">${num(rows.length)}</span></h1>
       </div>
-      <div class="table-wrap">
-        <table>
-          <thead>
-            <tr>
-              <th>Queue</th>
-              <th class="num">Size</th>
-              <th class="num">Latency</th>
-              <th>Status</th>
-              <th>Actions</th>
-            </tr>
-          </thead>
-          <tbody>${rows.length === 0
-            ? html`
-              <tr>
-                <td colspan="5"
-                  class="empty">No queues yet: push a job and it appears here.</td>
-              </tr>
-            `
-            : rows.map((q) =>
-              html`
-                <tr>
-                  <td>${queueLink(ctx, q.name)}</td>
-                  <td class="num">${num(q.size)}</td>
-                  <td class="num">${latencyText(q)}</td>
-                  <td>${q.paused
-                    ? html`<span class="badge paused">paused</span>`
-                    : html`<span class="muted">active</span>`}</td>
-                  <td>${queueActions(ctx, q, "/queues")}</td>
-                </tr>
-              `
-            )}</tbody>
-        </table>
-      </div>
+      ${queueTable(
+        ctx,
+        rows,
+        "No queues yet: push a job and it appears here.",
+        true,
+      )}
     </div>
   `;
   return layout(ctx, { title: "Queues", tab: "queues", body });

@@ -9,7 +9,7 @@
 import type { Platform } from "../adapters/transport.ts";
 import { shown } from "../core/_shown.ts";
 import { checkQueueName } from "../core/job_validation.ts";
-import { checkOptions, MAX_TIMER_MS } from "../client/_open.ts";
+import { checkEnvUrl, checkOptions, MAX_TIMER_MS } from "../client/_open.ts";
 import type { ConnectionOptions } from "../client/connection.ts";
 import type { PushMiddleware } from "../client/push_middleware.ts";
 import { expectType, numberOption, oneOf } from "./_checks.ts";
@@ -177,6 +177,7 @@ const LEVELS: readonly LogLevel[] = ["debug", "info", "warn", "error"];
  */
 export function settingsFrom(options: ManagerOptions): Settings {
   checkOptions(options);
+  if (options.url === undefined) checkEnvUrl();
   const concurrency = numberOption("concurrency", options.concurrency, 20, {
     min: 1,
     max: 10_000,
